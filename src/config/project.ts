@@ -1,0 +1,132 @@
+/**
+ * The normalised project: what the loader produces from devenv.yml, every default filled in.
+ * Everything downstream (plan, execute, CLI) reads only this, never the YAML.
+ * Paths are absolute. Durations are milliseconds.
+ */
+
+export interface Project {
+  /** [a-z0-9_-]+; the value of the dev.devenv.project label and the prefix of every resource name. */
+  name: string;
+  /** Absolute path of devenv.yml. */
+  file: string;
+  /** Absolute folder of devenv.yml; relative paths in the file resolve against it. */
+  dir: string;
+  /** In file order. */
+  services: Service[];
+  /** In file order; they run in this order. */
+  migrations: Migration[];
+}
+
+export type Service = PostgresService | ContainerService;
+
+interface ServiceBase {
+  name: string;
+  /** Services that must be started (and healthy) first. */
+  dependsOn: string[];
+}
+
+export interface PostgresService extends ServiceBase {
+  kind: 'postgres';
+  /** e.g. "postgres:15" (from `version`) or the explicit `image`. */
+  image: string;
+  version: string;
+  database: string;
+  user: string;
+  password: string;
+  /** True when devenv generated the password (kept in .devenv/secrets.json). */
+  passwordGenerated: boolean;
+  /** Host port on 127.0.0.1; 0 = any free port (known after start). */
+  hostPort: number;
+  /** Absolute paths of files mounted into /docker-entrypoint-initdb.d (run once on a fresh volume). */
+  init: string[];
+  /** Readiness deadline. Default 60 s. */
+  readyTimeoutMs: number;
+}
+
+export interface BuildSpec {
+  /** Absolute folder sent to the engine as the build context. */
+  context: string;
+  /** Path of the Dockerfile relative to the context. Default "Dockerfile". */
+  dockerfile: string;
+  target?: string;
+  args: Record<string, string>;
+}
+
+export interface PortMapping {
+  /** Always 127.0.0.1. */
+  hostIp: '127.0.0.1';
+  /** 0 = any free port. */
+  hostPort: number;
+  containerPort: number;
+  protocol: 'tcp' | 'udp';
+}
+
+export interface VolumeMount {
+  /** 'bind': source is an absolute host path; 'volume': source is a named volume (created and labelled by devenv). */
+  type: 'bind' | 'volume';
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+/** A string that may contain references to other services' connection values. */
+export type Template = TemplatePart[];
+export type TemplatePart = string | ServiceRef;
+export interface ServiceRef {
+  service: string;
+  field: RefField;
+}
+export type RefField = 'url' | 'host' | 'port' | 'user' | 'password' | 'database';
+export const REF_FIELDS: readonly RefField[] = ['url', 'host', 'port', 'user', 'password', 'database'];
+
+export type HealthCheck =
+  | { type: 'http'; path: string; port: number; intervalMs: number; timeoutMs: number }
+  | { type: 'tcp'; port: number; intervalMs: number; timeoutMs: number }
+  | { type: 'command'; command: string[]; intervalMs: number; timeoutMs: number }
+  /** Running is enough (no port, no check configured). */
+  | { type: 'none' };
+
+export type RestartPolicy = 'no' | 'on-failure' | 'always';
+
+export interface ContainerService extends ServiceBase {
+  kind: 'container';
+  /** Set when the service is built; then `image` is the tag devenv gives the built image. */
+  build?: BuildSpec;
+  /** Image reference to pull (or the tag of the built image). */
+  image: string;
+  /** Undefined = the image's own CMD. A string command becomes ["sh", "-c", command]. */
+  command?: string[];
+  ports: PortMapping[];
+  env: Record<string, Template>;
+  volumes: VolumeMount[];
+  health: HealthCheck;
+  restart: { policy: RestartPolicy; maxRestarts: number };
+}
+
+export type Migration = RunMigration | SqlMigration;
+
+export interface RunMigration {
+  kind: 'run';
+  name: string;
+  /** The service whose image and env the one-off container uses. */
+  service: string;
+  /** ["sh", "-c", run] for a string. */
+  command: string[];
+}
+
+export interface SqlMigration {
+  kind: 'sql';
+  name: string;
+  /** The Postgres service the files are applied to. */
+  database: string;
+  /** Absolute folder of .sql files, applied in lexical order. */
+  dir: string;
+}
+
+export function isPostgres(service: Service): service is PostgresService {
+  return service.kind === 'postgres';
+}
+
+export function findService(project: Project, name: string): Service | undefined {
+  return project.services.find((s) => s.name === name);
+}

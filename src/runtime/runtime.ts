@@ -1,0 +1,176 @@
+/**
+ * The container runtime, as devenv needs it: the only door to the engine.
+ * DockerRuntime implements it with dockerode; unit tests of pure logic may use a small fake.
+ * Every method that can take long accepts an AbortSignal.
+ * Errors are DevenvError (ENGINE_UNAVAILABLE, IMAGE_PULL_FAILED, IMAGE_BUILD_FAILED, PORT_IN_USE, ENGINE_ERROR).
+ */
+
+/** Label keys carried by every resource devenv creates. */
+export const LABELS = {
+  project: 'dev.devenv.project',
+  service: 'dev.devenv.service',
+  role: 'dev.devenv.role',
+  configHash: 'dev.devenv.config-hash',
+  /** On built images: hash of the build context + Dockerfile + args. */
+  contextHash: 'dev.devenv.context-hash',
+  /** Absolute path of the devenv.yml that created the resource (informational). */
+  configFile: 'dev.devenv.config-file',
+} as const;
+
+/** What a container is for. */
+export type ContainerRole =
+  | 'service' // a long-running service of devenv.yml
+  | 'migration' // a one-off container running a `run:` migration
+  | 'oneoff'; // any other short-lived container
+
+export interface EngineInfo {
+  /** Where devenv connected, e.g. "unix:///var/run/docker.sock" or "tcp://127.0.0.1:2375". */
+  address: string;
+  serverVersion: string;
+  apiVersion: string;
+  /** Whether builds may use BuildKit (Engine API build version "2"). */
+  buildkit: boolean;
+}
+
+export type ContainerState = 'created' | 'running' | 'restarting' | 'paused' | 'exited' | 'dead' | 'removing';
+
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  image: string;
+  state: ContainerState;
+  /** Human status from the engine, e.g. "Up 3 minutes". */
+  status: string;
+  labels: Record<string, string>;
+  /** Published ports. */
+  ports: PublishedPort[];
+  created: Date;
+}
+
+export interface PublishedPort {
+  hostIp: string;
+  hostPort: number;
+  containerPort: number;
+  protocol: 'tcp' | 'udp';
+}
+
+export interface ContainerDetails extends ContainerSummary {
+  exitCode: number;
+  restartCount: number;
+  /** True when the engine killed it for running out of memory. */
+  oomKilled: boolean;
+  /** Engine error for a container that could not start. */
+  error: string;
+  /** Image ID (sha256:…) the container runs. */
+  imageId: string;
+}
+
+export interface ResourceSummary {
+  /** Network ID or volume name. */
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+}
+
+export interface ImageSummary {
+  id: string;
+  tags: string[];
+  labels: Record<string, string>;
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  /** Undefined: the image's own CMD. */
+  command?: string[];
+  entrypoint?: string[];
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  /** Network to join, with the aliases other containers reach it by. */
+  network?: { name: string; aliases: string[] };
+  ports: { hostIp: string; hostPort: number; containerPort: number; protocol: 'tcp' | 'udp' }[];
+  mounts: { type: 'bind' | 'volume'; source: string; target: string; readOnly: boolean }[];
+  restart: { policy: 'no' | 'on-failure' | 'always'; maxRestarts: number };
+  /** Run an init process as PID 1 so signals reach the app (docker run --init). */
+  init: boolean;
+  /** Working directory inside the container; undefined = the image's. */
+  workingDir?: string;
+}
+
+export interface BuildRequest {
+  /** Absolute folder; packed as a tar honouring .dockerignore. */
+  context: string;
+  /** Relative to context. */
+  dockerfile: string;
+  target?: string;
+  args: Record<string, string>;
+  tag: string;
+  labels: Record<string, string>;
+  /** Use BuildKit (Engine API version "2"). */
+  buildkit: boolean;
+}
+
+/** Progress of a pull, summed over layers. */
+export interface PullProgress {
+  image: string;
+  /** Bytes downloaded so far / total bytes known so far (0 when unknown). */
+  current: number;
+  total: number;
+  /** Last status line, e.g. "Downloading", "Pull complete". */
+  status: string;
+}
+
+export interface LogLine {
+  stream: 'stdout' | 'stderr';
+  line: string;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  output: string;
+}
+
+export interface Runtime {
+  /** Connects and reads the engine's version; throws ENGINE_UNAVAILABLE naming the address tried. */
+  info(): Promise<EngineInfo>;
+
+  /** Containers (running or not) carrying all the given labels. */
+  listContainers(labels: Record<string, string>): Promise<ContainerSummary[]>;
+  listNetworks(labels: Record<string, string>): Promise<ResourceSummary[]>;
+  listVolumes(labels: Record<string, string>): Promise<ResourceSummary[]>;
+  listImages(labels: Record<string, string>): Promise<ImageSummary[]>;
+
+  createNetwork(name: string, labels: Record<string, string>): Promise<string>;
+  /** Removes a network; a network already gone is not an error. */
+  removeNetwork(idOrName: string): Promise<void>;
+  createVolume(name: string, labels: Record<string, string>): Promise<void>;
+  /** A volume already gone is not an error. */
+  removeVolume(name: string): Promise<void>;
+
+  /** The image ID if the engine has this reference locally. */
+  imageId(ref: string): Promise<string | undefined>;
+  pullImage(ref: string, onProgress: (p: PullProgress) => void, signal?: AbortSignal): Promise<void>;
+  /** Builds and tags; returns the image ID. onLine gets build output line by line. */
+  buildImage(request: BuildRequest, onLine: (line: string) => void, signal?: AbortSignal): Promise<string>;
+  /** An image already gone is not an error. */
+  removeImage(ref: string): Promise<void>;
+
+  /** Creates (does not start); returns the container ID. */
+  createContainer(spec: ContainerSpec): Promise<string>;
+  /** Starts; a host port already taken throws PORT_IN_USE naming the port. */
+  startContainer(id: string): Promise<void>;
+  /** Stops with SIGTERM (or the image's stop signal), then kills after timeoutSeconds. Already stopped is fine. */
+  stopContainer(id: string, timeoutSeconds: number): Promise<void>;
+  /** Forced removal (kills if running); already gone is fine. */
+  removeContainer(id: string): Promise<void>;
+  inspectContainer(id: string): Promise<ContainerDetails>;
+  /** Waits for the container to exit; returns its exit code. */
+  waitContainer(id: string, signal?: AbortSignal): Promise<number>;
+  /**
+   * Log lines, demultiplexed. With follow, the iterable ends when the container stops or signal aborts.
+   * tail: how many past lines to include (undefined = all).
+   */
+  logs(id: string, options: { follow: boolean; tail?: number; signal?: AbortSignal }): AsyncIterable<LogLine>;
+  /** Runs a command inside a running container and collects its output. */
+  exec(id: string, command: string[], signal?: AbortSignal): Promise<ExecResult>;
+}
