@@ -1,0 +1,84 @@
+/**
+ * Waits until Postgres accepts a real connection with the service's credentials.
+ * An open port is not enough: the official image runs a temporary server during first
+ * initialisation and restarts it. That temporary server listens on the Unix socket only
+ * (listen_addresses=''), so a successful TCP connection means the final server is up.
+ */
+import { DevenvError } from '../errors.js';
+import { realClock, retryUntil, type Clock } from '../util/retry.js';
+import { connectClient, describeAddress, errorMessage, type PgConnection } from './connection.js';
+
+export interface WaitForPostgresOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  clock?: Clock;
+  /** Called after each failed attempt; a string (why it is dead) fails the wait at once. */
+  isAlive?: () => Promise<string | undefined>;
+  /** The devenv.yml service name, for the hint. */
+  service?: string;
+}
+
+/** Each attempt's connect timeout: short, so one hung attempt cannot eat the whole deadline. */
+const MAX_ATTEMPT_MS = 2000;
+
+export async function waitForPostgres(
+  conn: PgConnection,
+  options: WaitForPostgresOptions,
+): Promise<{ attempts: number; elapsedMs: number }> {
+  const address = describeAddress(conn);
+  const logsHint = options.service ? `run \`devenv logs ${options.service}\`` : 'read the logs of the database service';
+  const clock = options.clock ?? realClock;
+  const start = clock.now();
+  let attempts = 0;
+
+  await retryUntil(
+    async ({ remainingMs }) => {
+      attempts++;
+      const reason = await trySelectOne(conn, Math.min(MAX_ATTEMPT_MS, Math.max(remainingMs, 250)));
+      if (reason === undefined) return { done: true, value: undefined };
+      const dead = await options.isAlive?.();
+      if (dead !== undefined) {
+        throw new DevenvError(
+          'DATABASE_NOT_READY',
+          `Postgres at ${address} stopped before accepting a connection: ${dead}; last error: ${reason}`,
+          { hint: `Check the database service's settings in devenv.yml, or ${logsHint}.` },
+        );
+      }
+      return { done: false, reason };
+    },
+    {
+      timeoutMs: options.timeoutMs,
+      initialIntervalMs: 50,
+      maxIntervalMs: 250,
+      factor: 1.5,
+      signal: options.signal,
+      clock,
+      onTimeout: (lastReason) =>
+        new DevenvError(
+          'DATABASE_NOT_READY',
+          `Postgres at ${address} did not accept a connection as "${conn.user}" within ${formatSeconds(options.timeoutMs)}; last error: ${lastReason}`,
+          { hint: `Raise \`health.timeout\` of the database service in devenv.yml, or ${logsHint}.` },
+        ),
+    },
+  );
+  return { attempts, elapsedMs: Math.round(clock.now() - start) };
+}
+
+/** undefined when `SELECT 1` ran; otherwise why not. */
+async function trySelectOne(conn: PgConnection, timeoutMs: number): Promise<string | undefined> {
+  try {
+    const client = await connectClient(conn, { connectTimeoutMs: timeoutMs, queryTimeoutMs: timeoutMs });
+    try {
+      await client.query('SELECT 1');
+      return undefined;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  } catch (error) {
+    return errorMessage(error, conn);
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
+}
