@@ -1,0 +1,106 @@
+/**
+ * Pulling and building images. The engine reports a failure either as an HTTP error before the
+ * stream starts or as an `error` message inside the stream; both end up as one DevenvError.
+ */
+import type Docker from 'dockerode';
+import { access } from 'node:fs/promises';
+import { join, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { DevenvError } from '../errors.js';
+import { packBuildContext } from './build-context.js';
+import { BuildOutput, type BuildMessage } from './build-output.js';
+import { engineMessage, engineUnavailable, interrupted, isUnreachable, toDevenvError } from './engine-errors.js';
+import { jsonMessages } from './json-stream.js';
+import { PullProgressTracker, type PullMessage } from './pull-progress.js';
+import type { BuildRequest, PullProgress } from './runtime.js';
+
+const PULL_HINT = 'Check the name and tag, your network and registry login, or point `image:` in devenv.yml at another image.';
+
+export async function pullImage(
+  docker: Docker,
+  address: string,
+  ref: string,
+  onProgress: (progress: PullProgress) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  const what = `pulling image "${ref}"`;
+  const failed = (reason: string, cause?: unknown) =>
+    new DevenvError('IMAGE_PULL_FAILED', `could not pull image "${ref}": ${reason}`, { hint: PULL_HINT, cause });
+  const tracker = new PullProgressTracker(ref, onProgress);
+  if (signal?.aborted) throw interrupted(signal, what);
+  try {
+    const stream = (await docker.pull(ref, { abortSignal: signal })) as Readable;
+    for await (const message of jsonMessages<PullMessage>(stream, signal)) tracker.push(message);
+  } catch (error) {
+    if (signal?.aborted) throw interrupted(signal, what);
+    if (isUnreachable(error)) throw engineUnavailable(address, error);
+    throw failed(engineMessage(error), error);
+  }
+  if (tracker.error !== undefined) throw failed(tracker.error);
+  tracker.finish();
+}
+
+export async function buildImage(
+  docker: Docker,
+  address: string,
+  request: BuildRequest,
+  onLine: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<string> {
+  const what = `building ${request.tag}`;
+  const dockerfilePath = join(request.context, request.dockerfile);
+  const failed = (message: string, details: string[], cause?: unknown) =>
+    new DevenvError('IMAGE_BUILD_FAILED', message, {
+      hint: `Fix the Dockerfile (${dockerfilePath}) or the build context; run with --debug for the full output.`,
+      details,
+      cause,
+    });
+  if (signal?.aborted) throw interrupted(signal, what);
+
+  try {
+    await access(dockerfilePath);
+  } catch (error) {
+    throw failed(`${what} failed: there is no Dockerfile at ${dockerfilePath}`, [], error);
+  }
+  let context: Readable;
+  try {
+    context = await packBuildContext(request.context, request.dockerfile);
+  } catch (error) {
+    throw failed(`${what} failed: cannot read the build context ${request.context}: ${(error as Error).message}`, [], error);
+  }
+
+  const output = new BuildOutput(onLine);
+  try {
+    const stream = (await docker.buildImage(context, {
+      t: request.tag,
+      dockerfile: request.dockerfile.split(sep).join('/'),
+      labels: request.labels,
+      buildargs: request.args,
+      ...(request.target ? { target: request.target } : {}),
+      version: request.buildkit ? '2' : '1',
+      rm: true,
+      forcerm: true,
+      abortSignal: signal,
+    })) as Readable;
+    for await (const message of jsonMessages<BuildMessage>(stream, signal)) output.push(message);
+    output.finish();
+  } catch (error) {
+    context.destroy();
+    if (signal?.aborted) throw interrupted(signal, what);
+    if (isUnreachable(error)) throw engineUnavailable(address, error);
+    throw failed(`${what} failed: ${engineMessage(error)}`, [], error);
+  }
+
+  const failure = output.failure();
+  if (failure) {
+    const at = failure.step ? ` at step "${failure.step}"` : '';
+    throw failed(`${what} failed${at}: ${failure.error}`, failure.details);
+  }
+  // Classic builds name the image in the stream; for BuildKit the tag is the reliable answer.
+  if (!request.buildkit && output.imageId) return output.imageId;
+  try {
+    return (await docker.getImage(request.tag).inspect()).Id;
+  } catch (error) {
+    throw toDevenvError(error, address, `inspecting the image just built as ${request.tag}`);
+  }
+}
