@@ -1,0 +1,52 @@
+import { interpolate, renderText, type Vars } from './interpolate.js';
+import type { Path, Problem } from './problems.js';
+import type { Template } from './project.js';
+
+/** env templates by service name, then variable name. */
+export type EnvTemplates = Map<string, Map<string, Template>>;
+
+export interface InterpolatedDocument {
+  value: unknown;
+  envTemplates: EnvTemplates;
+  problems: Problem[];
+}
+
+/** `services.<name>.env.<KEY>`: the only place where references to other services may appear. */
+function isEnvValue(path: Path): boolean {
+  return path.length === 4 && path[0] === 'services' && path[2] === 'env';
+}
+
+/**
+ * Interpolates every string scalar of the document. Env values keep their references in
+ * `envTemplates`; in the returned value they are rendered back as `${svc.field}` text so the
+ * schema sees a plain string.
+ */
+export function interpolateDocument(root: unknown, vars: Vars): InterpolatedDocument {
+  const envTemplates: EnvTemplates = new Map();
+  const problems: Problem[] = [];
+  const walk = (value: unknown, path: Path): unknown => {
+    if (typeof value === 'string') {
+      const envValue = isEnvValue(path);
+      const result = interpolate(value, vars, envValue);
+      if (!result.ok) {
+        problems.push({ path, message: result.error });
+        return value;
+      }
+      if (envValue) {
+        const service = String(path[1]);
+        const templates = envTemplates.get(service) ?? new Map<string, Template>();
+        templates.set(String(path[3]), result.template);
+        envTemplates.set(service, templates);
+      }
+      return renderText(result.template);
+    }
+    if (Array.isArray(value)) return value.map((item, index) => walk(item, [...path, index]));
+    // Only plain maps: a YAML !!set, !!omap or !!binary stays as it is, for the schema to reject.
+    if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+      // fromEntries defines own properties, so a "__proto__" key stays a plain key.
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, walk(item, [...path, key])]));
+    }
+    return value;
+  };
+  return { value: walk(root, []), envTemplates, problems };
+}

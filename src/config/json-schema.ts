@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { devenvSchema } from './schema.js';
+
+/**
+ * Editors check devenv.yml before interpolation, so a string value with a pattern also accepts
+ * anything holding "$" (`${VAR}` must not be flagged). Map keys are not interpolated.
+ */
+const ALSO_INTERPOLATED = '|\\$';
+
+/** The text of schemas/devenv.schema.json: pretty JSON with a trailing newline. */
+export function devenvJsonSchemaText(): string {
+  const schema = z.toJSONSchema(devenvSchema, {
+    io: 'input',
+    override: (ctx) => {
+      const json = ctx.jsonSchema as { type?: unknown; pattern?: string };
+      const interpolated = !ctx.path.includes('propertyNames');
+      if (interpolated && json.type === 'string' && typeof json.pattern === 'string' && !json.pattern.endsWith(ALSO_INTERPOLATED)) {
+        json.pattern += ALSO_INTERPOLATED;
+      }
+    },
+  });
+  return `${JSON.stringify(schema, null, 2)}\n`;
+}

@@ -1,0 +1,124 @@
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parseDotenv } from './dotenv.js';
+import type { EnvTemplates } from './interpolate-document.js';
+import { interpolate, type Vars } from './interpolate.js';
+import { normaliseHealth } from './normalise-health.js';
+import { parsePortSpec } from './ports.js';
+import type { Problem } from './problems.js';
+import type { BuildSpec, ContainerService, PortMapping, Template, VolumeMount } from './project.js';
+import type { ContainerServiceConfig } from './schema.js';
+import { parseVolume } from './volumes.js';
+
+export interface ContainerContext {
+  project: string;
+  dir: string;
+  vars: Vars;
+  envTemplates: EnvTemplates;
+  /** How a file is named in messages (relative to the working directory). */
+  display: (file: string) => string;
+  home?: string;
+}
+
+const ENV_KEY = /^[^=\s]+$/;
+
+function normaliseBuild(build: ContainerServiceConfig['build'], dir: string): BuildSpec | undefined {
+  if (build === undefined) return undefined;
+  if (typeof build === 'string') return { context: path.resolve(dir, build), dockerfile: 'Dockerfile', args: {} };
+  const args = Object.fromEntries(Object.entries(build.args ?? {}).map(([key, value]) => [key, String(value)]));
+  const spec: BuildSpec = { context: path.resolve(dir, build.context ?? '.'), dockerfile: build.dockerfile ?? 'Dockerfile', args };
+  if (build.target !== undefined) spec.target = build.target;
+  return spec;
+}
+
+function normalisePorts(name: string, config: ContainerServiceConfig, problems: Problem[]): PortMapping[] {
+  const base = ['services', name];
+  if (config.port !== undefined && config.ports !== undefined) {
+    problems.push({ path: [...base, 'port'], at: 'key', message: 'use either port or ports, not both' });
+  }
+  const specs = config.port !== undefined ? [{ spec: config.port, path: [...base, 'port'] }] : (config.ports ?? []).map((spec, i) => ({ spec, path: [...base, 'ports', i] }));
+  const mappings: PortMapping[] = [];
+  for (const { spec, path: where } of specs) {
+    const parsed = parsePortSpec(spec);
+    if (parsed.ok) mappings.push(parsed.mapping);
+    else problems.push({ path: where, message: parsed.message, ...(parsed.hint === undefined ? {} : { hint: parsed.hint }) });
+  }
+  return mappings;
+}
+
+/** Variables from env_file(s), in order, each value interpolated like an env value. */
+function envFileValues(name: string, config: ContainerServiceConfig, context: ContainerContext, problems: Problem[]): Map<string, Template> {
+  const values = new Map<string, Template>();
+  const files = config.env_file === undefined ? [] : typeof config.env_file === 'string' ? [config.env_file] : config.env_file;
+  files.forEach((file, index) => {
+    const where = ['services', name, 'env_file', ...(typeof config.env_file === 'string' ? [] : [index])];
+    const absolute = path.resolve(context.dir, file);
+    let text: string;
+    try {
+      if (!statSync(absolute).isFile()) throw new Error('not a file');
+      text = readFileSync(absolute, 'utf8');
+    } catch {
+      problems.push({ path: where, message: `env file ${JSON.stringify(file)} not found (looked for ${absolute})` });
+      return;
+    }
+    const shown = context.display(absolute);
+    const parsed = parseDotenv(text);
+    for (const error of parsed.errors) {
+      problems.push({ path: [], file: shown, line: error.line, col: 1, message: `expected KEY=value, got ${JSON.stringify(error.text.trim())}` });
+    }
+    for (const entry of parsed.entries) {
+      if (!entry.interpolate) {
+        values.set(entry.key, [entry.value]);
+        continue;
+      }
+      const result = interpolate(entry.value, context.vars, true);
+      if (result.ok) values.set(entry.key, result.template);
+      else problems.push({ path: [entry.key], file: shown, line: entry.line, col: 1, message: result.error });
+    }
+  });
+  return values;
+}
+
+function normaliseEnv(name: string, config: ContainerServiceConfig, context: ContainerContext, problems: Problem[]): Record<string, Template> {
+  const merged = envFileValues(name, config, context, problems);
+  const templates = context.envTemplates.get(name);
+  for (const [key, value] of Object.entries(config.env ?? {})) {
+    if (!ENV_KEY.test(key)) problems.push({ path: ['services', name, 'env', key], at: 'key', message: `expected a variable name without "=" or spaces, got ${JSON.stringify(key)}` });
+    merged.set(key, templates?.get(key) ?? [String(value)]);
+  }
+  return Object.fromEntries(merged);
+}
+
+function normaliseVolumes(name: string, config: ContainerServiceConfig, context: ContainerContext, problems: Problem[]): VolumeMount[] {
+  const mounts: VolumeMount[] = [];
+  (config.volumes ?? []).forEach((spec, index) => {
+    const parsed = parseVolume(spec, { project: context.project, dir: context.dir, ...(context.home === undefined ? {} : { home: context.home }) });
+    if ('mount' in parsed) mounts.push(parsed.mount);
+    else problems.push({ path: ['services', name, 'volumes', index], message: parsed.error });
+  });
+  return mounts;
+}
+
+export function normaliseContainer(name: string, config: ContainerServiceConfig, context: ContainerContext, problems: Problem[]): ContainerService {
+  const base = ['services', name];
+  const build = normaliseBuild(config.build, context.dir);
+  const ports = normalisePorts(name, config, problems);
+  const restart = config.restart ?? 'no';
+  if (config.max_restarts !== undefined && restart !== 'on-failure') {
+    problems.push({ path: [...base, 'max_restarts'], at: 'key', message: `max_restarts applies only with restart: on-failure (restart is ${restart})` });
+  }
+  const service: ContainerService = {
+    kind: 'container',
+    name,
+    dependsOn: [...new Set(config.depends_on ?? [])],
+    image: config.image ?? `${context.project}-${name}:devenv`,
+    ports,
+    env: normaliseEnv(name, config, context, problems),
+    volumes: normaliseVolumes(name, config, context, problems),
+    health: normaliseHealth(config.health, ports, base, problems),
+    restart: { policy: restart, maxRestarts: Number(config.max_restarts ?? 0) },
+  };
+  if (build !== undefined) service.build = build;
+  if (config.command !== undefined) service.command = typeof config.command === 'string' ? ['sh', '-c', config.command] : config.command;
+  return service;
+}

@@ -1,0 +1,130 @@
+/**
+ * The zod schema of devenv.yml, after interpolation. It checks shapes and types; values that need
+ * parsing (ports, durations, volumes) are checked by the normaliser, which owns their messages.
+ * Every schema carries its own "expected …" message: the loader appends ", got <value>".
+ */
+import { z } from 'zod';
+
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
+const NAME_EXPECTED = 'a name of lowercase letters, digits, "_" and "-" that starts with a letter or digit';
+
+const text = (expected: string) => z.string({ error: `expected ${expected}` }).min(1, { error: `expected ${expected}` });
+const oneOrMany = (expected: string) =>
+  z.union([text(expected), z.array(text(expected), { error: `expected ${expected} or a list of them` })], {
+    error: `expected ${expected} or a list of them`,
+  });
+const command = (what: string) =>
+  z.union([text('a command'), z.array(z.string({ error: 'expected a string' }), { error: 'expected a list' }).min(1, { error: 'expected at least one word' })], {
+    error: 'expected a command string or a list of words',
+  }).meta({ description: `${what}: a string (run by sh -c) or a list of words.` });
+const port = (expected: string, description: string) =>
+  z.union([z.number({ error: `expected ${expected}` }), z.string({ error: `expected ${expected}` })], { error: `expected ${expected}` })
+    .meta({ description });
+const duration = (description: string) =>
+  z.union([z.number({ error: 'expected a duration' }), z.string({ error: 'expected a duration' })], {
+    error: 'expected a duration such as 500ms, 5s or 2m',
+  }).meta({ description: `${description} A number of seconds or a string such as 500ms, 5s, 2m.` });
+
+export const serviceName = z.string().regex(NAME_PATTERN, { error: `expected ${NAME_EXPECTED}` });
+const dependsOn = z.array(text('a service name'), { error: 'expected a list of service names' })
+  .meta({ description: 'Services started (and healthy) before this one.' });
+
+const postgresOptions = z.strictObject({
+  version: z.union([text('a Postgres version'), z.number()], { error: 'expected a Postgres version such as "15"' })
+    .meta({ description: 'Postgres major version; the image is postgres:<version>. Default "15".' }),
+  image: text('an image reference').meta({ description: "Another image honouring the official postgres image's contract." }),
+  database: text('a database name').meta({ description: 'Database created on first start (POSTGRES_DB). Default: the project name.' }),
+  user: text('a user name').meta({ description: 'POSTGRES_USER. Default "postgres".' }),
+  password: z.union([z.string(), z.number()], { error: 'expected a password string' })
+    .meta({ description: 'An empty or missing password is generated once and kept in .devenv/secrets.json.' }),
+  port: port('a port number 0-65535', 'Host port on 127.0.0.1; 0 (the default) picks a free one.'),
+  init: oneOrMany('a file path').meta({ description: 'SQL or shell files run once, when the data volume is new.' }),
+}).partial();
+
+export const postgresServiceSchema = z.strictObject({
+  postgres: z.union([postgresOptions, z.null()], { error: 'expected a map of Postgres settings' })
+    .meta({ title: 'Postgres', description: 'A typed Postgres service.' }),
+  health: z.strictObject({ timeout: duration('How long to wait for Postgres to accept a connection; default 60s.').optional() }, {
+    error: 'expected a map with timeout',
+  }).optional(),
+  depends_on: dependsOn.optional(),
+}).meta({ title: 'Postgres service' });
+
+const buildObject = z.strictObject({
+  context: text('a folder path').optional().meta({ description: 'Build context folder, relative to devenv.yml. Default ".".' }),
+  dockerfile: text('a file path').optional().meta({ description: 'Dockerfile path relative to the context. Default "Dockerfile".' }),
+  target: text('a build stage name').optional(),
+  args: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }), {
+    error: 'expected a map of build arguments',
+  }).optional(),
+});
+
+const health = z.strictObject({
+  http: text('a path such as /health').optional().meta({ description: 'GET this path from the host; 2xx/3xx is healthy.' }),
+  port: port('a port number 1-65535', 'Container port for the http check; default the first port.').optional(),
+  tcp: port('a port number 1-65535', 'Container port that must accept a TCP connection.').optional(),
+  command: command('Run inside the container; exit 0 is healthy').optional(),
+  interval: duration('Time between checks; default 100ms, backing off to 1 s.').optional(),
+  timeout: duration('Deadline for the service to become healthy; default 60s.').optional(),
+}, { error: 'expected a map with http, tcp or command' });
+
+export const containerServiceSchema = z.strictObject({
+  image: text('an image reference such as "redis:7"').optional()
+    .meta({ description: 'Image to pull; with build, the tag of the built image.' }),
+  build: z.union([text('a folder path'), buildObject], { error: 'expected a folder path or a map with context, dockerfile, target, args' }).optional()
+    .meta({ description: 'A context folder or { context, dockerfile, target, args } (paths relative to devenv.yml).' }),
+  command: command("Default: the image's CMD").optional(),
+  port: port('a port number 1-65535', 'One port: 3000 (same port on 127.0.0.1) or "8080:80".').optional(),
+  ports: z.array(port('a port such as 3000, "8080:80" or "127.0.0.1:8080:80"', 'A published port.'), { error: 'expected a list of ports' }).optional()
+    .meta({ description: 'Published on 127.0.0.1 only: 3000, "8080:80", "127.0.0.1:8080:80", "0:80", "53/udp".' }),
+  env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }), {
+    error: 'expected a map of environment variables',
+  }).optional().meta({ description: 'Environment; values may use ${VAR} and references such as ${db.url}.' }),
+  env_file: oneOrMany('a file path').optional().meta({ description: 'Files of KEY=value lines; values in env win.' }),
+  health: health.optional().meta({ description: '{ http: /path, port? }, { tcp: port } or { command: [...] }, plus interval and timeout. Default: tcp on the first port.' }),
+  depends_on: dependsOn.optional(),
+  restart: z.enum(['no', 'on-failure', 'always'], { error: 'expected one of no, on-failure, always' }).optional()
+    .meta({ description: 'Restart policy; default no.' }),
+  max_restarts: z.union([
+    z.int({ error: 'expected a whole number ≥ 0' }).min(0, { error: 'expected a whole number ≥ 0' }),
+    z.string().regex(/^\d+$/, { error: 'expected a whole number ≥ 0' }),
+  ], { error: 'expected a whole number ≥ 0' }).optional()
+    .meta({ description: 'With restart: on-failure; 0 (the default) is unlimited.' }),
+  volumes: z.array(text('a volume such as "./src:/app/src" or "data:/data"'), { error: 'expected a list of volumes' }).optional()
+    .meta({ description: '"./host/path:/container/path[:ro]" or "name:/container/path" (a named volume).' }),
+}).meta({ title: 'Container service' });
+
+export const migrationSchema = z.strictObject({
+  name: text('a step name').meta({ description: 'Unique name of the step.' }),
+  run: command('Command run in a one-off container of `service`').optional(),
+  service: text('a service name').optional().meta({ description: 'The container service whose image and env run the step.' }),
+  sql: text('a folder path').optional().meta({ description: 'A folder of .sql files applied in lexical order.' }),
+  database: text('a service name').optional().meta({ description: 'The Postgres service the sql files are applied to.' }),
+}, { error: 'expected a map with name and run+service or sql+database' });
+
+const topLevel = {
+  version: z.union([z.literal(1), z.literal('1')], { error: 'expected 1 (the only format version)' }).optional()
+    .meta({ description: 'Format version; the only version is 1.' }),
+  name: z.string({ error: `expected ${NAME_EXPECTED}` }).regex(NAME_PATTERN, { error: `expected ${NAME_EXPECTED}` }).optional()
+    .meta({ description: "Project name; default the folder's name, normalised to [a-z0-9_-]." }),
+  migrations: z.array(migrationSchema, { error: 'expected a list of migration steps' }).optional()
+    .meta({ description: 'Steps run in order before the other services start.' }),
+};
+
+/** What the loader validates first; each service is then validated by its own kind. */
+export const topLevelSchema = z.strictObject({
+  ...topLevel,
+  services: z.record(z.string(), z.unknown(), { error: 'expected a map of services' }),
+}, { error: 'expected a map with services' });
+
+/** The whole file, as published in schemas/devenv.schema.json. */
+export const devenvSchema = z.strictObject({
+  ...topLevel,
+  services: z.record(serviceName, z.union([postgresServiceSchema, containerServiceSchema]))
+    .meta({ description: 'Service name → a Postgres service (postgres:) or a container (image: or build:).' }),
+}).meta({ title: 'devenv.yml', description: 'A devenv project: its services and migration steps.' });
+
+export type TopLevelConfig = z.infer<typeof topLevelSchema>;
+export type PostgresServiceConfig = z.infer<typeof postgresServiceSchema>;
+export type ContainerServiceConfig = z.infer<typeof containerServiceSchema>;
+export type MigrationConfig = z.infer<typeof migrationSchema>;

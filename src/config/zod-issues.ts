@@ -1,0 +1,128 @@
+/** Turns zod issues into problems a person can act on: "expected …, got …" and unknown-field suggestions. */
+import { z } from 'zod';
+import { describeValue, type Path, type Problem } from './problems.js';
+
+type Issue = z.core.$ZodIssue;
+
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  object: 'a map',
+  record: 'a map',
+  array: 'a list',
+};
+
+/** Fallback messages for schemas that carry none of their own. */
+export function fallbackMessage(issue: z.core.$ZodRawIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
+    case 'too_small':
+      return issue.origin === 'array' ? `expected at least ${issue.minimum} entries` : `expected at least ${issue.minimum}`;
+    case 'too_big':
+      return issue.origin === 'array' ? `expected at most ${issue.maximum} entries` : `expected at most ${issue.maximum}`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'invalid_format':
+      return `expected a value matching ${issue.pattern ?? issue.format}`;
+    default:
+      return 'expected a valid value';
+  }
+}
+
+/** Optimal string alignment distance: like Levenshtein, with a swap of neighbours costing 1. */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i += 1) {
+    for (let j = 1; j <= b.length; j += 1) {
+      const row = d[i] as number[];
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min((d[i - 1] as number[])[j] as number + 1, (row[j - 1] as number) + 1, ((d[i - 1] as number[])[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
+      }
+    }
+  }
+  return (d[a.length] as number[])[b.length] as number;
+}
+
+export function suggest(key: string, known: readonly string[]): string | undefined {
+  const normal = (s: string) => s.toLowerCase().replace(/-/g, '_');
+  let best: { name: string; score: number } | undefined;
+  for (const name of known) {
+    const score = distance(normal(key), normal(name));
+    if (score <= Math.max(1, Math.floor(key.length / 3)) && (best === undefined || score < best.score)) best = { name, score };
+  }
+  return best?.name;
+}
+
+export function unknownFieldMessage(key: string, known: readonly string[]): string {
+  const guess = suggest(key, known);
+  if (guess !== undefined) return `unknown field "${key}" — did you mean "${guess}"?`;
+  return known.length > 0 ? `unknown field "${key}"; expected one of ${known.join(', ')}` : `unknown field "${key}"`;
+}
+
+/** The keys an object schema accepts at `path` (for "did you mean" suggestions). */
+function knownKeys(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
+  let current: z.core.$ZodType | undefined = schema;
+  let rest = [...path];
+  for (;;) {
+    if (current === undefined) return [];
+    if (current instanceof z.ZodOptional || current instanceof z.ZodNullable) current = current.unwrap() as z.core.$ZodType;
+    else if (current instanceof z.ZodUnion) current = (current.options as z.core.$ZodType[]).find((o) => knownKeys(o, []).length > 0);
+    else if (rest.length === 0) return current instanceof z.ZodObject ? Object.keys(current.shape) : [];
+    else if (current instanceof z.ZodObject) current = current.shape[String(rest.shift())] as z.core.$ZodType | undefined;
+    else if (current instanceof z.ZodArray) (rest.shift(), (current = current.element as z.core.$ZodType));
+    else if (current instanceof z.ZodRecord) (rest.shift(), (current = current.valueType as z.core.$ZodType));
+    else return [];
+  }
+}
+
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  let value = data;
+  for (const segment of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[segment];
+  }
+  return value;
+}
+
+/** A union whose value is a map usually means the map branch was meant: report that branch's issues. */
+function unionBranch(issue: Extract<Issue, { code: 'invalid_union' }>, value: unknown): Issue[] | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const candidates = issue.errors.filter((errors) => !errors.some((e) => e.code === 'invalid_type' && e.path.length === 0));
+  return candidates.length === 1 ? candidates[0] : undefined;
+}
+
+export function issuesToProblems(issues: readonly Issue[], data: unknown, schema: z.core.$ZodType, base: Path, prefix: PropertyKey[] = []): Problem[] {
+  const problems: Problem[] = [];
+  for (const issue of issues) {
+    const local = [...prefix, ...issue.path];
+    const path = [...base, ...local.map((s) => (typeof s === 'number' ? s : String(s)))];
+    const value = valueAt(data, local);
+    if (issue.code === 'unrecognized_keys') {
+      const known = knownKeys(schema, local);
+      for (const key of issue.keys) problems.push({ path: [...path, key], at: 'key', message: unknownFieldMessage(key, known) });
+      continue;
+    }
+    if (issue.code === 'invalid_union') {
+      const branch = unionBranch(issue, value);
+      if (branch !== undefined) {
+        problems.push(...issuesToProblems(branch, data, schema, base, local));
+        continue;
+      }
+    }
+    const message = issue.message.startsWith('expected ') ? `${issue.message}, got ${describeValue(value)}` : issue.message;
+    problems.push({ path, message });
+  }
+  return problems;
+}
+
+/** Validates `data` with `schema`; on failure returns problems located under `base`. */
+export function check<S extends z.ZodType>(schema: S, data: unknown, base: Path): { ok: true; value: z.infer<S> } | { ok: false; problems: Problem[] } {
+  const result = schema.safeParse(data, { error: fallbackMessage });
+  if (result.success) return { ok: true, value: result.data };
+  return { ok: false, problems: issuesToProblems(result.error.issues, data, schema, base) };
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { loadError, problems } from './helpers.js';
+
+describe('cross-checks', () => {
+  it('rejects unknown depends_on targets, suggesting a near name', async () => {
+    const yaml = 'services:\n  cache: { image: redis }\n  app: { image: x, depends_on: [cache, cahce, nope] }\n';
+    expect(await problems(yaml)).toEqual([
+      'devenv.yml:3:40 services.app.depends_on[1]: unknown service "cahce" — did you mean "cache"?',
+      'devenv.yml:3:47 services.app.depends_on[2]: unknown service "nope"; the services are cache, app',
+    ]);
+  });
+
+  it('names dependency cycles', async () => {
+    const yaml = `services:
+  a: { image: x, depends_on: [b] }
+  b: { image: x, depends_on: [c] }
+  c: { image: x, depends_on: [a] }
+  d: { image: x, depends_on: [d] }
+`;
+    expect(await problems(yaml)).toEqual([
+      'devenv.yml:2:30 services.a.depends_on: dependency cycle: a -> b -> c -> a',
+      'devenv.yml:5:30 services.d.depends_on: dependency cycle: d -> d',
+    ]);
+  });
+
+  it('checks what migrations name', async () => {
+    const yaml = `services:
+  db: { postgres: {} }
+  app: { image: x }
+migrations:
+  - { name: a, run: x, service: db }
+  - { name: a, run: x, service: ghost }
+  - { name: b, sql: sql, database: app }
+  - { name: c, sql: missing, database: ghost }
+  - { name: d, run: x }
+  - { name: e, sql: sql }
+  - { name: f, run: x, sql: sql, database: db }
+`;
+    const lines = await problems(yaml, { files: { 'sql/': '' } });
+    expect(lines.map((line) => line.replace(/ \(looked for \/.*\/shop\/missing\)$/, ''))).toEqual([
+      'devenv.yml:5:33 migrations[0].service: expected a container service (image or build), got "db" (a Postgres service)',
+      'devenv.yml:6:13 migrations[1].name: duplicate migration name "a"; each step needs its own name',
+      'devenv.yml:6:33 migrations[1].service: expected a container service (image or build), got "ghost" (unknown)',
+      'devenv.yml:7:36 migrations[2].database: expected a Postgres service, got "app" (a container service)',
+      'devenv.yml:8:21 migrations[3].sql: folder "missing" not found',
+      'devenv.yml:8:40 migrations[3].database: expected a Postgres service, got "ghost" (unknown)',
+      'devenv.yml:9:5 migrations[4]: service is missing: the container service whose image and env run this step',
+      'devenv.yml:10:16 migrations[5].sql: database is missing: the Postgres service the sql files are applied to',
+      'devenv.yml:11:5 migrations[6]: a migration step has either run and service, or sql and database, not both',
+    ]);
+  });
+
+  it('rejects two services publishing the same host port, but not port 0', async () => {
+    const yaml = `services:
+  db: { postgres: { port: 8080 } }
+  a: { image: x, ports: ["8080:80", "0:81", "53/udp"] }
+  b: { image: x, ports: ["0:81", 53, "53/udp"] }
+`;
+    const error = await loadError(yaml);
+    expect(error.details).toEqual([
+      'devenv.yml:3:26 services.a.ports[0]: host port 8080 is already published by service "db"',
+      '  hint: give each published port its own host port, or 0 for any free port',
+      'devenv.yml:4:38 services.b.ports[2]: host port 53 is already published by service "a"',
+      '  hint: give each published port its own host port, or 0 for any free port',
+    ]);
+  });
+
+  it('checks build contexts, Dockerfiles, init files and env files on disk', async () => {
+    const yaml = `services:
+  db: { postgres: { init: [init.sql, missing.sql] } }
+  a: { build: nope }
+  b: { build: . }
+  c: { build: { context: ctx, dockerfile: Dockerfile.dev } }
+  d: { image: x, env_file: [present.env, absent.env] }
+`;
+    const lines = await problems(yaml, { files: { 'init.sql': '', 'ctx/Dockerfile': '', 'present.env': 'A=1' } });
+    expect(lines.map((line) => line.replace(/ \(looked for .*\)$/, ''))).toEqual([
+      'devenv.yml:2:38 services.db.postgres.init[1]: file "missing.sql" not found',
+      'devenv.yml:3:15 services.a.build: folder "nope" not found',
+      'devenv.yml:4:15 services.b.build: file "Dockerfile" not found',
+      'devenv.yml:5:43 services.c.build.dockerfile: file "ctx/Dockerfile.dev" not found',
+      'devenv.yml:6:42 services.d.env_file[1]: env file "absent.env" not found',
+    ]);
+  });
+
+  it('reports bad lines of an env file at their own line', async () => {
+    const yaml = 'services:\n  a: { image: x, env_file: app.env }\n';
+    expect(await problems(yaml, { files: { 'app.env': 'A=1\nnot a pair\nB=${NEED:?set NEED}\n' } })).toEqual([
+      'app.env:2:1 expected KEY=value, got "not a pair"',
+      'app.env:3:1 B: variable NEED is not set: set NEED',
+    ]);
+  });
+
+  it('checks health ports are published and max_restarts goes with on-failure', async () => {
+    const yaml = `services:
+  a: { image: x, port: 3000, health: { http: /up, port: 9000 } }
+  b: { image: x, port: 3002, health: { tcp: 3001 }, max_restarts: 2 }
+`;
+    expect(await problems(yaml)).toEqual([
+      'devenv.yml:2:57 services.a.health.port: port 9000 is not published; the check runs from the host, so add it to port/ports',
+      'devenv.yml:3:45 services.b.health.tcp: port 3001 is not published; the check runs from the host, so add it to port/ports',
+      'devenv.yml:3:53 services.b.max_restarts: max_restarts applies only with restart: on-failure (restart is no)',
+    ]);
+  });
+});
