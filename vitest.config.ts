@@ -12,6 +12,8 @@ export default defineConfig({
           hookTimeout: 240_000,
           fileParallelism: true,
           maxWorkers: 3,
+          // Unit tests run first and apart; the engine tests after them, a few files at a time.
+          sequence: { groupOrder: 1 },
         },
       },
     ],

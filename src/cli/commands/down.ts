@@ -1,0 +1,24 @@
+import { teardown } from '../../engine/teardown.js';
+import { connect, projectNameFor } from '../context.js';
+import type { CommandResult, GlobalOptions } from '../main.js';
+import { plainRenderer } from '../render/plain.js';
+import { listenForInterrupts } from '../signals.js';
+
+interface DownFlags extends GlobalOptions {
+  volumes?: boolean;
+  images?: boolean;
+}
+
+export async function downCommand(flags: DownFlags): Promise<CommandResult> {
+  const project = projectNameFor(flags);
+  const { runtime } = await connect();
+  const interrupts = listenForInterrupts();
+  try {
+    const plan = await teardown(runtime, project, { volumes: flags.volumes, images: flags.images }, { force: interrupts.force, onEvent: plainRenderer() });
+    if (plan.steps.length === 0) process.stdout.write(`Nothing to remove for project "${project}".\n`);
+    else process.stdout.write(`Removed ${plan.steps.length} resource(s) of project "${project}"${flags.volumes ? '' : '; data volumes kept (--volumes deletes them)'}.\n`);
+    return 0;
+  } finally {
+    interrupts.dispose();
+  }
+}

@@ -1,0 +1,40 @@
+/** Progress as plain timestamped lines, for CI and pipes. */
+import { DevenvError } from '../../errors.js';
+import type { EngineEvent, EventSink } from '../../engine/events.js';
+import { describeStep } from '../../engine/plan.js';
+
+const stamp = () => new Date().toISOString().slice(11, 23);
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+
+export function plainRenderer(write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): EventSink {
+  // Pull progress arrives many times a second; one line a second per step is enough in a log.
+  const lastProgress = new Map<number, number>();
+  return (event: EngineEvent) => {
+    switch (event.type) {
+      case 'step-start':
+        write(`${stamp()} ▸ ${describeStep(event.step)} (${event.step.cause})`);
+        break;
+      case 'step-progress': {
+        const now = Date.now();
+        if (event.step.kind === 'image.pull' && now - (lastProgress.get(event.step.id) ?? 0) < 1000) break;
+        lastProgress.set(event.step.id, now);
+        write(`${stamp()}   ${describeStep(event.step)} | ${event.message}`);
+        break;
+      }
+      case 'step-done':
+        write(`${stamp()} ✔ ${describeStep(event.step)} ${seconds(event.ms)}${event.detail ? ` (${event.detail})` : ''}`);
+        break;
+      case 'step-failed': {
+        const message = event.error instanceof Error ? event.error.message : String(event.error);
+        const interrupted = event.error instanceof DevenvError && event.error.code === 'INTERRUPTED';
+        write(`${stamp()} ✖ ${describeStep(event.step)} ${seconds(event.ms)}${interrupted ? ' (interrupted)' : `: ${message}`}`);
+        break;
+      }
+      case 'step-skipped':
+        break;
+      case 'teardown':
+        write(`${stamp()} ↺ ${event.message}`);
+        break;
+    }
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * plan for `down` (and for the teardown after Ctrl-C or a failed `up`): pure, from labels alone.
+ */
+import { LABELS } from '../runtime/runtime.js';
+import type { ObservedState } from './observe.js';
+import { PlanBuilder, type Plan } from './plan.js';
+
+export interface DownOptions {
+  /** Also delete data volumes. */
+  volumes?: boolean;
+  /** Also delete images devenv built. */
+  images?: boolean;
+  /** Only these containers (by ID); the network goes only if no other container of the project stays. */
+  onlyContainers?: Set<string>;
+  /** Keep the network even when it would be empty. */
+  keepNetwork?: boolean;
+}
+
+export function planDown(project: string, observed: Omit<ObservedState, 'localImages' | 'contextHashes'>, options: DownOptions = {}): Plan {
+  const plan = new PlanBuilder();
+  const only = options.onlyContainers;
+  const removed = observed.containers.filter((c) => !only || only.has(c.id));
+  const staying = observed.containers.length - removed.length;
+  const containerSteps = removed.map((c) =>
+    plan.add({ kind: 'container.remove', service: c.labels[LABELS.service] ?? c.name, containerId: c.id, name: c.name }, only ? 'started by this run' : 'down'),
+  );
+  if (!options.keepNetwork && staying === 0) {
+    for (const n of observed.networks) plan.add({ kind: 'network.remove', networkId: n.id, name: n.name }, 'down', containerSteps);
+  }
+  if (options.volumes) {
+    for (const v of observed.volumes) plan.add({ kind: 'volume.remove', name: v.name }, '--volumes', containerSteps);
+  }
+  if (options.images) {
+    for (const i of observed.images) plan.add({ kind: 'image.remove', imageId: i.id, name: i.tags[0] ?? i.id }, '--images', containerSteps);
+  }
+  return { project, steps: plan.steps };
+}

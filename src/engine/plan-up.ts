@@ -1,0 +1,141 @@
+/**
+ * plan for `up`: pure. (project, observed, options) → Plan.
+ */
+import type { Project, Service } from '../config/project.js';
+import { LABELS } from '../runtime/runtime.js';
+import { networkName } from './names.js';
+import type { ObservedState } from './observe.js';
+import { PlanBuilder, type Plan } from './plan.js';
+import { changedFields, desiredContainer, desiredVolumes, FIELDS_LABEL } from './service-spec.js';
+
+export interface UpOptions {
+  /** Rebuild images even when their build context is unchanged. */
+  build?: boolean;
+  /** Recreate containers even when their config is unchanged. */
+  forceRecreate?: boolean;
+}
+
+export function planUp(project: Project, observed: ObservedState, options: UpOptions = {}): Plan {
+  const plan = new PlanBuilder();
+  const byService = new Map<string, Service>(project.services.map((s) => [s.name, s]));
+
+  const net = networkName(project.name);
+  const networkStep = observed.networks.some((n) => n.name === net) ? undefined : plan.add({ kind: 'network.create', name: net }, 'no network');
+
+  const volumeSteps = new Map<string, number>();
+  for (const name of desiredVolumes(project)) {
+    if (!observed.volumes.some((v) => v.name === name)) volumeSteps.set(name, plan.add({ kind: 'volume.create', name }, 'no volume'));
+  }
+
+  // Images: one pull per reference, one build per built service.
+  const imageSteps = new Map<string, number>();
+  const pullSteps = new Map<string, number>();
+  for (const s of project.services) {
+    if (s.kind === 'container' && s.build) {
+      const hash = observed.contextHashes[s.name] ?? '';
+      const built = observed.images.find((i) => i.labels[LABELS.service] === s.name && i.tags.includes(s.image));
+      const cause = options.build ? '--build'
+        : !built ? 'no image built yet'
+        : built.labels[LABELS.contextHash] !== hash ? 'build context changed' : undefined;
+      if (cause) imageSteps.set(s.name, plan.add({ kind: 'image.build', service: s.name, build: s.build, tag: s.image, contextHash: hash }, cause));
+    } else if (!observed.localImages[s.image]) {
+      const step = pullSteps.get(s.image) ?? plan.add({ kind: 'image.pull', image: s.image }, 'image not present');
+      pullSteps.set(s.image, step);
+      imageSteps.set(s.name, step);
+    }
+  }
+
+  // Containers that no longer belong: services gone from devenv.yml, one-offs left by an interrupted run.
+  for (const c of observed.containers) {
+    const service = c.labels[LABELS.service] ?? '';
+    const role = c.labels[LABELS.role];
+    const cause = role !== 'service' ? 'left over from an interrupted run'
+      : !byService.has(service) ? 'service no longer in devenv.yml'
+      : undefined;
+    if (cause) plan.add({ kind: 'container.remove', service: service || c.name, containerId: c.id, name: c.name }, cause);
+  }
+
+  const neededByMigrations = migrationDependencies(project, byService);
+  const readySteps = new Map<string, number | undefined>();
+  let lastMigration: number | undefined;
+  const pendingAfterMigrations: Service[] = [];
+
+  const startService = (s: Service, extraDeps: (number | undefined)[]): void => {
+    const desired = desiredContainer(project, s, observed.contextHashes[s.name]);
+    const existing = observed.containers.filter((c) => c.labels[LABELS.role] === 'service' && c.labels[LABELS.service] === s.name);
+    const [current, ...extra] = existing;
+    const deps = [
+      networkStep,
+      imageSteps.get(s.name),
+      ...volumesOf(desired.spec.mounts, volumeSteps),
+      ...s.dependsOn.map((d) => readySteps.get(d)),
+      ...extraDeps,
+    ];
+    for (const c of extra) deps.push(plan.add({ kind: 'container.remove', service: s.name, containerId: c.id, name: c.name }, 'duplicate container'));
+    let containerStep: number | undefined;
+    if (current && current.labels[LABELS.configHash] === desired.hash && !options.forceRecreate) {
+      if (current.state !== 'running') {
+        containerStep = plan.add({ kind: 'container.start', service: s.name, containerId: current.id }, `container is ${current.state}`, deps);
+      }
+    } else {
+      let cause = 'no existing container';
+      if (current) {
+        const changed = changedFields(current.labels[FIELDS_LABEL], desired.fields);
+        cause = options.forceRecreate ? '--force-recreate' : `config changed: ${changed.join(', ') || 'labels'}`;
+        deps.push(plan.add({ kind: 'container.remove', service: s.name, containerId: current.id, name: current.name }, cause));
+      }
+      containerStep = plan.add({ kind: 'container.create', service: s.name, desired }, cause, deps);
+    }
+    // A reused container is checked once what it depends on (and the migrations) are ready too.
+    const [cause, readyDeps] = containerStep === undefined ? ['container reused', deps] : ['after start', [containerStep]];
+    const ready = s.kind === 'postgres'
+      ? plan.add({ kind: 'postgres.ready', service: s.name }, cause, readyDeps)
+      : plan.add({ kind: 'service.healthy', service: s.name }, cause, readyDeps);
+    readySteps.set(s.name, ready);
+  };
+
+  const visited = new Set<string>();
+  const visit = (s: Service): void => {
+    if (visited.has(s.name)) return;
+    visited.add(s.name);
+    for (const d of s.dependsOn) {
+      const dep = byService.get(d);
+      if (dep) visit(dep);
+    }
+    if (s.kind === 'container' && !neededByMigrations.has(s.name) && project.migrations.length > 0) pendingAfterMigrations.push(s);
+    else startService(s, []);
+  };
+  project.services.forEach(visit);
+
+  project.migrations.forEach((m, index) => {
+    const deps = m.kind === 'sql'
+      ? [readySteps.get(m.database)]
+      : [networkStep, imageSteps.get(m.service), ...(byService.get(m.service)?.dependsOn ?? []).map((d) => readySteps.get(d))];
+    lastMigration = plan.add({ kind: 'migration', migration: m, index }, 'applies what is new', [...deps, lastMigration]);
+  });
+
+  // Services that wait for migrations start in dependency order once the last one is done.
+  for (const s of pendingAfterMigrations) startService(s, [lastMigration]);
+
+  return { project: project.name, steps: plan.steps };
+}
+
+function volumesOf(mounts: { type: string; source: string }[], volumeSteps: Map<string, number>): (number | undefined)[] {
+  return mounts.filter((m) => m.type === 'volume').map((m) => volumeSteps.get(m.source));
+}
+
+/** Services a migration needs running: the dependencies (transitively) of each `run:` migration's service, and each `sql:` database. */
+function migrationDependencies(project: Project, byService: Map<string, Service>): Set<string> {
+  const needed = new Set<string>();
+  const add = (name: string): void => {
+    if (needed.has(name)) return;
+    needed.add(name);
+    for (const d of byService.get(name)?.dependsOn ?? []) add(d);
+  };
+  for (const m of project.migrations) {
+    if (m.kind === 'sql') add(m.database);
+    else for (const d of byService.get(m.service)?.dependsOn ?? []) add(d);
+  }
+  return needed;
+}
+

@@ -1,0 +1,74 @@
+/**
+ * A plan: a small DAG of atomic operations, each with the cause that made it necessary.
+ * Pure data; printPlan shows one step per line, as unit tests compare it.
+ */
+import type { BuildSpec, Migration } from '../config/project.js';
+import type { DesiredContainer } from './service-spec.js';
+
+export type StepAction =
+  | { kind: 'network.create'; name: string }
+  | { kind: 'volume.create'; name: string }
+  | { kind: 'image.pull'; image: string }
+  | { kind: 'image.build'; service: string; build: BuildSpec; tag: string; contextHash: string }
+  | { kind: 'container.remove'; service: string; containerId: string; name: string }
+  /** Create and start. */
+  | { kind: 'container.create'; service: string; desired: DesiredContainer }
+  /** Start an existing, unchanged container that is not running. */
+  | { kind: 'container.start'; service: string; containerId: string }
+  | { kind: 'postgres.ready'; service: string }
+  | { kind: 'service.healthy'; service: string }
+  | { kind: 'migration'; migration: Migration; index: number }
+  | { kind: 'network.remove'; networkId: string; name: string }
+  | { kind: 'volume.remove'; name: string }
+  | { kind: 'image.remove'; imageId: string; name: string };
+
+export type Step = StepAction & {
+  id: number;
+  /** Steps that must finish first. */
+  deps: number[];
+  /** Why the step is needed, e.g. "no existing container", "config changed: env.NODE_ENV". */
+  cause: string;
+};
+
+export interface Plan {
+  project: string;
+  steps: Step[];
+}
+
+/** "container:app create", "image:postgres:15 pull", … */
+export function describeStep(step: StepAction): string {
+  switch (step.kind) {
+    case 'network.create': return `network:${step.name} create`;
+    case 'network.remove': return `network:${step.name} remove`;
+    case 'volume.create': return `volume:${step.name} create`;
+    case 'volume.remove': return `volume:${step.name} remove`;
+    case 'image.pull': return `image:${step.image} pull`;
+    case 'image.build': return `image:${step.service} build`;
+    case 'image.remove': return `image:${step.name} remove`;
+    case 'container.remove': return `container:${step.service} remove`;
+    case 'container.create': return `container:${step.service} create`;
+    case 'container.start': return `container:${step.service} start`;
+    case 'postgres.ready': return `postgres:${step.service} ready`;
+    case 'service.healthy': return `service:${step.service} healthy`;
+    case 'migration': return `migration:${step.migration.name} ${step.migration.kind}`;
+  }
+}
+
+/** One line a step: `[1,2] -> #3 container:app create (no existing container)`. */
+export function printPlan(plan: Plan): string {
+  return plan.steps
+    .map((s) => `[${s.deps.join(',')}] -> #${s.id} ${describeStep(s)} (${s.cause})`)
+    .join('\n');
+}
+
+/** Builds a plan step by step; ids are 1-based in insertion order. */
+export class PlanBuilder {
+  readonly steps: Step[] = [];
+
+  add(action: StepAction, cause: string, deps: (number | undefined)[] = []): number {
+    const id = this.steps.length + 1;
+    const unique = [...new Set(deps.filter((d): d is number => d !== undefined))].sort((a, b) => a - b);
+    this.steps.push({ ...action, id, deps: unique, cause });
+    return id;
+  }
+}

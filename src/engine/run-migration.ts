@@ -1,0 +1,51 @@
+/** A `run:` migration: a one-off container of the service's image, on the project network, with its env. */
+import type { ContainerService, Project, RunMigration } from '../config/project.js';
+import { resolveEnv } from '../config/references.js';
+import { DevenvError } from '../errors.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { migrationContainerName, networkName, serviceLabels } from './names.js';
+
+const KEEP_LINES = 40;
+
+export async function runMigrationContainer(
+  runtime: Runtime,
+  project: Project,
+  migration: RunMigration,
+  service: ContainerService,
+  signal: AbortSignal,
+  onLine: (line: string) => void,
+): Promise<void> {
+  const id = await runtime.createContainer({
+    name: migrationContainerName(project.name, migration.name),
+    image: service.image,
+    command: migration.command,
+    env: resolveEnv(project, service, 'network'),
+    labels: serviceLabels(project.name, service.name, 'migration'),
+    network: { name: networkName(project.name), aliases: [] },
+    ports: [],
+    mounts: service.volumes.map((v) => ({ ...v })),
+    restart: { policy: 'no', maxRestarts: 0 },
+    init: true,
+  });
+  const last: string[] = [];
+  try {
+    await runtime.startContainer(id);
+    const streaming = (async () => {
+      for await (const { line } of runtime.logs(id, { follow: true, signal })) {
+        last.push(line);
+        if (last.length > KEEP_LINES) last.shift();
+        onLine(line);
+      }
+    })().catch(() => undefined);
+    const exitCode = await runtime.waitContainer(id, signal);
+    await streaming;
+    if (exitCode !== 0) {
+      throw new DevenvError('MIGRATION_FAILED', `migration "${migration.name}" exited with code ${exitCode} (run in a one-off container of ${service.name}'s image); its last output:`, {
+        details: last,
+        hint: `Fix the migration, or step "${migration.name}" under \`migrations\` in devenv.yml; its output is above.`,
+      });
+    }
+  } finally {
+    await runtime.removeContainer(id);
+  }
+}

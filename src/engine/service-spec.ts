@@ -1,0 +1,100 @@
+/**
+ * The container devenv wants for each service, and the hashes that decide reuse.
+ * Pure: the same project and context hash always give the same spec and hash.
+ */
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import type { ContainerService, PostgresService, Project, Service } from '../config/project.js';
+import { resolveEnv } from '../config/references.js';
+import { LABELS, type ContainerSpec } from '../runtime/runtime.js';
+import { containerName, dataVolumeName, networkName, serviceLabels } from './names.js';
+
+/** Label holding one short hash per config field, so a changed container can say which field changed. */
+export const FIELDS_LABEL = 'dev.devenv.config-fields';
+
+export interface DesiredContainer {
+  service: string;
+  spec: ContainerSpec;
+  /** Hash of all fields: equal hashes mean the running container can be reused. */
+  hash: string;
+  /** Field name ("image", "command", "env.NODE_ENV", "ports", …) → short hash of its value. */
+  fields: Record<string, string>;
+}
+
+const shortHash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 12);
+
+export function desiredContainer(project: Project, service: Service, contextHash?: string): DesiredContainer {
+  const spec = service.kind === 'postgres' ? postgresSpec(project, service) : containerSpec(project, service);
+  const fields: Record<string, string> = {
+    image: shortHash([spec.image, contextHash ?? null]),
+    command: shortHash(spec.command ?? null),
+    ports: shortHash(spec.ports),
+    volumes: shortHash(spec.mounts),
+    restart: shortHash(spec.restart),
+  };
+  for (const [key, value] of Object.entries(spec.env)) fields[`env.${key}`] = shortHash(value);
+  const sorted = Object.keys(fields).sort().map((k) => `${k}:${fields[k]}`);
+  const hash = createHash('sha256').update(sorted.join(',')).digest('hex').slice(0, 16);
+  spec.labels = { ...spec.labels, [LABELS.configHash]: hash, [FIELDS_LABEL]: sorted.join(','), [LABELS.configFile]: project.file };
+  return { service: service.name, spec, hash, fields };
+}
+
+/** Which fields differ between a container's fields label and the desired fields, e.g. ["env.NODE_ENV", "image"]. */
+export function changedFields(label: string | undefined, desired: Record<string, string>): string[] {
+  const old = new Map((label ?? '').split(',').filter(Boolean).map((pair) => {
+    const at = pair.lastIndexOf(':');
+    return [pair.slice(0, at), pair.slice(at + 1)] as const;
+  }));
+  const keys = new Set([...old.keys(), ...Object.keys(desired)]);
+  return [...keys].filter((k) => old.get(k) !== desired[k]).sort();
+}
+
+function postgresSpec(project: Project, pg: PostgresService): ContainerSpec {
+  return {
+    name: containerName(project.name, pg.name),
+    image: pg.image,
+    env: { POSTGRES_USER: pg.user, POSTGRES_PASSWORD: pg.password, POSTGRES_DB: pg.database },
+    labels: serviceLabels(project.name, pg.name, 'service'),
+    network: { name: networkName(project.name), aliases: [pg.name] },
+    ports: [{ hostIp: '127.0.0.1', hostPort: pg.hostPort, containerPort: 5432, protocol: 'tcp' }],
+    mounts: [
+      { type: 'volume', source: dataVolumeName(project.name, pg.name), target: '/var/lib/postgresql/data', readOnly: false },
+      // Numbered so the image runs them in the order devenv.yml lists them.
+      ...pg.init.map((file, i) => ({
+        type: 'bind' as const,
+        source: file,
+        target: `/docker-entrypoint-initdb.d/${String(i).padStart(3, '0')}-${basename(file)}`,
+        readOnly: true,
+      })),
+    ],
+    restart: { policy: 'no', maxRestarts: 0 },
+    // The image's own entrypoint handles SIGINT (its STOPSIGNAL); an init process adds nothing.
+    init: false,
+  };
+}
+
+function containerSpec(project: Project, svc: ContainerService): ContainerSpec {
+  return {
+    name: containerName(project.name, svc.name),
+    image: svc.image,
+    command: svc.command,
+    env: resolveEnv(project, svc, 'network'),
+    labels: serviceLabels(project.name, svc.name, 'service'),
+    network: { name: networkName(project.name), aliases: [svc.name] },
+    ports: svc.ports.map((p) => ({ ...p })),
+    mounts: svc.volumes.map((v) => ({ ...v })),
+    restart: { ...svc.restart },
+    // So SIGTERM reaches a node server that does not handle being PID 1, and `down` is quick.
+    init: true,
+  };
+}
+
+/** Named volumes a project needs: one data volume per Postgres service, plus `name:/path` volumes. */
+export function desiredVolumes(project: Project): string[] {
+  const names = new Set<string>();
+  for (const s of project.services) {
+    if (s.kind === 'postgres') names.add(dataVolumeName(project.name, s.name));
+    else for (const v of s.volumes) if (v.type === 'volume') names.add(v.source);
+  }
+  return [...names];
+}

@@ -1,0 +1,165 @@
+/**
+ * What each plan step does against the engine. The executor calls these; they decide nothing
+ * about order. RunState records what this run created, for the teardown after a failure.
+ */
+import type { ContainerService, PostgresService, Project } from '../config/project.js';
+import { connectionValues } from '../config/references.js';
+import { DevenvError } from '../errors.js';
+import { applySqlMigrations } from '../postgres/sql-migrator.js';
+import { waitForPostgres } from '../postgres/wait-ready.js';
+import { LABELS, type EngineInfo, type Runtime } from '../runtime/runtime.js';
+import type { StepHandler } from './execute.js';
+import { waitHealthy } from './health.js';
+import { lastLogLines } from './last-logs.js';
+import { projectLabels } from './names.js';
+import type { Step } from './plan.js';
+import { runMigrationContainer } from './run-migration.js';
+
+export interface RunState {
+  /** Service → container ID, for every service container this run created, started or reused. */
+  containers: Map<string, string>;
+  /** IDs of containers this run created. */
+  created: Set<string>;
+}
+
+export function newRunState(): RunState {
+  return { containers: new Map(), created: new Set() };
+}
+
+export interface HandlerContext {
+  runtime: Runtime;
+  engine: EngineInfo;
+  project?: Project;
+  state: RunState;
+  /** Aborted on a second Ctrl-C: stop waiting for graceful stops, kill. */
+  force?: AbortSignal;
+  /** Seconds a container gets to stop before it is killed. */
+  stopTimeoutSeconds?: number;
+}
+
+export function stepHandler(ctx: HandlerContext): StepHandler {
+  const { runtime, state } = ctx;
+  const project = () => {
+    if (!ctx.project) throw new DevenvError('INTERNAL', 'this step needs the project');
+    return ctx.project;
+  };
+  const service = <K extends 'postgres' | 'container'>(name: string, kind: K) => {
+    const s = project().services.find((x) => x.name === name && x.kind === kind);
+    if (!s) throw new DevenvError('INTERNAL', `no ${kind} service "${name}"`);
+    return s as K extends 'postgres' ? PostgresService : ContainerService;
+  };
+  const containerOf = (name: string) => {
+    const id = state.containers.get(name);
+    if (!id) throw new DevenvError('INTERNAL', `no container known for service "${name}"`);
+    return id;
+  };
+  const labels = () => projectLabels(project().name);
+
+  return async (step: Step, signal, progress) => {
+    switch (step.kind) {
+      case 'network.create':
+        await runtime.createNetwork(step.name, labels());
+        return;
+      case 'volume.create':
+        await runtime.createVolume(step.name, labels());
+        return;
+      case 'image.pull':
+        await runtime.pullImage(step.image, (p) => progress(p.total > 0 ? `${mb(p.current)} / ${mb(p.total)} (${Math.floor((100 * p.current) / p.total)}%)` : p.status), signal);
+        return;
+      case 'image.build':
+        await runtime.buildImage({
+          ...step.build,
+          tag: step.tag,
+          labels: { ...labels(), [LABELS.service]: step.service, [LABELS.contextHash]: step.contextHash },
+          buildkit: ctx.engine.buildkit,
+        }, progress, signal);
+        return;
+      case 'container.create': {
+        const id = await runtime.createContainer(step.desired.spec);
+        state.created.add(id);
+        state.containers.set(step.service, id);
+        await runtime.startContainer(id);
+        return;
+      }
+      case 'container.start':
+        state.containers.set(step.service, step.containerId);
+        await runtime.startContainer(step.containerId);
+        return;
+      case 'container.remove':
+        await stopThenRemove(ctx, step.containerId);
+        return;
+      case 'postgres.ready':
+        return postgresReady(ctx, service(step.service, 'postgres'), await reusedOr(ctx, step.service), signal);
+      case 'service.healthy':
+        return waitHealthy(runtime, await reusedOr(ctx, step.service), service(step.service, 'container'), { signal });
+      case 'migration': {
+        const m = step.migration;
+        if (m.kind === 'run') {
+          await runMigrationContainer(runtime, project(), m, service(m.service, 'container'), signal, progress);
+          return;
+        }
+        const db = service(m.database, 'postgres');
+        const conn = await hostConnection(ctx, db, containerOf(db.name));
+        const result = await applySqlMigrations(conn, { name: m.name, dir: m.dir }, {
+          signal,
+          onEvent: (e) => progress(`${e.type} ${e.file}`),
+        });
+        return `${result.applied.length} applied, ${result.skipped.length} already applied`;
+      }
+      case 'network.remove':
+        await runtime.removeNetwork(step.networkId);
+        return;
+      case 'volume.remove':
+        await runtime.removeVolume(step.name);
+        return;
+      case 'image.remove':
+        await runtime.removeImage(step.imageId);
+        return;
+    }
+  };
+}
+
+/** The container of a service: the one this run started, else the running one observed again. */
+async function reusedOr(ctx: HandlerContext, service: string): Promise<string> {
+  const known = ctx.state.containers.get(service);
+  if (known) return known;
+  const [found] = await ctx.runtime.listContainers({ ...projectLabels(ctx.project!.name), [LABELS.service]: service, [LABELS.role]: 'service' });
+  if (!found) throw new DevenvError('INTERNAL', `container of service "${service}" disappeared`);
+  ctx.state.containers.set(service, found.id);
+  return found.id;
+}
+
+async function hostConnection(ctx: HandlerContext, db: PostgresService, containerId: string) {
+  const details = await ctx.runtime.inspectContainer(containerId);
+  const port = details.ports.find((p) => p.containerPort === 5432 && p.hostPort > 0)?.hostPort;
+  if (!port) throw new DevenvError('ENGINE_ERROR', `${db.name} has no published port for 5432 (state: ${details.state})`);
+  const v = connectionValues(db, 'host', port);
+  return { host: v.host, port, user: v.user, password: v.password, database: v.database };
+}
+
+async function postgresReady(ctx: HandlerContext, db: PostgresService, containerId: string, signal: AbortSignal): Promise<string> {
+  const conn = await hostConnection(ctx, db, containerId);
+  const isAlive = async () => {
+    const d = await ctx.runtime.inspectContainer(containerId);
+    return d.state === 'running' ? undefined : `container ${d.state} with code ${d.exitCode}`;
+  };
+  try {
+    const r = await waitForPostgres(conn, { timeoutMs: db.readyTimeoutMs, signal, isAlive });
+    return `accepting connections on 127.0.0.1:${conn.port} after ${r.attempts} attempts`;
+  } catch (error) {
+    if (error instanceof DevenvError && error.code === 'DATABASE_NOT_READY' && error.details.length === 0) {
+      error.details.push(...(await lastLogLines(ctx.runtime, containerId, 20)));
+    }
+    throw error;
+  }
+}
+
+async function stopThenRemove(ctx: HandlerContext, id: string): Promise<void> {
+  if (!ctx.force?.aborted) {
+    const forced = new Promise<void>((resolve) => ctx.force?.addEventListener('abort', () => resolve(), { once: true }));
+    await Promise.race([ctx.runtime.stopContainer(id, ctx.stopTimeoutSeconds ?? 10).catch(() => undefined), forced]);
+  }
+  await ctx.runtime.removeContainer(id);
+}
+
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;

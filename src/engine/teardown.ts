@@ -1,0 +1,24 @@
+/** Removes a project's resources by label: `down`, and the cleanup after Ctrl-C or a failed `up`. */
+import type { Runtime } from '../runtime/runtime.js';
+import type { EventSink } from './events.js';
+import { executePlan } from './execute.js';
+import { observeProject } from './observe.js';
+import type { Plan } from './plan.js';
+import { planDown, type DownOptions } from './plan-down.js';
+import { newRunState, stepHandler } from './step-handlers.js';
+
+export async function teardown(
+  runtime: Runtime,
+  project: string,
+  options: DownOptions,
+  run: { force?: AbortSignal; onEvent?: EventSink; stopTimeoutSeconds?: number } = {},
+): Promise<Plan> {
+  const observed = await observeProject(runtime, project);
+  const plan = planDown(project, observed, options);
+  const engine = { address: '', serverVersion: '', apiVersion: '', buildkit: false };
+  await executePlan(plan, stepHandler({ runtime, engine, state: newRunState(), force: run.force, stopTimeoutSeconds: run.stopTimeoutSeconds }), {
+    concurrency: 8,
+    onEvent: run.onEvent,
+  });
+  return plan;
+}

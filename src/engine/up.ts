@@ -1,0 +1,82 @@
+/**
+ * `up`: observe → plan → execute, then read where each service answers.
+ * On failure or Ctrl-C it removes what this run created (volumes stay) and rethrows.
+ */
+import type { Project } from '../config/project.js';
+import { connectionValues } from '../config/references.js';
+import type { EngineInfo, Runtime } from '../runtime/runtime.js';
+import type { EventSink } from './events.js';
+import { executePlan } from './execute.js';
+import { observe } from './observe.js';
+import type { Plan } from './plan.js';
+import { planUp, type UpOptions } from './plan-up.js';
+import { newRunState, stepHandler, type RunState } from './step-handlers.js';
+import { teardown } from './teardown.js';
+
+export interface Endpoint {
+  service: string;
+  kind: 'postgres' | 'container';
+  containerId: string;
+  /** Where to reach it from the host: an http:// or postgres:// URL, or host:port. Undefined when nothing is published. */
+  url?: string;
+  /** The same with the password replaced by ****. */
+  maskedUrl?: string;
+}
+
+export interface UpResult {
+  plan: Plan;
+  endpoints: Endpoint[];
+  state: RunState;
+}
+
+export interface UpRequest {
+  runtime: Runtime;
+  engine: EngineInfo;
+  project: Project;
+  options?: UpOptions;
+  signal: AbortSignal;
+  /** Aborted on a second Ctrl-C: teardown kills instead of stopping. */
+  force: AbortSignal;
+  onEvent?: EventSink;
+  onPlan?: (plan: Plan) => void | Promise<void>;
+}
+
+export async function up(request: UpRequest): Promise<UpResult> {
+  const { runtime, project } = request;
+  const observed = await observe(runtime, project);
+  const plan = planUp(project, observed, request.options);
+  await request.onPlan?.(plan);
+  const state = newRunState();
+  try {
+    await executePlan(plan, stepHandler({ runtime, engine: request.engine, project, state, force: request.force }), {
+      signal: request.signal,
+      onEvent: request.onEvent,
+    });
+  } catch (error) {
+    // What this run started goes; containers an earlier `up -d` left running stay, and so do volumes.
+    request.onEvent?.({ type: 'teardown', message: `removing the ${state.created.size} container(s) this run started; data volumes stay` });
+    await teardown(runtime, project.name, { onlyContainers: state.created }, { force: request.force, onEvent: request.onEvent }).catch(() => undefined);
+    throw error;
+  }
+  return { plan, endpoints: await endpoints(runtime, project, state), state };
+}
+
+async function endpoints(runtime: Runtime, project: Project, state: RunState): Promise<Endpoint[]> {
+  return Promise.all(project.services.map(async (s): Promise<Endpoint> => {
+    const containerId = state.containers.get(s.name) ?? '';
+    const details = await runtime.inspectContainer(containerId);
+    const published = details.ports.filter((p) => p.hostPort > 0);
+    if (s.kind === 'postgres') {
+      const port = published.find((p) => p.containerPort === 5432)?.hostPort;
+      if (!port) return { service: s.name, kind: s.kind, containerId };
+      const values = connectionValues(s, 'host', port);
+      const masked = connectionValues({ ...s, password: '****' }, 'host', port);
+      return { service: s.name, kind: s.kind, containerId, url: values.url, maskedUrl: masked.url };
+    }
+    const healthPort = s.health.type === 'http' || s.health.type === 'tcp' ? s.health.port : undefined;
+    const first = published.find((p) => p.containerPort === healthPort) ?? published[0];
+    if (!first) return { service: s.name, kind: s.kind, containerId };
+    const url = s.health.type === 'http' ? `http://127.0.0.1:${first.hostPort}` : `127.0.0.1:${first.hostPort}`;
+    return { service: s.name, kind: s.kind, containerId, url, maskedUrl: url };
+  }));
+}

@@ -1,0 +1,92 @@
+/** What a user sees when `up` cannot succeed: a clear error, a distinct exit code, nothing left running. */
+import { createServer, type Server } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { devenv, freePort, repoRoot } from '../helpers/cli.js';
+import { projectResources, removeProject, uniqueProject } from '../helpers/engine.js';
+
+const fixture = (name: string) => `${repoRoot}test/fixtures/e2e/${name}/devenv.yml`;
+const projects: string[] = [];
+const newProject = (prefix: string) => {
+  const p = uniqueProject(prefix);
+  projects.push(p);
+  return p;
+};
+
+describe('up failures', () => {
+  afterEach(async () => { await Promise.all(projects.splice(0).map(removeProject)); });
+
+  it('a failing sql: migration stops up, names the file and the error, and removes what it started', async () => {
+    const project = newProject('badsql');
+    const r = await devenv(['up', '-d', '-f', fixture('failing-sql'), '-p', project]);
+    expect(r.code).toBe(7);
+    expect(r.stderr).toContain('migration "schema": 002_bad.sql failed');
+    expect(r.stderr).toContain('relation "thngs" does not exist');
+    expect(r.stderr).toMatch(/line 3/);
+    expect(r.stderr).not.toMatch(/\n\s+at .*\.js:\d+/);
+    expect(await projectResources(project)).toEqual([`volume ${project}-db-data`]);
+  });
+
+  it('a failing run: migration shows its output and exit code', async () => {
+    const project = newProject('badrun');
+    const r = await devenv(['up', '-d', '-f', fixture('failing-run'), '-p', project]);
+    expect(r.code).toBe(7);
+    expect(r.stderr).toContain('migration "schema"');
+    expect(r.stderr).toContain('exited with code 4');
+    expect(r.stderr).toContain('error: relation users does not exist');
+    expect(await projectResources(project)).toEqual([]);
+  });
+
+  it('an app that exits during start fails at once with its exit code and last log lines', async () => {
+    // The health deadline is 10 minutes: only noticing the exit can end this within the test's timeout.
+    const project = newProject('exits');
+    const r = await devenv(['up', '-d', '-f', fixture('exits-on-start'), '-p', project]);
+    expect(r.code).toBe(8);
+    expect(r.stderr).toContain('app exited with code 3');
+    expect(r.stderr).toContain('cannot connect to the database');
+    expect(await projectResources(project)).toEqual([]);
+  }, 60_000);
+
+  it('a host port already taken fails with a message naming the port', async () => {
+    const project = newProject('port');
+    const port = await freePort();
+    const server: Server = createServer().listen(port, '127.0.0.1');
+    try {
+      const r = await devenv(['up', '-d', '-f', fixture('port-taken'), '-p', project], { env: { TAKEN_PORT: String(port) } });
+      expect(r.code).toBe(5);
+      expect(r.stderr).toContain(`127.0.0.1:${port}`);
+      expect(r.stderr).toContain('already in use');
+      expect(await projectResources(project)).toEqual([]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('no engine: says which address was tried and what to do', async () => {
+    const r = await devenv(['up', '-d', '-f', fixture('two-services'), '-p', newProject('noengine')], { env: { DOCKER_HOST: 'unix:///tmp/devenv-no-such.sock' } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('unix:///tmp/devenv-no-such.sock');
+    expect(r.stderr).toContain('DOCKER_HOST');
+  });
+
+  it('an image that cannot be pulled names it and says `image:` can point elsewhere', async () => {
+    const project = newProject('pull');
+    const r = await devenv(['up', '-d', '-f', fixture('unpullable'), '-p', project]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('devenv-no-such-image:1');
+    expect(r.stderr).toContain('image:');
+  });
+});
+
+describe('reuse', () => {
+  afterEach(async () => { await Promise.all(projects.splice(0).map(removeProject)); });
+
+  it('a changed env recreates only that service and says which field changed', async () => {
+    const project = newProject('reuse');
+    const first = await devenv(['up', '-d', '-f', fixture('two-services'), '-p', project]);
+    expect(first.code).toBe(0);
+    const again = await devenv(['up', '-d', '-f', fixture('two-services'), '-p', project], { env: { GREETING: 'hi' } });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('container:web create (config changed: env.GREETING)');
+    expect(again.stdout).not.toContain('container:worker');
+  });
+});

@@ -1,0 +1,31 @@
+/** The second example: a `run:` migration (knex) in the app's image, and a redis service. */
+import { afterAll, describe, expect, it } from 'vitest';
+import { devenv, freePort, http, repoRoot } from '../helpers/cli.js';
+import { projectResources, removeProject, uniqueProject } from '../helpers/engine.js';
+
+const file = `${repoRoot}examples/node-knex-redis/devenv.yml`;
+const project = uniqueProject('knex');
+
+describe.sequential('examples/node-knex-redis', () => {
+  afterAll(() => removeProject(project));
+
+  it('comes up with its knex migration applied and counts visits in redis and postgres', async () => {
+    const port = await freePort();
+    const r = await devenv(['up', '-d', '-f', file, '-p', project], { env: { APP_PORT: String(port) } });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('migration:schema run');
+    expect(r.stdout).toMatch(/Batch 1 run: 1 migrations/);
+    expect(r.stdout).toContain(`http://127.0.0.1:${port}`);
+    expect((await http(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    const first = JSON.parse((await http(`http://127.0.0.1:${port}/visits`)).body);
+    const second = JSON.parse((await http(`http://127.0.0.1:${port}/visits`)).body);
+    expect(JSON.stringify(second)).not.toBe(JSON.stringify(first));
+  });
+
+  it('down --volumes --images leaves nothing of the project', async () => {
+    const r = await devenv(['down', '--volumes', '--images', '-p', project]);
+    expect(r.code).toBe(0);
+    expect(await projectResources(project)).toEqual([]);
+  });
+});

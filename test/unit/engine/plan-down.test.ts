@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { printPlan } from '../../../src/engine/plan.js';
+import { planDown } from '../../../src/engine/plan-down.js';
+import { demoProject, upObserved } from './fixtures.js';
+
+describe('planDown', () => {
+  it('removes containers, then the network, and keeps volumes and images by default', () => {
+    const observed = upObserved(demoProject());
+    expect(printPlan(planDown('demo', observed))).toBe(`\
+[] -> #1 container:db remove (down)
+[] -> #2 container:cache remove (down)
+[] -> #3 container:app remove (down)
+[1,2,3] -> #4 network:demo-net remove (down)`);
+  });
+
+  it('deletes volumes and built images only when asked', () => {
+    const plan = printPlan(planDown('demo', upObserved(demoProject()), { volumes: true, images: true }));
+    expect(plan).toContain('[1,2,3] -> #5 volume:demo-db-data remove (--volumes)');
+    expect(plan).toContain('[1,2,3] -> #6 image:demo-app:devenv remove (--images)');
+  });
+
+  it('after a failed up removes only what that run created, and keeps the network others still use', () => {
+    const observed = upObserved(demoProject());
+    const plan = printPlan(planDown('demo', observed, { onlyContainers: new Set([observed.containers[2]!.id]) }));
+    expect(plan).toBe('[] -> #1 container:app remove (started by this run)');
+  });
+});

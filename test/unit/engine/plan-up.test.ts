@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { printPlan } from '../../../src/engine/plan.js';
+import { planUp } from '../../../src/engine/plan-up.js';
+import { LABELS } from '../../../src/runtime/runtime.js';
+import { demoProject, emptyObserved, runningContainer, upObserved } from './fixtures.js';
+
+describe('planUp', () => {
+  it('plans everything for a first up, migrations before the app and after what they need', () => {
+    expect(printPlan(planUp(demoProject(), emptyObserved()))).toBe(`\
+[] -> #1 network:demo-net create (no network)
+[] -> #2 volume:demo-db-data create (no volume)
+[] -> #3 image:postgres:15 pull (image not present)
+[] -> #4 image:redis:7 pull (image not present)
+[] -> #5 image:app build (no image built yet)
+[1,2,3] -> #6 container:db create (no existing container)
+[6] -> #7 postgres:db ready (after start)
+[1,4] -> #8 container:cache create (no existing container)
+[8] -> #9 service:cache healthy (after start)
+[7] -> #10 migration:schema sql (applies what is new)
+[1,5,7,9,10] -> #11 migration:seed run (applies what is new)
+[1,5,7,9,11] -> #12 container:app create (no existing container)
+[12] -> #13 service:app healthy (after start)`);
+  });
+
+  it('reuses every container when nothing changed, still checking health and running migrations', () => {
+    const project = demoProject();
+    expect(printPlan(planUp(project, upObserved(project)))).toBe(`\
+[] -> #1 postgres:db ready (container reused)
+[] -> #2 service:cache healthy (container reused)
+[1] -> #3 migration:schema sql (applies what is new)
+[1,2,3] -> #4 migration:seed run (applies what is new)
+[1,2,4] -> #5 service:app healthy (container reused)`);
+  });
+
+  it('recreates only the service whose env changed and names the field', () => {
+    const project = demoProject();
+    const observed = upObserved(project);
+    const app = project.services.find((s) => s.name === 'app')!;
+    if (app.kind !== 'container') throw new Error('fixture');
+    app.env.NODE_ENV = ['production'];
+    const plan = printPlan(planUp(project, observed));
+    expect(plan).toContain('container:app remove (config changed: env.NODE_ENV)');
+    expect(plan).toContain('container:app create (config changed: env.NODE_ENV)');
+    expect(plan).not.toContain('container:db');
+    expect(plan).not.toContain('container:cache');
+  });
+
+  it('rebuilds and recreates the app when its build context changed', () => {
+    const project = demoProject();
+    const observed = { ...upObserved(project), contextHashes: { app: 'ctx2' } };
+    const plan = printPlan(planUp(project, observed));
+    expect(plan).toContain('image:app build (build context changed)');
+    expect(plan).toContain('container:app create (config changed: image)');
+  });
+
+  it('starts a stopped container instead of recreating it', () => {
+    const project = demoProject();
+    const observed = upObserved(project);
+    observed.containers[0] = runningContainer(project, 'db', 'exited');
+    expect(printPlan(planUp(project, observed))).toContain('[] -> #1 container:db start (container is exited)');
+  });
+
+  it('removes containers of services gone from devenv.yml and one-offs left by an interrupted run', () => {
+    const project = demoProject();
+    const observed = upObserved(project);
+    const gone = runningContainer(project, 'cache');
+    gone.labels[LABELS.service] = 'worker';
+    const oneoff = runningContainer(project, 'app');
+    oneoff.labels[LABELS.role] = 'migration';
+    observed.containers.push({ ...gone, id: 'old', name: 'demo-worker' }, { ...oneoff, id: 'mig', name: 'demo-migrate-seed' });
+    const plan = printPlan(planUp(project, observed));
+    expect(plan).toContain('container:worker remove (service no longer in devenv.yml)');
+    expect(plan).toContain('container:app remove (left over from an interrupted run)');
+  });
+
+  it('honours --build and --force-recreate', () => {
+    const project = demoProject();
+    const plan = printPlan(planUp(project, upObserved(project), { build: true, forceRecreate: true }));
+    expect(plan).toContain('image:app build (--build)');
+    expect(plan).toContain('container:db create (--force-recreate)');
+  });
+
+  it('starts services in dependency order when there are no migrations', () => {
+    const project = { ...demoProject(), migrations: [] };
+    const lines = printPlan(planUp(project, emptyObserved())).split('\n');
+    const index = (text: string) => lines.findIndex((l) => l.includes(text));
+    expect(index('container:app create')).toBeGreaterThan(index('postgres:db ready'));
+    expect(lines[index('container:app create')]).toMatch(/^\[1,5,7,9\]/);
+  });
+});
