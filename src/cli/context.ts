@@ -5,7 +5,6 @@ import { parse } from 'yaml';
 import { findConfigFile, loadProject } from '../config/load-project.js';
 import { projectNameFromFolder } from '../config/normalise.js';
 import type { Project } from '../config/project.js';
-import { connectRuntime } from '../runtime/docker-runtime.js';
 import type { EngineInfo, Runtime } from '../runtime/runtime.js';
 import { createLogger, type Logger } from './logger.js';
 import type { GlobalOptions } from './main.js';
@@ -15,6 +14,8 @@ export async function loadFor(options: GlobalOptions, persistSecrets: boolean): 
 }
 
 export async function connect(log?: Logger): Promise<{ runtime: Runtime; engine: EngineInfo }> {
+  // dockerode is heavy to load; commands that never reach the engine (validate, config) skip it.
+  const { connectRuntime } = await import('../runtime/docker-runtime.js');
   const runtime = connectRuntime(process.env);
   const engine = await runtime.info();
   log?.debug({ engine }, 'connected to the engine');
