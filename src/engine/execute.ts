@@ -21,6 +21,8 @@ export async function executePlan(plan: Plan, handler: StepHandler, options: Exe
   const inner = new AbortController();
   const onAbort = () => inner.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  // A Ctrl-C during observe or planning happened before the listener existed.
+  if (options.signal?.aborted) onAbort();
 
   const done = new Set<number>();
   const started = new Set<number>();

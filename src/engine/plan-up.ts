@@ -33,7 +33,7 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
   for (const s of project.services) {
     if (s.kind === 'container' && s.build) {
       const hash = observed.contextHashes[s.name] ?? '';
-      const built = observed.images.find((i) => i.labels[LABELS.service] === s.name && i.tags.includes(s.image));
+      const built = observed.images.find((i) => i.labels[LABELS.service] === s.name && i.tags.map(withTag).includes(withTag(s.image)));
       const cause = options.build ? '--build'
         : !built ? 'no image built yet'
         : built.labels[LABELS.contextHash] !== hash ? 'build context changed' : undefined;
@@ -46,13 +46,15 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
   }
 
   // Containers that no longer belong: services gone from devenv.yml, one-offs left by an interrupted run.
+  // They go before anything new starts: they may hold a host port or a name a new container needs.
+  const cleanup: number[] = [];
   for (const c of observed.containers) {
     const service = c.labels[LABELS.service] ?? '';
     const role = c.labels[LABELS.role];
     const cause = role !== 'service' ? 'left over from an interrupted run'
       : !byService.has(service) ? 'service no longer in devenv.yml'
       : undefined;
-    if (cause) plan.add({ kind: 'container.remove', service: service || c.name, containerId: c.id, name: c.name }, cause);
+    if (cause) cleanup.push(plan.add({ kind: 'container.remove', service: service || c.name, containerId: c.id, name: c.name }, cause));
   }
 
   const neededByMigrations = migrationDependencies(project, byService);
@@ -70,10 +72,12 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
       ...volumesOf(desired.spec.mounts, volumeSteps),
       ...s.dependsOn.map((d) => readySteps.get(d)),
       ...extraDeps,
+      ...cleanup,
     ];
     for (const c of extra) deps.push(plan.add({ kind: 'container.remove', service: s.name, containerId: c.id, name: c.name }, 'duplicate container'));
     let containerStep: number | undefined;
-    if (current && current.labels[LABELS.configHash] === desired.hash && !options.forceRecreate) {
+    const rebuilt = options.build && imageSteps.has(s.name);
+    if (current && current.labels[LABELS.configHash] === desired.hash && !options.forceRecreate && !rebuilt) {
       if (current.state !== 'running') {
         containerStep = plan.add({ kind: 'container.start', service: s.name, containerId: current.id }, `container is ${current.state}`, deps);
       }
@@ -81,7 +85,7 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
       let cause = 'no existing container';
       if (current) {
         const changed = changedFields(current.labels[FIELDS_LABEL], desired.fields);
-        cause = options.forceRecreate ? '--force-recreate' : `config changed: ${changed.join(', ') || 'labels'}`;
+        cause = options.forceRecreate ? '--force-recreate' : changed.length > 0 ? `config changed: ${changed.join(', ')}` : rebuilt ? 'image rebuilt (--build)' : 'config changed: labels';
         deps.push(plan.add({ kind: 'container.remove', service: s.name, containerId: current.id, name: current.name }, cause));
       }
       containerStep = plan.add({ kind: 'container.create', service: s.name, desired }, cause, deps);
@@ -110,8 +114,8 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
   project.migrations.forEach((m, index) => {
     const deps = m.kind === 'sql'
       ? [readySteps.get(m.database)]
-      : [networkStep, imageSteps.get(m.service), ...(byService.get(m.service)?.dependsOn ?? []).map((d) => readySteps.get(d))];
-    lastMigration = plan.add({ kind: 'migration', migration: m, index }, 'applies what is new', [...deps, lastMigration]);
+      : [networkStep, imageSteps.get(m.service), ...volumesOf(serviceMounts(byService.get(m.service)), volumeSteps), ...(byService.get(m.service)?.dependsOn ?? []).map((d) => readySteps.get(d))];
+    lastMigration = plan.add({ kind: 'migration', migration: m, index }, 'applies what is new', [...deps, ...cleanup, lastMigration]);
   });
 
   // Services that wait for migrations start in dependency order once the last one is done.
@@ -122,6 +126,16 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
 
 function volumesOf(mounts: { type: string; source: string }[], volumeSteps: Map<string, number>): (number | undefined)[] {
   return mounts.filter((m) => m.type === 'volume').map((m) => volumeSteps.get(m.source));
+}
+
+function serviceMounts(service: Service | undefined): { type: string; source: string }[] {
+  return service?.kind === 'container' ? service.volumes : [];
+}
+
+/** "redis" → "redis:latest"; references with a tag or digest stay as they are. */
+function withTag(ref: string): string {
+  const name = ref.slice(ref.lastIndexOf('/') + 1);
+  return name.includes(':') || name.includes('@') ? ref : `${ref}:latest`;
 }
 
 /** Services a migration needs running: the dependencies (transitively) of each `run:` migration's service, and each `sql:` database. */

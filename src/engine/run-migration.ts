@@ -46,6 +46,7 @@ export async function runMigrationContainer(
       });
     }
   } finally {
-    await runtime.removeContainer(id);
+    // A failure to remove must not hide why the migration failed; the next `up` removes leftovers.
+    await runtime.removeContainer(id).catch(() => undefined);
   }
 }

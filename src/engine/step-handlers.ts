@@ -18,7 +18,7 @@ import { runMigrationContainer } from './run-migration.js';
 export interface RunState {
   /** Service → container ID, for every service container this run created, started or reused. */
   containers: Map<string, string>;
-  /** IDs of containers this run created. */
+  /** IDs of containers this run created or started. */
   created: Set<string>;
 }
 
@@ -83,6 +83,8 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
       }
       case 'container.start':
         state.containers.set(step.service, step.containerId);
+        // It was stopped before this run: if the run fails, it goes with what this run started.
+        state.created.add(step.containerId);
         await runtime.startContainer(step.containerId);
         return;
       case 'container.remove':
@@ -144,7 +146,7 @@ async function postgresReady(ctx: HandlerContext, db: PostgresService, container
     return d.state === 'running' ? undefined : `container ${d.state} with code ${d.exitCode}`;
   };
   try {
-    const r = await waitForPostgres(conn, { timeoutMs: db.readyTimeoutMs, signal, isAlive });
+    const r = await waitForPostgres(conn, { timeoutMs: db.readyTimeoutMs, signal, isAlive, service: db.name });
     return `accepting connections on 127.0.0.1:${conn.port} after ${r.attempts} attempts`;
   } catch (error) {
     if (error instanceof DevenvError && error.code === 'DATABASE_NOT_READY' && error.details.length === 0) {
@@ -155,9 +157,16 @@ async function postgresReady(ctx: HandlerContext, db: PostgresService, container
 }
 
 async function stopThenRemove(ctx: HandlerContext, id: string): Promise<void> {
-  if (!ctx.force?.aborted) {
-    const forced = new Promise<void>((resolve) => ctx.force?.addEventListener('abort', () => resolve(), { once: true }));
-    await Promise.race([ctx.runtime.stopContainer(id, ctx.stopTimeoutSeconds ?? 10).catch(() => undefined), forced]);
+  const force = ctx.force;
+  if (!force?.aborted) {
+    let onForce = () => {};
+    const forced = new Promise<void>((resolve) => { onForce = resolve; });
+    force?.addEventListener('abort', onForce, { once: true });
+    try {
+      await Promise.race([ctx.runtime.stopContainer(id, ctx.stopTimeoutSeconds ?? 10).catch(() => undefined), forced]);
+    } finally {
+      force?.removeEventListener('abort', onForce);
+    }
   }
   await ctx.runtime.removeContainer(id);
 }

@@ -34,8 +34,15 @@ export async function waitForPostgres(
   await retryUntil(
     async ({ remainingMs }) => {
       attempts++;
-      const reason = await trySelectOne(conn, Math.min(MAX_ATTEMPT_MS, Math.max(remainingMs, 250)));
+      const { reason, code } = await trySelectOne(conn, Math.min(MAX_ATTEMPT_MS, Math.max(remainingMs, 250)));
       if (reason === undefined) return { done: true, value: undefined };
+      // The final server answered and refused these credentials: waiting cannot help. The usual cause
+      // is a data volume initialised with other ones (a changed password, or a deleted .devenv/).
+      if (code === WRONG_PASSWORD || code === NO_SUCH_DATABASE) {
+        throw new DevenvError('DATABASE_NOT_READY', `Postgres at ${address} refused the configured credentials: ${reason}`, {
+          hint: 'The data volume was initialised with another user, password or database. Restore the old values in devenv.yml (or .devenv/secrets.json), or reset the data with `devenv down --volumes`.',
+        });
+      }
       const dead = await options.isAlive?.();
       if (dead !== undefined) {
         throw new DevenvError(
@@ -64,18 +71,21 @@ export async function waitForPostgres(
   return { attempts, elapsedMs: Math.round(clock.now() - start) };
 }
 
-/** undefined when `SELECT 1` ran; otherwise why not. */
-async function trySelectOne(conn: PgConnection, timeoutMs: number): Promise<string | undefined> {
+const WRONG_PASSWORD = '28P01';
+const NO_SUCH_DATABASE = '3D000';
+
+/** reason undefined when `SELECT 1` ran; otherwise why not, with the server's SQLSTATE if it answered. */
+async function trySelectOne(conn: PgConnection, timeoutMs: number): Promise<{ reason?: string; code?: string }> {
   try {
     const client = await connectClient(conn, { connectTimeoutMs: timeoutMs, queryTimeoutMs: timeoutMs });
     try {
       await client.query('SELECT 1');
-      return undefined;
+      return {};
     } finally {
       await client.end().catch(() => undefined);
     }
   } catch (error) {
-    return errorMessage(error, conn);
+    return { reason: errorMessage(error, conn), code: (error as { code?: string }).code };
   }
 }
 

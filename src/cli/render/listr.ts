@@ -33,7 +33,8 @@ export function listrRenderer(plan: Plan): { sink: EventSink; finished: Promise<
         task.title = `${describeStep(step)} ${dim(`${((Date.now() - t0) / 1000).toFixed(1)}s${detail ? ` · ${detail}` : ''}`)}`;
       },
     })),
-    { concurrent: true, exitOnError: false, renderer: 'default', rendererOptions: { collapseErrors: false } },
+    // Our own handlers tear down on Ctrl-C; listr2's would exit(127) first and leave containers running.
+    { concurrent: true, exitOnError: false, registerSignalListeners: false, renderer: 'default', rendererOptions: { collapseErrors: false } },
   );
   const finished = list.run().then(() => undefined, () => undefined);
   const sink = (event: EngineEvent): void => {

@@ -66,4 +66,13 @@ describe('executePlan', () => {
     await expect(run).rejects.toMatchObject({ code: 'INTERRUPTED' });
     expect(seen).toEqual([true]);
   });
+
+  it('runs nothing when the signal was aborted before it started (Ctrl-C while planning)', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const ran: number[] = [];
+    await expect(executePlan(diamond(), async (step) => { ran.push(step.id); }, { signal: controller.signal }))
+      .rejects.toMatchObject({ code: 'INTERRUPTED' });
+    expect(ran).toEqual([]);
+  });
 });

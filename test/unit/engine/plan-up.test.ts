@@ -87,4 +87,45 @@ describe('planUp', () => {
     expect(index('container:app create')).toBeGreaterThan(index('postgres:db ready'));
     expect(lines[index('container:app create')]).toMatch(/^\[1,5,7,9\]/);
   });
+
+  it('removes leftovers before anything new starts, so their ports and names are free', () => {
+    const project = demoProject();
+    const observed = emptyObserved();
+    const leftover = runningContainer(project, 'app');
+    leftover.labels[LABELS.role] = 'migration';
+    observed.containers.push({ ...leftover, id: 'mig', name: 'demo-migrate-seed' });
+    const lines = printPlan(planUp(project, observed)).split('\n');
+    expect(lines[5]).toBe('[] -> #6 container:app remove (left over from an interrupted run)');
+    for (const line of lines.filter((l) => / (create|run) /.test(l) && !l.includes('network') && !l.includes('volume'))) {
+      expect(line).toMatch(/^\[([0-9,]*,)?6(,[0-9,]*)?\]/);
+    }
+  });
+
+  it('with --build recreates the rebuilt service even when its context is unchanged', () => {
+    const project = demoProject();
+    const plan = printPlan(planUp(project, upObserved(project), { build: true }));
+    expect(plan).toContain('container:app create (image rebuilt (--build))');
+    expect(plan).not.toContain('container:db');
+  });
+
+  it('finds a built image whose tag was given without one ("web" is "web:latest")', () => {
+    const project = demoProject();
+    const app = project.services.find((s) => s.name === 'app')!;
+    app.image = 'demo-web';
+    const observed = upObserved(project);
+    observed.images[0]!.tags = ['demo-web:latest'];
+    observed.containers[2] = runningContainer(project, 'app', 'running', 'ctx1');
+    expect(printPlan(planUp(project, observed))).not.toContain('image:app build');
+  });
+
+  it('creates the named volumes of a run: migration\'s service before the migration', () => {
+    const project = demoProject();
+    const app = project.services.find((s) => s.name === 'app')!;
+    if (app.kind !== 'container') throw new Error('fixture');
+    app.volumes = [{ type: 'volume', source: 'demo-cache', target: '/cache', readOnly: false }];
+    const lines = printPlan(planUp(project, emptyObserved())).split('\n');
+    const volume = lines.find((l) => l.includes('volume:demo-cache create'))!;
+    const id = /#(\d+)/.exec(volume)![1];
+    expect(lines.find((l) => l.includes('migration:seed run'))).toMatch(new RegExp(`^\\[([0-9]+,)*${id}(,[0-9]+)*\\]`));
+  });
 });
