@@ -49,8 +49,10 @@ export async function applySqlMigrations(
       { cause: error },
     );
   });
-  // Closing the connection is how an abort stops a running statement; the server rolls back.
-  const onAbort = () => void client.end().catch(() => undefined);
+  // A closed socket alone does not stop a running statement: the server notices only when it next
+  // talks to the client, and until then keeps the file's transaction and the advisory lock, which
+  // would block the next \`up\`. So the server is told to end the session; it rolls the file back.
+  const onAbort = () => void terminateSession(conn, client).finally(() => client.end().catch(() => undefined));
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
@@ -82,6 +84,15 @@ export async function applySqlMigrations(
     // Ending the session also releases the advisory lock.
     await client.end().catch(() => undefined);
   }
+}
+
+async function terminateSession(conn: PgConnection, client: pg.Client): Promise<void> {
+  const pid = (client as unknown as { processID?: number }).processID;
+  if (pid === undefined) return;
+  const killer = await connectClient(conn, { connectTimeoutMs: 2000, queryTimeoutMs: 2000 }).catch(() => undefined);
+  if (!killer) return;
+  await killer.query('SELECT pg_terminate_backend($1)', [pid]).catch(() => undefined);
+  await killer.end().catch(() => undefined);
 }
 
 async function recordedChecksums(client: pg.Client, migrationName: string): Promise<Map<string, string>> {
