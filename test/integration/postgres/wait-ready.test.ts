@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DevenvError } from '../../../src/errors.js';
 import { waitForPostgres } from '../../../src/postgres/wait-ready.js';
@@ -26,33 +27,35 @@ describe('waitForPostgres', () => {
     expect(await waitForPostgres(pg.conn, { timeoutMs: 5000 })).toMatchObject({ attempts: 1 });
   });
 
-  it('with a wrong password, times out with the last error and without the password', async () => {
+  it('with a wrong password, fails at once with a hint to reset the volume, never showing the password', async () => {
     await waitForPostgres(pg.conn, { timeoutMs: 60_000 });
     const password = 'wrong-password-7788';
-    const started = performance.now();
-    const error = await waitForPostgres({ ...pg.conn, password }, { timeoutMs: 2000, service: 'db' }).catch((e: unknown) => e);
-    const elapsed = performance.now() - started;
+    // A deadline far beyond the test's timeout: only failing at once can finish this test.
+    const error = await waitForPostgres({ ...pg.conn, password }, { timeoutMs: 3_600_000, service: 'db' }).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(DevenvError);
     const e = error as DevenvError;
     expect(e.code).toBe('DATABASE_NOT_READY');
     expect(e.message).toBe(
-      `Postgres at 127.0.0.1:${pg.conn.port} did not accept a connection as "calsite" within 2 s; ` +
-        'last error: password authentication failed for user "calsite"',
+      `Postgres at 127.0.0.1:${pg.conn.port} refused the configured credentials: password authentication failed for user "calsite"`,
     );
-    expect(e.hint).toBe('Raise `health.timeout` of the database service in devenv.yml, or run `devenv logs db`.');
+    expect(e.hint).toContain('devenv down --volumes');
     expect(`${e.message} ${e.hint} ${e.details.join(' ')}`).not.toContain(password);
-    expect(elapsed).toBeGreaterThanOrEqual(1900);
-    expect(elapsed).toBeLessThan(5000);
+  }, 20_000);
+
+  it('times out naming the address, the deadline and the last error when nothing answers', async () => {
+    const error = await waitForPostgres({ ...pg.conn, port: await closedPort() }, { timeoutMs: 1000, service: 'db' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DevenvError);
+    expect((error as DevenvError).message).toMatch(/^Postgres at 127\.0\.0\.1:\d+ did not accept a connection as "calsite" within 1 s; last error: .*ECONNREFUSED/);
+    expect((error as DevenvError).hint).toBe('Raise `health.timeout` of the database service in devenv.yml, or run `devenv logs db`.');
   });
 
   it('fails at once when isAlive reports the container is gone', async () => {
-    const started = performance.now();
     let checks = 0;
     const error = await waitForPostgres(
-      { ...pg.conn, password: 'not-it-either' },
+      { ...pg.conn, port: await closedPort() },
       {
-        timeoutMs: 60_000,
+        timeoutMs: 3_600_000,
         isAlive: async () => (++checks === 1 ? 'container exited with code 1' : undefined),
       },
     ).catch((e: unknown) => e);
@@ -60,19 +63,26 @@ describe('waitForPostgres', () => {
     expect(error).toBeInstanceOf(DevenvError);
     expect((error as DevenvError).code).toBe('DATABASE_NOT_READY');
     expect((error as DevenvError).message).toMatch(
-      /^Postgres at 127\.0\.0\.1:\d+ stopped before accepting a connection: container exited with code 1; last error: password authentication failed/,
+      /^Postgres at 127\.0\.0\.1:\d+ stopped before accepting a connection: container exited with code 1; last error: .*ECONNREFUSED/,
     );
     expect(checks).toBe(1);
-    expect(performance.now() - started).toBeLessThan(3000);
-  });
+  }, 20_000);
 
   it('rejects with INTERRUPTED when aborted while waiting', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 300);
-    const started = performance.now();
     await expect(
-      waitForPostgres({ ...pg.conn, password: 'nope-nope' }, { timeoutMs: 60_000, signal: controller.signal }),
+      waitForPostgres({ ...pg.conn, port: await closedPort() }, { timeoutMs: 3_600_000, signal: controller.signal }),
     ).rejects.toMatchObject({ code: 'INTERRUPTED' });
-    expect(performance.now() - started).toBeLessThan(3000);
-  });
+  }, 20_000);
 });
+
+/** A loopback port nothing listens on: connections are refused at once. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -34,12 +34,11 @@ describe('DockerRuntime logs', () => {
     await runtime.startContainer(id);
     const controller = new AbortController();
     const seen: string[] = [];
-    const started = Date.now();
+    // The ticker never stops: only the abort can end this loop before the test's timeout.
     for await (const line of runtime.logs(id, { follow: true, signal: controller.signal })) {
       seen.push(line.line);
       if (seen.length === 3) controller.abort();
     }
     expect(seen.slice(0, 3)).toEqual(['tick 1', 'tick 2', 'tick 3']);
-    expect(Date.now() - started).toBeLessThan(10_000);
-  });
+  }, 30_000);
 });
