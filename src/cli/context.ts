@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
+import { DevenvError } from '../errors.js';
 import { findConfigFile, loadProject } from '../config/load-project.js';
 import { projectNameFromFolder } from '../config/normalise.js';
 import type { Project } from '../config/project.js';
@@ -23,24 +24,31 @@ export async function connect(log?: Logger): Promise<{ runtime: Runtime; engine:
 }
 
 /**
- * The project name for commands that work from labels alone (down, ps, logs): -p, else the `name`
- * in devenv.yml read leniently (a broken file must not stop `down`), else the folder's name.
+ * The project name for commands that work from labels alone (down, ps, logs): -p, else devenv.yml's
+ * name (interpolated, as `up` saw it), else the folder's name. A devenv.yml too broken to load must not
+ * stop `down`: then its literal `name` is used if it is a plain name.
  */
-export function projectNameFor(options: GlobalOptions): string {
+export async function projectNameFor(options: GlobalOptions): Promise<string> {
   if (options.project) return options.project;
   const file = options.file ?? findConfigFile(process.cwd());
-  if (file) {
+  if (!file) return projectNameFromFolder(process.cwd());
+  try {
+    return (await loadFor(options, false)).name;
+  } catch (error) {
+    let raw: unknown;
     try {
-      const doc = parse(readFileSync(file, 'utf8')) as { name?: unknown } | null;
-      if (typeof doc?.name === 'string' && doc.name) return doc.name;
+      raw = (parse(readFileSync(file, 'utf8')) as { name?: unknown } | null)?.name;
     } catch {
-      // Fall back to the folder name, as the loader does.
+      // Unreadable YAML: no name to take from it.
     }
-    return projectNameFromFolder(dirname(file));
+    if (raw === undefined) return projectNameFromFolder(dirname(file));
+    if (typeof raw === 'string' && /^[a-z0-9][a-z0-9_-]*$/.test(raw)) return raw;
+    throw new DevenvError('USAGE', `cannot tell the project name: ${file} does not load`, {
+      hint: 'Pass the name with -p NAME (`devenv ps` in a working folder shows it), or fix devenv.yml.',
+      cause: error,
+    });
   }
-  return projectNameFromFolder(process.cwd());
 }
-
 
 export function loggerFor(project: Project | undefined, options: GlobalOptions): Logger {
   return createLogger({ file: project ? join(project.dir, '.devenv', 'devenv.log') : undefined, debug: Boolean(options.debug) });

@@ -88,6 +88,14 @@ export function parseCli(argv: string[]): Parsed | undefined {
 
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
+  // `devenv logs -F | head`: a closed pipe ends the command as Ctrl-C would (attached up tears down).
+  let piped = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' && !piped) {
+      piped = true;
+      process.emit('SIGINT', 'SIGINT');
+    }
+  });
   try {
     const parsed = parseCli(argv);
     if (!parsed) return 0;

@@ -37,12 +37,9 @@ export async function waitHealthy(
   }
 
   const target = describeTarget(health, first);
-  const probe = async (): Promise<Probe> => {
+  const probe = async ({ remainingMs }: { remainingMs: number }): Promise<Probe> => {
     const details = await check();
-    if (health.type === 'command') {
-      const result = await runtime.exec(containerId, health.command, options.signal);
-      return result.exitCode === 0 ? { done: true, value: 'command exited 0' } : { done: false, reason: `exit code ${result.exitCode}: ${result.output.trim().split('\n').pop() ?? ''}` };
-    }
+    if (health.type === 'command') return probeCommand(runtime, containerId, health.command, Math.min(Math.max(remainingMs, 250), 5000), options.signal);
     const hostPort = publishedPort(details, health.port, service.name);
     return health.type === 'http' ? probeHttp(hostPort, health.path) : probeTcp(hostPort);
   };
@@ -74,6 +71,19 @@ function publishedPort(details: ContainerDetails, containerPort: number, service
     });
   }
   return published.hostPort;
+}
+
+/** A command that hangs must not outlive the deadline: each run gets at most `limitMs`. */
+async function probeCommand(runtime: Runtime, containerId: string, command: string[], limitMs: number, signal: AbortSignal): Promise<Probe> {
+  const limit = AbortSignal.timeout(Math.ceil(limitMs));
+  try {
+    const result = await runtime.exec(containerId, command, AbortSignal.any([signal, limit]));
+    if (result.exitCode === 0) return { done: true, value: 'command exited 0' };
+    return { done: false, reason: `exit code ${result.exitCode}: ${result.output.trim().split('\n').pop() ?? ''}` };
+  } catch (error) {
+    if (limit.aborted && !signal.aborted) return { done: false, reason: `the command did not finish within ${(limitMs / 1000).toFixed(1)} s` };
+    throw error;
+  }
 }
 
 function probeHttp(port: number, path: string): Promise<Probe> {

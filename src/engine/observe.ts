@@ -3,8 +3,9 @@
  * Everything it learns goes into one plain ObservedState value that the pure planner reads.
  */
 import type { Project } from '../config/project.js';
+import { DevenvError } from '../errors.js';
 import { hashBuildContext } from '../runtime/build-context.js';
-import type { ContainerSummary, ImageSummary, ResourceSummary, Runtime } from '../runtime/runtime.js';
+import { LABELS, type ContainerSummary, type ImageSummary, type ResourceSummary, type Runtime } from '../runtime/runtime.js';
 import { projectLabels } from './names.js';
 
 export interface ObservedState {
@@ -29,7 +30,9 @@ export async function observeProject(runtime: Runtime, project: string): Promise
     runtime.listVolumes(labels),
     runtime.listImages(labels),
   ]);
-  return { containers, networks, volumes, images };
+  // Built images carry the project's labels and the engine copies image labels onto every container
+  // made from them, so a `docker run` of such an image looks like ours. devenv's own always have a role.
+  return { containers: containers.filter((c) => c.labels[LABELS.role] !== undefined), networks, volumes, images };
 }
 
 export async function observe(runtime: Runtime, project: Project): Promise<ObservedState> {
@@ -39,7 +42,16 @@ export async function observe(runtime: Runtime, project: Project): Promise<Obser
   for (const s of project.services) {
     if (s.kind === 'container' && s.build) {
       const build = s.build;
-      hashing.push(hashBuildContext(build).then((hash) => void (contextHashes[s.name] = hash)));
+      hashing.push(hashBuildContext(build).then(
+        (hash) => void (contextHashes[s.name] = hash),
+        (error: unknown) => {
+          if (error instanceof DevenvError) throw error;
+          throw new DevenvError('IMAGE_BUILD_FAILED', `cannot read the build context of ${s.name} (${build.context}): ${(error as Error).message}`, {
+            hint: 'Make it readable, or exclude what cannot be read in its .dockerignore.',
+            cause: error,
+          });
+        },
+      ));
     } else {
       pulled.add(s.image);
     }

@@ -38,6 +38,8 @@ export interface UpRequest {
   /** Aborted on a second Ctrl-C: teardown kills instead of stopping. */
   force: AbortSignal;
   onEvent?: EventSink;
+  /** Events of the teardown after a failure; default onEvent. */
+  onTeardownEvent?: EventSink;
   onPlan?: (plan: Plan) => void | Promise<void>;
 }
 
@@ -54,8 +56,9 @@ export async function up(request: UpRequest): Promise<UpResult> {
     });
   } catch (error) {
     // What this run started goes; containers an earlier `up -d` left running stay, and so do volumes.
-    request.onEvent?.({ type: 'teardown', message: `removing the ${state.created.size} container(s) this run started; data volumes stay` });
-    await teardown(runtime, project.name, { onlyContainers: state.created }, { force: request.force, onEvent: request.onEvent }).catch(() => undefined);
+    const onEvent = request.onTeardownEvent ?? request.onEvent;
+    onEvent?.({ type: 'teardown', message: `removing the ${state.created.size} container(s) this run started; data volumes stay` });
+    await teardown(runtime, project.name, { onlyContainers: state.created }, { force: request.force, onEvent }).catch(() => undefined);
     throw error;
   }
   return { plan, endpoints: await endpoints(runtime, project, state), state };

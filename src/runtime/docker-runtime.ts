@@ -131,7 +131,8 @@ export class DockerRuntime implements Runtime {
   }
 
   async removeImage(ref: string): Promise<void> {
-    await this.tolerate(() => this.docker.getImage(ref).remove(), [404], `removing image ${ref}`);
+    // Only devenv's own (labelled) images come here; force, so a second tag does not stop `down --images`.
+    await this.tolerate(() => this.docker.getImage(ref).remove({ force: true }), [404], `removing image ${ref}`);
   }
 
   async createContainer(spec: ContainerSpec): Promise<string> {

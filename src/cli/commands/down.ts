@@ -10,7 +10,7 @@ interface DownFlags extends GlobalOptions {
 }
 
 export async function downCommand(flags: DownFlags): Promise<CommandResult> {
-  const project = projectNameFor(flags);
+  const project = await projectNameFor(flags);
   const { runtime } = await connect();
   const interrupts = listenForInterrupts();
   try {

@@ -12,7 +12,7 @@ interface LogsFlags extends GlobalOptions {
 }
 
 export async function logsCommand(service: string | undefined, flags: LogsFlags): Promise<CommandResult> {
-  const project = projectNameFor(flags);
+  const project = await projectNameFor(flags);
   const { runtime } = await connect();
   const labels = { ...projectLabels(project), [LABELS.role]: 'service', ...(service ? { [LABELS.service]: service } : {}) };
   const containers = await runtime.listContainers(labels);

@@ -4,7 +4,7 @@ import { connect, projectNameFor } from '../context.js';
 import type { CommandResult, GlobalOptions } from '../main.js';
 
 export async function psCommand(flags: GlobalOptions): Promise<CommandResult> {
-  const project = projectNameFor(flags);
+  const project = await projectNameFor(flags);
   const { runtime } = await connect();
   const { containers } = await observeProject(runtime, project);
   const rows = containers

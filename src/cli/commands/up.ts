@@ -1,3 +1,4 @@
+import { DevenvError } from '../../errors.js';
 import type { EventSink } from '../../engine/events.js';
 import { observe } from '../../engine/observe.js';
 import { printPlan } from '../../engine/plan.js';
@@ -48,6 +49,8 @@ export async function upCommand(flags: UpFlags): Promise<CommandResult> {
       signal: interrupts.signal,
       force: interrupts.force,
       onEvent,
+      // After a failure the task list has ended; the teardown prints plain lines below it.
+      onTeardownEvent: plainRenderer(),
       onPlan: async (plan) => {
         log.info({ plan: printPlan(plan) }, 'plan');
         if (tty && plan.steps.length > 0) {
@@ -70,12 +73,12 @@ export async function upCommand(flags: UpFlags): Promise<CommandResult> {
     return interrupts.received() ? exitCodeForSignal(interrupts.received()) : 1;
   } catch (error) {
     await finished;
-    if (interrupts.signal.aborted) {
-      await teardownAll();
-      process.stderr.write('Interrupted; containers and network removed, data volumes kept.\n');
-      return exitCodeForSignal(interrupts.received());
-    }
-    throw error;
+    if (!interrupts.signal.aborted) throw error;
+    await teardownAll();
+    // Ctrl-C during the teardown after a real failure must not hide that failure.
+    if (!(error instanceof DevenvError && error.code === 'INTERRUPTED')) throw error;
+    process.stderr.write('Interrupted; containers and network removed, data volumes kept.\n');
+    return exitCodeForSignal(interrupts.received());
   } finally {
     interrupts.dispose();
   }
