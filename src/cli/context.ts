@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { DevenvError } from '../errors.js';
+import { resolveConfigFile } from '../config/find-config.js';
 import { findConfigFile, loadProject } from '../config/load-project.js';
 import { projectNameFromFolder } from '../config/normalise.js';
 import type { Project } from '../config/project.js';
@@ -30,7 +31,7 @@ export async function connect(log?: Logger): Promise<{ runtime: Runtime; engine:
  */
 export async function projectNameFor(options: GlobalOptions): Promise<string> {
   if (options.project) return options.project;
-  const file = options.file ?? findConfigFile(process.cwd());
+  const file = options.file === undefined ? findConfigFile(process.cwd()) : resolveConfigFile(options.file, process.cwd());
   if (!file) return projectNameFromFolder(process.cwd());
   try {
     return (await loadFor(options, false)).name;

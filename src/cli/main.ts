@@ -60,6 +60,7 @@ export function parseCli(argv: string[]): Parsed | undefined {
 
   cli.command('env', 'Print the connection values a tool on the host needs (KEY=value lines)')
     .option('--json', 'print JSON')
+    .option('--export', 'print `export KEY=\'value\'` lines for eval "$(devenv env --export)"')
     .action((o) => on(async () => (await import('./commands/env.js')).envCommand(o))());
 
   cli.command('validate', 'Check devenv.yml and print a one-line summary')

@@ -44,7 +44,8 @@ export function resolveConfigFile(file: string | undefined, cwd: string): string
     if (isFile(absolute)) return absolute;
     const reason = existsSync(absolute) ? 'is not a file' : 'does not exist';
     throw new DevenvError('CONFIG_NOT_FOUND', `${file} ${reason} (looked for ${absolute})`, {
-      hint: 'pass the path of a devenv.yml with -f/--file',
+      // `devenv logs -f app` is a Compose habit: here -f names the file.
+      hint: 'pass the path of a devenv.yml with -f/--file (to follow logs, use -F/--follow)',
     });
   }
   const found = findConfigFile(cwd);

@@ -5,7 +5,7 @@
  */
 import { DevenvError } from '../errors.js';
 import type { EventSink } from './events.js';
-import type { Plan, Step } from './plan.js';
+import { describeStep, type Plan, type Step } from './plan.js';
 
 export type StepHandler = (step: Step, signal: AbortSignal, progress: (message: string) => void) => Promise<string | void>;
 
@@ -41,7 +41,8 @@ export async function executePlan(plan: Plan, handler: StepHandler, options: Exe
     } catch (error) {
       emit({ type: 'step-failed', step, ms: performance.now() - t0, error });
       if (failure === undefined) failure = error;
-      inner.abort(error);
+      // The other running steps are cancelled, not failed: they must not report this step's error.
+      inner.abort(new DevenvError('INTERRUPTED', `cancelled: ${describeStep(step)} failed`));
     }
   };
 

@@ -26,7 +26,7 @@ export async function waitHealthy(
       const what = now.state === 'exited' || now.state === 'dead' ? `exited with code ${now.exitCode}` : `restarted (exit code ${now.exitCode})`;
       throw new DevenvError('SERVICE_EXITED', `${service.name} ${what}${now.oomKilled ? ' (out of memory)' : ''} while devenv waited for it to become healthy`, {
         details: await lastLogLines(runtime, containerId, 30),
-        hint: `Its last log lines are above; \`devenv logs ${service.name}\` shows all. Check \`command\` and \`env\` of ${service.name} in devenv.yml.`,
+        hint: `Its last log lines are above. Check \`command\` and \`env\` of ${service.name} in devenv.yml.`,
       });
     }
     return now;
@@ -44,6 +44,7 @@ export async function waitHealthy(
     return health.type === 'http' ? probeHttp(hostPort, health.path) : probeTcp(hostPort);
   };
 
+  const timedOut = (error: unknown) => error instanceof DevenvError && error.code === 'HEALTH_TIMEOUT';
   return retryUntil(probe, {
     timeoutMs: health.timeoutMs,
     initialIntervalMs: health.intervalMs,
@@ -52,8 +53,12 @@ export async function waitHealthy(
     clock: options.clock,
     onTimeout: (last, elapsed) =>
       new DevenvError('HEALTH_TIMEOUT', `${service.name} did not become healthy within ${Math.round(elapsed / 1000)} s: ${target}; last result: ${last}`, {
-        hint: `Raise \`health.timeout\` of ${service.name} in devenv.yml, check its health settings, or run \`devenv logs ${service.name}\`.`,
+        hint: `Check that ${service.name} listens where its \`health\` in devenv.yml looks (its last log lines are above), or raise \`health.timeout\`.`,
       }),
+  }).catch(async (error: unknown) => {
+    // The container goes with the failed run, so its logs are shown now or never.
+    if (timedOut(error)) (error as DevenvError).details.push(...(await lastLogLines(runtime, containerId, 30)));
+    throw error;
   });
 }
 

@@ -6,6 +6,7 @@ import type { Project } from '../config/project.js';
 import { DevenvError } from '../errors.js';
 import { hashBuildContext } from '../runtime/build-context.js';
 import { LABELS, type ContainerSummary, type ImageSummary, type ResourceSummary, type Runtime } from '../runtime/runtime.js';
+import { busyHostPorts, type BusyPorts } from './host-ports.js';
 import { projectLabels } from './names.js';
 
 export interface ObservedState {
@@ -19,10 +20,14 @@ export interface ObservedState {
   localImages: Record<string, boolean>;
   /** Build service → hash of its build context, Dockerfile, target and args. */
   contextHashes: Record<string, string>;
+  /** Fixed host ports the project publishes that something else holds. */
+  busyPorts: BusyPorts;
 }
 
 /** What `down`, `ps` and `logs` need: resources by label alone, no devenv.yml. */
-export async function observeProject(runtime: Runtime, project: string): Promise<Omit<ObservedState, 'localImages' | 'contextHashes'>> {
+export type ObservedProject = Omit<ObservedState, 'localImages' | 'contextHashes' | 'busyPorts'>;
+
+export async function observeProject(runtime: Runtime, project: string): Promise<ObservedProject> {
   const labels = projectLabels(project);
   const [containers, networks, volumes, images] = await Promise.all([
     runtime.listContainers(labels),
@@ -61,5 +66,6 @@ export async function observe(runtime: Runtime, project: Project): Promise<Obser
     Promise.all([...pulled].map(async (ref) => [ref, (await runtime.imageId(ref)) !== undefined] as const)),
     Promise.all(hashing),
   ]);
-  return { ...state, localImages: Object.fromEntries(present), contextHashes };
+  const busyPorts = await busyHostPorts(runtime, project, state.containers);
+  return { ...state, localImages: Object.fromEntries(present), contextHashes, busyPorts };
 }

@@ -2,12 +2,14 @@
  * plan for `down` (and for the teardown after Ctrl-C or a failed `up`): pure, from labels alone.
  */
 import { LABELS } from '../runtime/runtime.js';
-import type { ObservedState } from './observe.js';
+import type { ObservedProject } from './observe.js';
 import { PlanBuilder, type Plan } from './plan.js';
 
 export interface DownOptions {
-  /** Also delete data volumes. */
-  volumes?: boolean;
+  /** Also delete data volumes: all of them, or only these names. */
+  volumes?: boolean | Set<string>;
+  /** Containers (by ID) to kill and remove without a graceful stop. */
+  kill?: Set<string>;
   /** Also delete images devenv built. */
   images?: boolean;
   /** Only these containers (by ID); the network goes only if no other container of the project stays. */
@@ -16,19 +18,25 @@ export interface DownOptions {
   keepNetwork?: boolean;
 }
 
-export function planDown(project: string, observed: Omit<ObservedState, 'localImages' | 'contextHashes'>, options: DownOptions = {}): Plan {
+export function planDown(project: string, observed: ObservedProject, options: DownOptions = {}): Plan {
   const plan = new PlanBuilder();
   const only = options.onlyContainers;
   const removed = observed.containers.filter((c) => !only || only.has(c.id));
   const staying = observed.containers.length - removed.length;
-  const containerSteps = removed.map((c) =>
-    plan.add({ kind: 'container.remove', service: c.labels[LABELS.service] ?? c.name, containerId: c.id, name: c.name }, only ? 'started by this run' : 'down'),
-  );
+  const containerSteps = removed.map((c) => {
+    const kill = options.kill?.has(c.id) ?? false;
+    const cause = kill ? 'never became ready; killed' : only ? 'started by this run' : 'down';
+    return plan.add({ kind: 'container.remove', service: c.labels[LABELS.service] ?? c.name, containerId: c.id, name: c.name, kill }, cause);
+  });
   if (!options.keepNetwork && staying === 0) {
     for (const n of observed.networks) plan.add({ kind: 'network.remove', networkId: n.id, name: n.name }, 'down', containerSteps);
   }
-  if (options.volumes) {
-    for (const v of observed.volumes) plan.add({ kind: 'volume.remove', name: v.name }, '--volumes', containerSteps);
+  const volumes = options.volumes;
+  if (volumes) {
+    for (const v of observed.volumes) {
+      if (volumes === true) plan.add({ kind: 'volume.remove', name: v.name }, '--volumes', containerSteps);
+      else if (volumes.has(v.name)) plan.add({ kind: 'volume.remove', name: v.name }, 'created by this run, database never initialised', containerSteps);
+    }
   }
   if (options.images) {
     for (const i of observed.images) plan.add({ kind: 'image.remove', imageId: i.id, name: i.tags[0] ?? i.id }, '--images', containerSteps);

@@ -2,6 +2,7 @@
  * plan for `up`: pure. (project, observed, options) → Plan.
  */
 import type { Project, Service } from '../config/project.js';
+import { DevenvError } from '../errors.js';
 import { LABELS } from '../runtime/runtime.js';
 import { networkName } from './names.js';
 import type { ObservedState } from './observe.js';
@@ -16,6 +17,7 @@ export interface UpOptions {
 }
 
 export function planUp(project: Project, observed: ObservedState, options: UpOptions = {}): Plan {
+  refuseBusyPorts(project, observed);
   const plan = new PlanBuilder();
   const byService = new Map<string, Service>(project.services.map((s) => [s.name, s]));
 
@@ -86,7 +88,8 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
       if (current) {
         const changed = changedFields(current.labels[FIELDS_LABEL], desired.fields);
         cause = options.forceRecreate ? '--force-recreate' : changed.length > 0 ? `config changed: ${changed.join(', ')}` : rebuilt ? 'image rebuilt (--build)' : 'config changed: labels';
-        deps.push(plan.add({ kind: 'container.remove', service: s.name, containerId: current.id, name: current.name }, cause));
+        // Removed only when its replacement could start: a failing build or migration leaves it running.
+        deps.push(plan.add({ kind: 'container.remove', service: s.name, containerId: current.id, name: current.name }, cause, [...deps]));
       }
       containerStep = plan.add({ kind: 'container.create', service: s.name, desired }, cause, deps);
     }
@@ -126,6 +129,19 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
 
 function volumesOf(mounts: { type: string; source: string }[], volumeSteps: Map<string, number>): (number | undefined)[] {
   return mounts.filter((m) => m.type === 'volume').map((m) => volumeSteps.get(m.source));
+}
+
+function refuseBusyPorts(project: Project, observed: ObservedState): void {
+  const problems = project.services.flatMap((s) => {
+    const ports = s.kind === 'postgres' ? [s.hostPort] : s.ports.map((p) => p.hostPort);
+    return ports.filter((port) => observed.busyPorts[port]).map((port) => ({ service: s.name, port, holder: observed.busyPorts[port]! }));
+  });
+  const [first, ...more] = problems;
+  if (!first) return;
+  throw new DevenvError('PORT_IN_USE', `port 127.0.0.1:${first.port} for ${first.service} is already in use by ${first.holder}`, {
+    details: more.map((p) => `port 127.0.0.1:${p.port} for ${p.service} is already in use by ${p.holder}`),
+    hint: `Stop what holds it (\`devenv down -p NAME\` for another devenv project), or change the host port in \`port\`/\`ports\` of ${first.service} in devenv.yml (0 picks a free one).`,
+  });
 }
 
 function serviceMounts(service: Service | undefined): { type: string; source: string }[] {

@@ -10,7 +10,8 @@ export type StepAction =
   | { kind: 'volume.create'; name: string }
   | { kind: 'image.pull'; image: string }
   | { kind: 'image.build'; service: string; build: BuildSpec; tag: string; contextHash: string }
-  | { kind: 'container.remove'; service: string; containerId: string; name: string }
+  /** kill: no graceful stop (a container that never became ready has nothing to shut down cleanly). */
+  | { kind: 'container.remove'; service: string; containerId: string; name: string; kill?: boolean }
   /** Create and start. */
   | { kind: 'container.create'; service: string; desired: DesiredContainer }
   /** Start an existing, unchanged container that is not running. */

@@ -20,10 +20,14 @@ export interface RunState {
   containers: Map<string, string>;
   /** IDs of containers this run created or started. */
   created: Set<string>;
+  /** Services whose readiness or health check passed in this run. */
+  ready: Set<string>;
+  /** Volumes this run created. */
+  createdVolumes: Set<string>;
 }
 
 export function newRunState(): RunState {
-  return { containers: new Map(), created: new Set() };
+  return { containers: new Map(), created: new Set(), ready: new Set(), createdVolumes: new Set() };
 }
 
 export interface HandlerContext {
@@ -62,6 +66,7 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
         return;
       case 'volume.create':
         await runtime.createVolume(step.name, labels());
+        state.createdVolumes.add(step.name);
         return;
       case 'image.pull':
         await runtime.pullImage(step.image, (p) => progress(p.total > 0 ? `${mb(p.current)} / ${mb(p.total)} (${Math.floor((100 * p.current) / p.total)}%)` : p.status), signal);
@@ -88,12 +93,19 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
         await runtime.startContainer(step.containerId);
         return;
       case 'container.remove':
-        await stopThenRemove(ctx, step.containerId);
+        if (step.kill) await runtime.removeContainer(step.containerId);
+        else await stopThenRemove(ctx, step.containerId);
         return;
-      case 'postgres.ready':
-        return postgresReady(ctx, service(step.service, 'postgres'), await reusedOr(ctx, step.service), signal);
-      case 'service.healthy':
-        return waitHealthy(runtime, await reusedOr(ctx, step.service), service(step.service, 'container'), { signal });
+      case 'postgres.ready': {
+        const detail = await postgresReady(ctx, service(step.service, 'postgres'), await reusedOr(ctx, step.service), signal);
+        state.ready.add(step.service);
+        return detail;
+      }
+      case 'service.healthy': {
+        const detail = await waitHealthy(runtime, await reusedOr(ctx, step.service), service(step.service, 'container'), { signal });
+        state.ready.add(step.service);
+        return detail;
+      }
       case 'migration': {
         const m = step.migration;
         if (m.kind === 'run') {
@@ -147,7 +159,7 @@ async function postgresReady(ctx: HandlerContext, db: PostgresService, container
   };
   try {
     const r = await waitForPostgres(conn, { timeoutMs: db.readyTimeoutMs, signal, isAlive, service: db.name });
-    return `accepting connections on 127.0.0.1:${conn.port} after ${r.attempts} attempts`;
+    return `accepting connections on 127.0.0.1:${conn.port} after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`;
   } catch (error) {
     if (error instanceof DevenvError && error.code === 'DATABASE_NOT_READY' && error.details.length === 0) {
       error.details.push(...(await lastLogLines(ctx.runtime, containerId, 20)));

@@ -11,6 +11,8 @@ import { observe } from './observe.js';
 import type { Plan } from './plan.js';
 import { planUp, type UpOptions } from './plan-up.js';
 import { newRunState, stepHandler, type RunState } from './step-handlers.js';
+import { dataVolumeName } from './names.js';
+import type { DownOptions } from './plan-down.js';
 import { teardown } from './teardown.js';
 
 export interface Endpoint {
@@ -57,11 +59,29 @@ export async function up(request: UpRequest): Promise<UpResult> {
   } catch (error) {
     // What this run started goes; containers an earlier `up -d` left running stay, and so do volumes.
     const onEvent = request.onTeardownEvent ?? request.onEvent;
-    onEvent?.({ type: 'teardown', message: `removing the ${state.created.size} container(s) this run started; data volumes stay` });
-    await teardown(runtime, project.name, { onlyContainers: state.created }, { force: request.force, onEvent }).catch(() => undefined);
+    onEvent?.({ type: 'teardown', message: 'removing what this run started; data volumes stay unless their database never initialised' });
+    await teardown(runtime, project.name, failureTeardown(project, state), { force: request.force, onEvent }).catch(() => undefined);
     throw error;
   }
   return { plan, endpoints: await endpoints(runtime, project, state), state };
+}
+
+/**
+ * What goes after a failed run: the containers it started. Those that never became ready are killed
+ * (a Postgres stopped mid-initialisation takes its full stop timeout), and a data volume this run
+ * created for a database that never became ready goes too: it holds no data, and a half-initialised
+ * one would make every later start fail.
+ */
+function failureTeardown(project: Project, state: RunState): DownOptions {
+  const kill = new Set<string>();
+  for (const [service, id] of state.containers) if (!state.ready.has(service) && state.created.has(id)) kill.add(id);
+  const volumes = new Set(
+    project.services
+      .filter((s) => s.kind === 'postgres' && !state.ready.has(s.name))
+      .map((s) => dataVolumeName(project.name, s.name))
+      .filter((name) => state.createdVolumes.has(name)),
+  );
+  return { onlyContainers: state.created, kill, volumes };
 }
 
 async function endpoints(runtime: Runtime, project: Project, state: RunState): Promise<Endpoint[]> {

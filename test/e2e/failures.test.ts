@@ -53,8 +53,7 @@ describe('up failures', () => {
     try {
       const r = await devenv(['up', '-d', '-f', fixture('port-taken'), '-p', project], { env: { TAKEN_PORT: String(port) } });
       expect(r.code).toBe(5);
-      expect(r.stderr).toContain(`127.0.0.1:${port}`);
-      expect(r.stderr).toContain('already in use');
+      expect(r.stderr).toContain(`port 127.0.0.1:${port} for web is already in use by another program`);
       expect(await projectResources(project)).toEqual([]);
     } finally {
       server.close();
@@ -74,6 +73,19 @@ describe('up failures', () => {
     expect(r.code).toBe(4);
     expect(r.stderr).toContain('devenv-no-such-image:1');
     expect(r.stderr).toContain('image:');
+    expect(await projectResources(project)).toEqual([]);
+  });
+
+  it('a failing build shows the failing step and its output; a database still initialising is killed with its fresh volume', async () => {
+    const project = newProject('build');
+    const r = await devenv(['up', '-d', '-f', fixture('failing-build'), '-p', project]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('failed at step "RUN sleep 1 && echo "compiling assets" && nonexistent-tool --minify"');
+    expect(r.stderr).toContain('nonexistent-tool: not found');
+    // Killed, not stopped (Postgres ignores a stop while it initialises), and its volume removed so the
+    // next up initialises it afresh instead of finding a half-made one.
+    expect(r.stdout).toContain('container:db remove (never became ready; killed)');
+    expect(await projectResources(project)).toEqual([]);
   });
 });
 

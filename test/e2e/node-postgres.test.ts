@@ -2,6 +2,7 @@
  * The first example, end to end: the CLI brings it up healthy and migrated, a second up reuses it,
  * down keeps the data, down --volumes removes it. Real engine, real Postgres, real HTTP.
  */
+import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devenv, freePort, http, repoRoot } from '../helpers/cli.js';
@@ -58,6 +59,13 @@ describe.sequential('examples/node-postgres', () => {
     } finally {
       await client.end();
     }
+  });
+
+  it('env --export lines work with eval in a shell', async () => {
+    const r = await devenv(['env', '--export', '-f', file, '-p', project]);
+    expect(r.code).toBe(0);
+    const shell = spawnSync('sh', ['-c', `eval "$1"; echo "$PGUSER@$PGHOST:$PGPORT/$PGDATABASE"`, 'sh', r.stdout], { encoding: 'utf8' });
+    expect(shell.stdout.trim()).toMatch(/^postgres@127\.0\.0\.1:\d+\/notes$/);
   });
 
   it('down removes containers and network and keeps the data for the next up', async () => {

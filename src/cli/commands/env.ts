@@ -10,7 +10,7 @@ import type { CommandResult, GlobalOptions } from '../main.js';
  * The connection values a tool on the host needs: every env value of a service that refers to a
  * database, resolved for the host (127.0.0.1 and the published port), and PG* for a single database.
  */
-export async function envCommand(flags: GlobalOptions): Promise<CommandResult> {
+export async function envCommand(flags: GlobalOptions & { export?: boolean }): Promise<CommandResult> {
   const project = await loadFor(flags, true);
   const { runtime } = await connect();
   const { containers } = await observeProject(runtime, project.name);
@@ -39,6 +39,12 @@ export async function envCommand(flags: GlobalOptions): Promise<CommandResult> {
     Object.assign(values, { PGHOST: v.host, PGPORT: v.port, PGUSER: v.user, PGPASSWORD: v.password, PGDATABASE: v.database });
   }
   if (flags.json) process.stdout.write(`${JSON.stringify(values, null, 2)}\n`);
+  else if (flags.export) for (const [k, v] of Object.entries(values)) process.stdout.write(`export ${k}=${shellQuote(v)}\n`);
   else for (const [k, v] of Object.entries(values)) process.stdout.write(`${k}=${v}\n`);
   return 0;
+}
+
+/** Single quotes keep every character literal in sh; a quote inside becomes '\''. */
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", "'\\''")}'`;
 }

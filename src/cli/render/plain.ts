@@ -27,7 +27,7 @@ export function plainRenderer(write: (line: string) => void = (l) => process.std
       case 'step-failed': {
         const message = event.error instanceof Error ? event.error.message : String(event.error);
         const interrupted = event.error instanceof DevenvError && event.error.code === 'INTERRUPTED';
-        write(`${stamp()} ✖ ${describeStep(event.step)} ${seconds(event.ms)}${interrupted ? ' (interrupted)' : `: ${message}`}`);
+        write(`${stamp()} ✖ ${describeStep(event.step)} ${seconds(event.ms)}${interrupted ? ' (cancelled)' : `: ${message}`}`);
         break;
       }
       case 'step-skipped':

@@ -36,7 +36,7 @@ export function demoProject(): Project {
 }
 
 export function emptyObserved(): ObservedState {
-  return { containers: [], networks: [], volumes: [], images: [], localImages: {}, contextHashes: { app: 'ctx1' } };
+  return { containers: [], networks: [], volumes: [], images: [], localImages: {}, contextHashes: { app: 'ctx1' }, busyPorts: {} };
 }
 
 let seq = 0;
@@ -59,5 +59,6 @@ export function upObserved(project: Project): ObservedState {
     images: [{ id: 'sha256:1', tags: ['demo-app:devenv'], labels: { [LABELS.project]: 'demo', [LABELS.service]: 'app', [LABELS.contextHash]: 'ctx1' } }],
     localImages: { 'postgres:15': true, 'redis:7': true },
     contextHashes: { app: 'ctx1' },
+    busyPorts: {},
   };
 }

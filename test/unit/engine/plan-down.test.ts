@@ -24,4 +24,18 @@ describe('planDown', () => {
     const plan = printPlan(planDown('demo', observed, { onlyContainers: new Set([observed.containers[2]!.id]) }));
     expect(plan).toBe('[] -> #1 container:app remove (started by this run)');
   });
+
+  it('after a failed first up kills what never became ready and drops the volume of a database that never initialised', () => {
+    const observed = upObserved(demoProject());
+    const [db, , app] = observed.containers;
+    const plan = printPlan(planDown('demo', observed, {
+      onlyContainers: new Set([db!.id, app!.id]),
+      kill: new Set([db!.id]),
+      volumes: new Set(['demo-db-data']),
+    }));
+    expect(plan).toBe(`\
+[] -> #1 container:db remove (never became ready; killed)
+[] -> #2 container:app remove (started by this run)
+[1,2] -> #3 volume:demo-db-data remove (created by this run, database never initialised)`);
+  });
 });

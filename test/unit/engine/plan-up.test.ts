@@ -128,4 +128,9 @@ describe('planUp', () => {
     const id = /#(\d+)/.exec(volume)![1];
     expect(lines.find((l) => l.includes('migration:seed run'))).toMatch(new RegExp(`^\\[([0-9]+,)*${id}(,[0-9]+)*\\]`));
   });
+
+  it('refuses to plan when a fixed host port is held by something else, naming it', () => {
+    const observed = { ...emptyObserved(), busyPorts: { 3000: 'container shop-app (devenv project shop)' } };
+    expect(() => planUp(demoProject(), observed)).toThrow('port 127.0.0.1:3000 for app is already in use by container shop-app (devenv project shop)');
+  });
 });

@@ -1,0 +1,35 @@
+/**
+ * Fixed host ports the project will publish but something else holds. Found before anything starts,
+ * so a taken port fails `up` in a second instead of after the build and the migrations.
+ */
+import { createServer } from 'node:net';
+import type { Project } from '../config/project.js';
+import { LABELS, type ContainerSummary, type Runtime } from '../runtime/runtime.js';
+
+/** Host port → who holds it, e.g. "container demo-app (devenv project demo)" or "another program". */
+export type BusyPorts = Record<number, string>;
+
+export async function busyHostPorts(runtime: Runtime, project: Project, own: ContainerSummary[]): Promise<BusyPorts> {
+  const ours = new Set(own.flatMap((c) => c.ports.map((p) => p.hostPort)));
+  const wanted = project.services
+    .flatMap((s) => (s.kind === 'postgres' ? [s.hostPort] : s.ports.filter((p) => p.protocol === 'tcp').map((p) => p.hostPort)))
+    .filter((port) => port > 0 && !ours.has(port));
+  const taken = (await Promise.all(wanted.map(async (port) => ((await canBind(port)) ? undefined : port)))).filter((p) => p !== undefined);
+  if (taken.length === 0) return {};
+  const everyone = await runtime.listContainers({});
+  const busy: BusyPorts = {};
+  for (const port of taken) {
+    const holder = everyone.find((c) => c.ports.some((p) => p.hostPort === port));
+    const owner = holder?.labels[LABELS.project];
+    busy[port] = !holder ? 'another program' : owner ? `container ${holder.name} (devenv project ${owner})` : `container ${holder.name}`;
+  }
+  return busy;
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
