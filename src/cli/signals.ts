@@ -31,6 +31,7 @@ export function listenForInterrupts(onFirst?: (signal: NodeJS.Signals) => void):
       process.stderr.write('\nKilling the containers instead of stopping them (press Ctrl-C again to quit at once).\n');
       force.abort(sig);
     } else {
+      process.stderr.write('\nQuitting at once; `devenv down` removes whatever is left.\n');
       process.exit(exitCodeForSignal(first));
     }
   };

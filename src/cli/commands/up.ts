@@ -77,7 +77,7 @@ export async function upCommand(flags: UpFlags): Promise<CommandResult> {
     await teardownAll();
     // Ctrl-C during the teardown after a real failure must not hide that failure.
     if (!(error instanceof DevenvError && error.code === 'INTERRUPTED')) throw error;
-    process.stderr.write('Interrupted; containers and network removed, data volumes kept.\n');
+    process.stderr.write('Interrupted; containers and network removed.\n');
     return exitCodeForSignal(interrupts.received());
   } finally {
     interrupts.dispose();
