@@ -1,9 +1,10 @@
 /**
- * Where the Docker engine listens, read from DOCKER_HOST the way the docker CLI does.
+ * Where the Docker engine listens, read from DOCKER_HOST or the docker context the way the docker CLI does.
  * The options are complete on purpose: docker-modem merges its own reading of process.env
  * under them, and an explicit env (tests, `--host`) must win over it.
  */
 import type { DockerOptions } from 'dockerode';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -19,13 +20,39 @@ const DEFAULT_SOCKET = '/var/run/docker.sock';
 const DEFAULT_PIPE = '//./pipe/docker_engine';
 
 export function resolveEngineAddress(env: NodeJS.ProcessEnv = process.env): EngineAddress {
-  const host = env.DOCKER_HOST?.trim();
+  // Like the docker CLI: DOCKER_HOST, else the current docker context (Colima, OrbStack, rootless
+  // Docker and Docker Desktop set one), else the default socket.
+  const host = env.DOCKER_HOST?.trim() || contextHost(env);
   if (!host) {
     return process.platform === 'win32' ? socket('npipe://', DEFAULT_PIPE) : socket('unix://', defaultUnixSocket());
   }
   if (host.startsWith('unix://')) return socket('unix://', host.slice('unix://'.length) || DEFAULT_SOCKET);
   if (host.startsWith('npipe://')) return socket('npipe://', host.slice('npipe://'.length) || DEFAULT_PIPE);
   return remote(host.includes('://') ? host : `tcp://${host}`, env);
+}
+
+/** The engine address of the current docker context (DOCKER_CONTEXT, else `currentContext` in config.json). */
+function contextHost(env: NodeJS.ProcessEnv): string | undefined {
+  const configDir = env.DOCKER_CONFIG || join(env.HOME || homedir(), '.docker');
+  let name = env.DOCKER_CONTEXT?.trim();
+  if (!name) {
+    try {
+      name = (JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')) as { currentContext?: string }).currentContext;
+    } catch {
+      return undefined; // No config.json (or an unreadable one): the docker CLI uses the default too.
+    }
+  }
+  if (!name || name === 'default') return undefined;
+  const meta = join(configDir, 'contexts', 'meta', createHash('sha256').update(name).digest('hex'), 'meta.json');
+  try {
+    const host = (JSON.parse(readFileSync(meta, 'utf8')) as { Endpoints?: { docker?: { Host?: string } } }).Endpoints?.docker?.Host;
+    if (host) return host;
+  } catch {
+    // Reported below.
+  }
+  throw new DevenvError('ENGINE_UNAVAILABLE', `the docker context "${name}" has no engine address (looked in ${meta})`, {
+    hint: 'Run `docker context ls` and `docker context use` a working one, or set DOCKER_HOST.',
+  });
 }
 
 function socket(scheme: string, socketPath: string): EngineAddress {
