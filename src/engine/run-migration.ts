@@ -1,9 +1,9 @@
 /** A `run:` migration: a one-off container of the service's image, on the project network, with its env. */
 import type { ContainerService, Project, RunMigration } from '../config/project.js';
-import { resolveEnv } from '../config/references.js';
 import { DevenvError } from '../errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { migrationContainerName, networkName, serviceLabels } from './names.js';
+import { desiredContainer } from './service-spec.js';
 
 const KEEP_LINES = 40;
 
@@ -15,17 +15,16 @@ export async function runMigrationContainer(
   signal: AbortSignal,
   onLine: (line: string) => void,
 ): Promise<void> {
+  // The service's own container spec (image, env, volumes), run once: no ports, no alias, no restart.
+  const { spec } = desiredContainer(project, service);
   const id = await runtime.createContainer({
+    ...spec,
     name: migrationContainerName(project.name, migration.name),
-    image: service.image,
     command: migration.command,
-    env: resolveEnv(project, service, 'network'),
     labels: serviceLabels(project.name, service.name, 'migration'),
     network: { name: networkName(project.name), aliases: [] },
     ports: [],
-    mounts: service.volumes.map((v) => ({ ...v })),
     restart: { policy: 'no', maxRestarts: 0 },
-    init: true,
   });
   const last: string[] = [];
   try {
