@@ -8,8 +8,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
-          testTimeout: 240_000,
-          hookTimeout: 240_000,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
           fileParallelism: true,
           maxWorkers: 3,
           // Unit tests run first and apart; the engine tests after them, a few files at a time.

@@ -60,12 +60,32 @@ export async function execInContainer(
     const stream = await exec.start({ hijack: true, stdin: false });
     const stop = () => stream.destroy();
     signal?.addEventListener('abort', stop, { once: true });
+    // Seen under load: the engine sometimes leaves the attached stream open after the command has
+    // exited. Watching the exec's state bounds the read: once it stops running, the rest of the
+    // output gets a moment to arrive, then the stream is closed.
+    const finished = new AbortController();
+    const watcher = (async () => {
+      for (;;) {
+        await sleep(250, undefined, { signal: finished.signal });
+        const state = await exec.inspect().catch(() => undefined);
+        if (state && !state.Running) {
+          await sleep(500, undefined, { signal: finished.signal });
+          stream.destroy();
+          return;
+        }
+      }
+    })().catch(() => undefined);
     const lines: string[] = [];
     try {
       for await (const line of demuxLines(stream)) lines.push(line.line);
+    } catch (error) {
+      // A stream closed by the watcher ends the read; anything else is a real failure.
+      if (!stream.destroyed) throw error;
     } finally {
+      finished.abort();
       signal?.removeEventListener('abort', stop);
     }
+    await watcher;
     if (signal?.aborted) throw interrupted(signal, what);
     // The stream can close a moment before the engine records the exit code.
     for (let attempt = 0; ; attempt++) {
