@@ -26,7 +26,7 @@ export async function busyHostPorts(runtime: Runtime, project: Project, own: Con
   return busy;
 }
 
-function canBind(port: number): Promise<boolean> {
+export function canBind(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));

@@ -7,11 +7,12 @@ import { connectionValues } from '../config/references.js';
 import { DevenvError } from '../errors.js';
 import { applySqlMigrations } from '../postgres/sql-migrator.js';
 import { waitForPostgres } from '../postgres/wait-ready.js';
-import { LABELS, type EngineInfo, type Runtime } from '../runtime/runtime.js';
+import { LABELS, type ContainerSpec, type EngineInfo, type Runtime } from '../runtime/runtime.js';
 import type { StepHandler } from './execute.js';
 import { waitHealthy } from './health.js';
 import { lastLogLines } from './last-logs.js';
 import { projectLabels } from './names.js';
+import { rememberPorts, withRememberedPorts } from './port-memory.js';
 import type { Step } from './plan.js';
 import { runMigrationContainer } from './run-migration.js';
 
@@ -80,10 +81,14 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
         }, progress, signal);
         return;
       case 'container.create': {
-        const id = await runtime.createContainer(step.desired.spec);
-        state.created.add(id);
-        state.containers.set(step.service, id);
-        await runtime.startContainer(id);
+        const { dir, name } = project();
+        const declared = step.desired.spec.ports;
+        const preferred = await withRememberedPorts(step.desired.spec, dir, name, step.service);
+        const asksRemembered = preferred.ports.some((p, i) => p.hostPort !== declared[i]!.hostPort);
+        // A remembered port taken between the check and the start: any free one will do.
+        const id = (asksRemembered ? await createAndStart(ctx, step.service, preferred, true) : undefined)
+          ?? (await createAndStart(ctx, step.service, step.desired.spec, false))!;
+        if (declared.some((p) => p.hostPort === 0)) rememberPorts(dir, name, step.service, declared, (await runtime.inspectContainer(id)).ports);
         return;
       }
       case 'container.start':
@@ -131,6 +136,25 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
         return;
     }
   };
+}
+
+/**
+ * Creates and starts a service container, recording it for the teardown. With `portMayBeTaken`, a
+ * port in use removes the container again and gives undefined instead of failing.
+ */
+async function createAndStart(ctx: HandlerContext, service: string, spec: ContainerSpec, portMayBeTaken: boolean): Promise<string | undefined> {
+  const id = await ctx.runtime.createContainer(spec);
+  ctx.state.created.add(id);
+  ctx.state.containers.set(service, id);
+  try {
+    await ctx.runtime.startContainer(id);
+    return id;
+  } catch (error) {
+    if (!portMayBeTaken || !(error instanceof DevenvError && error.code === 'PORT_IN_USE')) throw error;
+    await ctx.runtime.removeContainer(id);
+    ctx.state.created.delete(id);
+    return undefined;
+  }
 }
 
 /** The container of a service: the one this run started, else the running one observed again. */

@@ -11,6 +11,9 @@ import { projectResources, removeProject, uniqueProject } from '../helpers/engin
 const file = `${repoRoot}examples/node-postgres/devenv.yml`;
 const project = uniqueProject('np');
 let port: number;
+/** The database's host port, as the first up printed it. */
+let dbPort: string | undefined;
+const dbPortIn = (stdout: string) => /db\s+postgres:\/\/\S+@127\.0\.0\.1:(\d+)\//.exec(stdout)?.[1];
 const up = () => devenv(['up', '-d', '-f', file, '-p', project], { env: { APP_PORT: String(port) } });
 
 describe.sequential('examples/node-postgres', () => {
@@ -25,6 +28,7 @@ describe.sequential('examples/node-postgres', () => {
     expect(r.stdout).toContain('2 applied, 0 already applied');
     expect(r.stdout).toMatch(new RegExp(`app\\s+http://127\\.0\\.0\\.1:${port}`));
     expect(r.stdout).toMatch(/db\s+postgres:\/\/postgres:\*\*\*\*@127\.0\.0\.1:\d+\/notes/);
+    dbPort = dbPortIn(r.stdout);
     expect(await http(`http://127.0.0.1:${port}/health`)).toMatchObject({ status: 200 });
     const posted = await http(`http://127.0.0.1:${port}/notes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ body: 'kept across down' }) });
     expect(posted.status).toBeLessThan(300);
@@ -73,8 +77,12 @@ describe.sequential('examples/node-postgres', () => {
     expect(down.code).toBe(0);
     expect(await projectResources(project)).toEqual([`volume ${project}-db-data`]);
 
-    expect((await up()).code).toBe(0);
+    const again = await up();
+    expect(again.code).toBe(0);
     expect((await http(`http://127.0.0.1:${port}/notes`)).body).toContain('kept across down');
+    // The engine picked the database's host port the first time; it is asked for again, so a saved
+    // DATABASE_URL still works after down and up.
+    expect(dbPortIn(again.stdout)).toBe(dbPort);
   });
 
   it('down --volumes removes the data too', async () => {
