@@ -39,7 +39,7 @@ export function planDown(project: string, observed: ObservedProject, options: Do
     }
   }
   if (options.images) {
-    for (const i of observed.images) plan.add({ kind: 'image.remove', imageId: i.id, name: i.tags[0] ?? i.id }, '--images', containerSteps);
+    for (const i of observed.images) plan.add({ kind: 'image.remove', imageId: i.id, name: i.tags[0] ?? i.id.replace(/^sha256:/, '').slice(0, 12) }, '--images', containerSteps);
   }
   return { project, steps: plan.steps };
 }

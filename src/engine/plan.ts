@@ -21,7 +21,8 @@ export type StepAction =
   | { kind: 'migration'; migration: Migration; index: number }
   | { kind: 'network.remove'; networkId: string; name: string }
   | { kind: 'volume.remove'; name: string }
-  | { kind: 'image.remove'; imageId: string; name: string };
+  /** bestEffort: a failure (say, a container outside devenv still uses it) is not a failure of the plan. */
+  | { kind: 'image.remove'; imageId: string; name: string; bestEffort?: boolean };
 
 export type Step = StepAction & {
   id: number;

@@ -132,8 +132,8 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
         await runtime.removeVolume(step.name);
         return;
       case 'image.remove':
-        await runtime.removeImage(step.imageId);
-        return;
+        if (!step.bestEffort) return runtime.removeImage(step.imageId);
+        return runtime.removeImage(step.imageId).then(() => undefined, () => 'still in use; kept');
     }
   };
 }

@@ -133,4 +133,14 @@ describe('planUp', () => {
     const observed = { ...emptyObserved(), busyPorts: { 3000: 'container shop-app (devenv project shop)' } };
     expect(() => planUp(demoProject(), observed)).toThrow('port 127.0.0.1:3000 for app is already in use by container shop-app (devenv project shop)');
   });
+
+  it('removes images an earlier rebuild left untagged, after the containers are settled', () => {
+    const project = demoProject();
+    const observed = { ...upObserved(project), contextHashes: { app: 'ctx2' } };
+    observed.images.push({ id: 'sha256:0123456789abcdef', tags: [], labels: { [LABELS.project]: 'demo', [LABELS.service]: 'app' } });
+    const lines = printPlan(planUp(project, observed)).split('\n');
+    expect(lines.at(-1)).toMatch(/^\[[0-9,]+\] -> #\d+ image:0123456789ab remove \(left untagged by a rebuild\)$/);
+    const create = /#(\d+) container:app create/.exec(lines.join('\n'))![1];
+    expect(lines.at(-1)).toContain(create);
+  });
 });
