@@ -21,6 +21,8 @@ export interface ContextEntry {
   type: 'file' | 'directory' | 'symlink';
 }
 
+const DEVENV_STATE_DIR = '.devenv';
+
 /** Included entries, sorted, with every parent directory of an included entry. */
 export async function contextEntries(dir: string, dockerfile = 'Dockerfile'): Promise<ContextEntry[]> {
   const patterns = await readIgnoreFile(dir);
@@ -32,6 +34,9 @@ export async function contextEntries(dir: string, dockerfile = 'Dockerfile'): Pr
   async function walk(relativeDir: string): Promise<void> {
     const names = (await readdir(join(dir, relativeDir))).sort();
     for (const name of names) {
+      // devenv's own state (passwords, logs, ports) never goes into an image; it changes on every
+      // run and would make every build context look changed.
+      if (name === DEVENV_STATE_DIR) continue;
       const path = relativeDir ? `${relativeDir}/${name}` : name;
       const stats = await lstat(join(dir, path));
       const ignored = matcher.ignores(path) && !always.has(path);

@@ -58,6 +58,13 @@ describe('contextFiles', () => {
     ]);
   });
 
+  it('never sends the .devenv/ folder of devenv (passwords, logs), even without a .dockerignore', async () => {
+    await write({ '.devenv/secrets.json': '{"passwords":{}}', '.devenv/devenv.log': 'log', 'sub/.devenv/x': 'y' });
+    const files = await contextFiles(dir);
+    expect(files.filter((f) => f.includes('.devenv'))).toEqual([]);
+    expect(files).toHaveLength(9);
+  });
+
   it('always sends a Dockerfile kept in a subfolder', async () => {
     await write({ 'build/app.Dockerfile': 'FROM busybox\n', '.dockerignore': 'build\n' });
     expect(await contextFiles(dir, 'build/app.Dockerfile')).toContain('build/app.Dockerfile');
@@ -102,9 +109,9 @@ describe('hashBuildContext', () => {
     expect(await hashBuildContext(request())).toBe(edited);
   });
 
-  it('does not change when an ignored file changes', async () => {
+  it('does not change when an ignored file changes, or devenv writes its log', async () => {
     const before = await hashBuildContext(request());
-    await write({ 'node_modules/left-pad/index.js': 'changed', 'logs/app.log': 'more noise', 'other.log': 'new' });
+    await write({ 'node_modules/left-pad/index.js': 'changed', 'logs/app.log': 'more noise', 'other.log': 'new', '.devenv/devenv.log': 'run' });
     expect(await hashBuildContext(request())).toBe(before);
   });
 
