@@ -124,6 +124,14 @@ function checkFiles(project: Project, config: ValidConfig, problems: Problem[]):
         expectPath(dockerfile, path.join(contextShown, service.build.dockerfile), 'file', where, problems);
       }
     }
+    if (service.kind === 'container') {
+      // The engine refuses to start a container whose bind-mount source is missing; say so now.
+      service.volumes.forEach((volume, index) => {
+        if (volume.type === 'bind' && kindOf(volume.source) === undefined) {
+          problems.push({ path: [...base, 'volumes', index], message: `host path ${volume.source} does not exist; create it, or mount a named volume ("name:${volume.target}")` });
+        }
+      });
+    }
   }
 }
 

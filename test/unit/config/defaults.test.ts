@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { container, loadYaml, postgres } from './helpers.js';
+import { container, loadYaml, postgres, problems, tempProject } from './helpers.js';
 
 describe('defaults', () => {
   it('derives the project name from the folder', async () => {
@@ -129,13 +129,20 @@ services:
 services:
   a: { image: x, volumes: ["./src:/app/src", "/etc/hosts:/etc/hosts:ro", "~/.npmrc:/root/.npmrc:ro", "data:/data", "cache:/cache:rw"] }
 `;
-    const project = await loadYaml(yaml, { env: { HOME: '/home/dev' } });
+    const home = tempProject({ '.npmrc': '' }, 'home');
+    const project = await loadYaml(yaml, { env: { HOME: home }, files: { 'src/': '' } });
     expect(container(project, 'a').volumes).toEqual([
       { type: 'bind', source: path.join(project.dir, 'src'), target: '/app/src', readOnly: false },
       { type: 'bind', source: '/etc/hosts', target: '/etc/hosts', readOnly: true },
-      { type: 'bind', source: '/home/dev/.npmrc', target: '/root/.npmrc', readOnly: true },
+      { type: 'bind', source: path.join(home, '.npmrc'), target: '/root/.npmrc', readOnly: true },
       { type: 'volume', source: 'shop-data', target: '/data', readOnly: false },
       { type: 'volume', source: 'shop-cache', target: '/cache', readOnly: false },
+    ]);
+  });
+
+  it('says when a bind-mount host path does not exist', async () => {
+    expect(await problems('services:\n  a: { image: x, volumes: ["./nope:/data"] }\n')).toEqual([
+      expect.stringMatching(/^devenv\.yml:2:\d+ services\.a\.volumes\[0\]: host path \/.*\/nope does not exist; create it, or mount a named volume \("name:\/data"\)$/),
     ]);
   });
 
