@@ -37,12 +37,13 @@ export async function projectNameFor(options: GlobalOptions): Promise<string> {
     return (await loadFor(options, false)).name;
   } catch (error) {
     let raw: unknown;
+    let readable = true;
     try {
       raw = (parse(readFileSync(file, 'utf8')) as { name?: unknown } | null)?.name;
     } catch {
-      // Unreadable YAML: no name to take from it.
+      readable = false; // Unparsable YAML: its `name`, if any, is unknown.
     }
-    if (raw === undefined) return projectNameFromFolder(dirname(file));
+    if (readable && raw === undefined) return projectNameFromFolder(dirname(file));
     if (typeof raw === 'string' && /^[a-z0-9][a-z0-9_-]*$/.test(raw)) return raw;
     throw new DevenvError('USAGE', `cannot tell the project name: ${file} does not load`, {
       hint: 'Pass the name with -p NAME (`devenv ps` in a working folder shows it), or fix devenv.yml.',

@@ -170,7 +170,13 @@ async function reusedOr(ctx: HandlerContext, service: string): Promise<string> {
 async function hostConnection(ctx: HandlerContext, db: PostgresService, containerId: string) {
   const details = await ctx.runtime.inspectContainer(containerId);
   const port = details.ports.find((p) => p.containerPort === 5432 && p.hostPort > 0)?.hostPort;
-  if (!port) throw new DevenvError('ENGINE_ERROR', `${db.name} has no published port for 5432 (state: ${details.state})`);
+  if (!port) {
+    // Only a container that is not running has no port: it exited as soon as it started.
+    throw new DevenvError('DATABASE_NOT_READY', `${db.name} is ${details.state} (exit code ${details.exitCode}) before accepting a connection`, {
+      details: await lastLogLines(ctx.runtime, containerId, 20),
+      hint: `Its last log lines are above. Check \`postgres\` of ${db.name} in devenv.yml (image, init files).`,
+    });
+  }
   const v = connectionValues(db, 'host', port);
   return { host: v.host, port, user: v.user, password: v.password, database: v.database };
 }
@@ -185,10 +191,11 @@ async function postgresReady(ctx: HandlerContext, db: PostgresService, container
     const r = await waitForPostgres(conn, { timeoutMs: db.readyTimeoutMs, signal, isAlive, service: db.name });
     return `accepting connections on 127.0.0.1:${conn.port} after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`;
   } catch (error) {
-    if (error instanceof DevenvError && error.code === 'DATABASE_NOT_READY' && error.details.length === 0) {
-      error.details.push(...(await lastLogLines(ctx.runtime, containerId, 20)));
-    }
-    throw error;
+    if (!(error instanceof DevenvError && error.code === 'DATABASE_NOT_READY' && error.details.length === 0)) throw error;
+    // The container goes with the failed run, so its logs are shown now, not left for `devenv logs`.
+    const lines = await lastLogLines(ctx.runtime, containerId, 20);
+    if (lines.length === 0) throw error;
+    throw new DevenvError(error.code, error.message, { details: lines, hint: error.hint?.replace(/, or run `devenv logs [^`]+`/, '; its last log lines are above'), cause: error.cause });
   }
 }
 
