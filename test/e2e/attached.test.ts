@@ -17,4 +17,13 @@ describe('attached up', () => {
     expect(result.code).toBe(130);
     expect(await projectResources(project)).toEqual([`volume ${project}-db-data`]);
   });
+
+  it('SIGTERM tears down the same way and exits 143', async () => {
+    const up = devenvAttached(['up', '-f', `${repoRoot}test/fixtures/e2e/attached/devenv.yml`, '-p', project]);
+    await up.waitFor('Streaming logs');
+    up.child.kill('SIGTERM');
+    const result = await up.exited;
+    expect(result.code).toBe(143);
+    expect(await projectResources(project)).toEqual([`volume ${project}-db-data`]);
+  });
 });
