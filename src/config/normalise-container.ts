@@ -3,9 +3,10 @@ import path from 'node:path';
 import { parseDotenv } from './dotenv.js';
 import type { EnvTemplates } from './interpolate-document.js';
 import { interpolate, type Vars } from './interpolate.js';
+import { parseDuration } from './durations.js';
 import { normaliseHealth } from './normalise-health.js';
 import { parsePortSpec } from './ports.js';
-import type { Problem } from './problems.js';
+import type { Path, Problem } from './problems.js';
 import type { BuildSpec, ContainerService, PortMapping, Template, VolumeMount } from './project.js';
 import type { ContainerServiceConfig } from './schema.js';
 import { parseVolume } from './volumes.js';
@@ -117,8 +118,17 @@ export function normaliseContainer(name: string, config: ContainerServiceConfig,
     volumes: normaliseVolumes(name, config, context, problems),
     health: normaliseHealth(config.health, ports, base, problems),
     restart: { policy: restart, maxRestarts: Number(config.max_restarts ?? 0) },
+    stopTimeoutMs: normaliseStopTimeout(config.stop_timeout, [...base, 'stop_timeout'], problems),
   };
   if (build !== undefined) service.build = build;
   if (config.command !== undefined) service.command = typeof config.command === 'string' ? ['sh', '-c', config.command] : config.command;
   return service;
+}
+
+function normaliseStopTimeout(value: number | string | undefined, path: Path, problems: Problem[]): number {
+  if (value === undefined) return 10_000;
+  const parsed = parseDuration(value);
+  if ('ms' in parsed) return parsed.ms;
+  problems.push({ path, message: parsed.error });
+  return 10_000;
 }

@@ -101,6 +101,8 @@ export interface ContainerService extends ServiceBase {
   volumes: VolumeMount[];
   health: HealthCheck;
   restart: { policy: RestartPolicy; maxRestarts: number };
+  /** How long a stop waits after SIGTERM before the engine kills. Default 10 s. */
+  stopTimeoutMs: number;
 }
 
 export type Migration = RunMigration | SqlMigration;

@@ -92,6 +92,7 @@ export const containerServiceSchema = z.strictObject({
     .meta({ description: 'With restart: on-failure; 0 (the default) is unlimited.' }),
   volumes: z.array(text('a volume such as "./src:/app/src" or "data:/data"'), { error: 'expected a list of volumes' }).optional()
     .meta({ description: '"./host/path:/container/path[:ro]" or "name:/container/path" (a named volume).' }),
+  stop_timeout: duration('How long a stop waits after SIGTERM before it kills; default 10s.').optional(),
 }).meta({ title: 'Container service' });
 
 export const migrationSchema = z.strictObject({

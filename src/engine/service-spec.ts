@@ -32,6 +32,7 @@ export function desiredContainer(project: Project, service: Service, contextHash
     volumes: shortHash(spec.mounts),
     restart: shortHash(spec.restart),
   };
+  if (spec.stopTimeoutSeconds !== undefined && spec.stopTimeoutSeconds !== 10) fields.stop_timeout = shortHash(spec.stopTimeoutSeconds);
   for (const [key, value] of Object.entries(spec.env)) fields[`env.${key}`] = shortHash(value);
   const sorted = Object.keys(fields).sort().map((k) => `${k}:${fields[k]}`);
   const hash = createHash('sha256').update(sorted.join(',')).digest('hex').slice(0, 16);
@@ -86,6 +87,7 @@ function containerSpec(project: Project, svc: ContainerService): ContainerSpec {
     restart: { ...svc.restart },
     // So SIGTERM reaches a node server that does not handle being PID 1, and `down` is quick.
     init: true,
+    stopTimeoutSeconds: Math.ceil(svc.stopTimeoutMs / 1000),
   };
 }
 

@@ -206,7 +206,7 @@ async function stopThenRemove(ctx: HandlerContext, id: string): Promise<void> {
     const forced = new Promise<void>((resolve) => { onForce = resolve; });
     force?.addEventListener('abort', onForce, { once: true });
     try {
-      await Promise.race([ctx.runtime.stopContainer(id, ctx.stopTimeoutSeconds ?? 10).catch(() => undefined), forced]);
+      await Promise.race([ctx.runtime.stopContainer(id, ctx.stopTimeoutSeconds).catch(() => undefined), forced]);
     } finally {
       force?.removeEventListener('abort', onForce);
     }

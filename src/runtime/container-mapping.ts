@@ -19,6 +19,7 @@ export function toCreateOptions(spec: ContainerSpec): ContainerCreateOptions {
     ...(spec.command ? { Cmd: spec.command } : {}),
     ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
     ...(spec.workingDir ? { WorkingDir: spec.workingDir } : {}),
+    ...(spec.stopTimeoutSeconds === undefined ? {} : { StopTimeout: spec.stopTimeoutSeconds }),
     Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
     Labels: spec.labels,
     ExposedPorts: exposed,

@@ -159,9 +159,10 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
-    // 304: already stopped.
-    await this.tolerate(() => this.docker.getContainer(id).stop({ t: timeoutSeconds }), [304], `stopping container ${id}`);
+  async stopContainer(id: string, timeoutSeconds?: number): Promise<void> {
+    // 304: already stopped. Without t the engine uses the container's StopTimeout (default 10 s).
+    const options = timeoutSeconds === undefined ? {} : { t: timeoutSeconds };
+    await this.tolerate(() => this.docker.getContainer(id).stop(options), [304], `stopping container ${id}`);
   }
 
   async removeContainer(id: string): Promise<void> {

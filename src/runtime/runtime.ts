@@ -95,6 +95,8 @@ export interface ContainerSpec {
   init: boolean;
   /** Working directory inside the container; undefined = the image's. */
   workingDir?: string;
+  /** Seconds a stop waits before killing, kept by the engine so a label-only `down` honours it. */
+  stopTimeoutSeconds?: number;
 }
 
 export interface BuildRequest {
@@ -159,8 +161,8 @@ export interface Runtime {
   createContainer(spec: ContainerSpec): Promise<string>;
   /** Starts; a host port already taken throws PORT_IN_USE naming the port. */
   startContainer(id: string): Promise<void>;
-  /** Stops with SIGTERM (or the image's stop signal), then kills after timeoutSeconds. Already stopped is fine. */
-  stopContainer(id: string, timeoutSeconds: number): Promise<void>;
+  /** Stops with SIGTERM (or the image's stop signal), then kills after timeoutSeconds (default: the container's own). Already stopped is fine. */
+  stopContainer(id: string, timeoutSeconds?: number): Promise<void>;
   /** Forced removal (kills if running); already gone is fine. */
   removeContainer(id: string): Promise<void>;
   inspectContainer(id: string): Promise<ContainerDetails>;

@@ -26,4 +26,21 @@ describe('attached up', () => {
     expect(result.code).toBe(143);
     expect(await projectResources(project)).toEqual([`volume ${project}-db-data`]);
   });
+
+  it('a second Ctrl-C kills what a graceful stop would wait for', async () => {
+    const stubborn = uniqueProject('stubborn');
+    try {
+      const up = devenvAttached(['up', '-f', `${repoRoot}test/fixtures/e2e/stubborn/devenv.yml`, '-p', stubborn]);
+      await up.waitFor(/stubborn \| ignoring SIGTERM/);
+      up.child.kill('SIGINT');
+      await up.waitFor('container:stubborn remove (down)');
+      up.child.kill('SIGINT');
+      const result = await up.exited;
+      expect(result.code).toBe(130);
+      expect(result.stderr).toContain('Killing the containers instead of stopping them');
+      expect(await projectResources(stubborn)).toEqual([]);
+    } finally {
+      await removeProject(stubborn);
+    }
+  }, 60_000);
 });

@@ -14,7 +14,8 @@ export async function downCommand(flags: DownFlags): Promise<CommandResult> {
   const { runtime } = await connect();
   const interrupts = listenForInterrupts();
   try {
-    const plan = await teardown(runtime, project, { volumes: flags.volumes, images: flags.images }, { force: interrupts.force, onEvent: plainRenderer() });
+    // `down` is already the graceful path: a Ctrl-C during it means kill what is still stopping.
+    const plan = await teardown(runtime, project, { volumes: flags.volumes, images: flags.images }, { force: interrupts.signal, onEvent: plainRenderer() });
     if (plan.steps.length === 0) process.stdout.write(`Nothing to remove for project "${project}".\n`);
     else process.stdout.write(`Removed ${plan.steps.length} resource(s) of project "${project}"${flags.volumes ? '' : '; data volumes kept (--volumes deletes them)'}.\n`);
     return 0;

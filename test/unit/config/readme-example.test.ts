@@ -44,7 +44,7 @@ describe('the README example', () => {
           },
           volumes: [{ type: 'bind', source: path.join(dir, 'src'), target: '/app/src', readOnly: false }],
           health: { type: 'http', path: '/api/health', port: 3000, intervalMs: 100, timeoutMs: 60_000 },
-          restart: { policy: 'on-failure', maxRestarts: 3 },
+          restart: { policy: 'on-failure', maxRestarts: 3 }, stopTimeoutMs: 10_000,
         },
         {
           kind: 'container',
@@ -55,7 +55,7 @@ describe('the README example', () => {
           env: {},
           volumes: [],
           health: { type: 'none' },
-          restart: { policy: 'no', maxRestarts: 0 },
+          restart: { policy: 'no', maxRestarts: 0 }, stopTimeoutMs: 10_000,
         },
       ],
       migrations: [

@@ -16,7 +16,7 @@ export function demoProject(): Project {
       },
       {
         kind: 'container', name: 'cache', dependsOn: [], image: 'redis:7', ports: [], env: {}, volumes: [],
-        health: { type: 'none' }, restart: { policy: 'no', maxRestarts: 0 },
+        health: { type: 'none' }, restart: { policy: 'no', maxRestarts: 0 }, stopTimeoutMs: 10_000,
       },
       {
         kind: 'container', name: 'app', dependsOn: ['db', 'cache'], image: 'demo-app:devenv',
@@ -25,7 +25,7 @@ export function demoProject(): Project {
         env: { DATABASE_URL: [{ service: 'db', field: 'url' }], NODE_ENV: ['development'] },
         volumes: [],
         health: { type: 'http', path: '/health', port: 3000, intervalMs: 100, timeoutMs: 60_000 },
-        restart: { policy: 'no', maxRestarts: 0 },
+        restart: { policy: 'no', maxRestarts: 0 }, stopTimeoutMs: 10_000,
       },
     ],
     migrations: [
