@@ -66,6 +66,7 @@ describe('defaults', () => {
       volumes: [],
       health: { type: 'none' },
       restart: { policy: 'no', maxRestarts: 0 },
+      stopTimeoutMs: 10_000,
     });
   });
 
@@ -137,6 +138,14 @@ services:
       { type: 'bind', source: path.join(home, '.npmrc'), target: '/root/.npmrc', readOnly: true },
       { type: 'volume', source: 'shop-data', target: '/data', readOnly: false },
       { type: 'volume', source: 'shop-cache', target: '/cache', readOnly: false },
+    ]);
+  });
+
+  it('reads stop_timeout as a duration, and names a bad one', async () => {
+    const project = await loadYaml('services:\n  a: { image: x, stop_timeout: 2m }\n');
+    expect(container(project, 'a').stopTimeoutMs).toBe(120_000);
+    expect(await problems('services:\n  a: { image: x, stop_timeout: soon }\n')).toEqual([
+      expect.stringMatching(/^devenv\.yml:2:\d+ services\.a\.stop_timeout: expected a duration/),
     ]);
   });
 
