@@ -19,6 +19,8 @@ export type CommandResult = number | void;
 interface Parsed {
   run: () => Promise<CommandResult>;
   debug: boolean;
+  /** The parsed options, as the command receives them. */
+  options: Record<string, unknown>;
 }
 
 const version = (): string => {
@@ -54,7 +56,7 @@ export function parseCli(argv: string[]): Parsed | undefined {
     .action((o) => on(async () => (await import('./commands/ps.js')).psCommand(o))());
 
   cli.command('logs [service]', 'Print a service\'s logs (all services when none is named)')
-    .option('-F, --follow', 'keep streaming new lines')
+    .option('-F, --follow', 'keep streaming new lines (-f works too, as in docker compose logs; use --file for the file)')
     .option('-n, --tail <lines>', 'only the last N lines of each')
     .action((service, o) => on(async () => (await import('./commands/logs.js')).logsCommand(service, o))());
 
@@ -73,7 +75,7 @@ export function parseCli(argv: string[]): Parsed | undefined {
 
   cli.help();
   cli.version(version(), '--version');
-  const parsed = cli.parse(argv, { run: false });
+  const parsed = cli.parse(logsFollowFlag(argv), { run: false });
   if (parsed.options.help || parsed.options.version) return undefined;
   if (!cli.matchedCommand) {
     if (cli.args.length > 0) {
@@ -84,7 +86,7 @@ export function parseCli(argv: string[]): Parsed | undefined {
   }
   cli.runMatchedCommand();
   const debug = Boolean(parsed.options.debug);
-  return chosen && { run: chosen, debug };
+  return chosen && { run: chosen, debug, options: parsed.options };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -111,4 +113,13 @@ export async function main(argv: string[]): Promise<number> {
 function usageError(error: unknown): unknown {
   if (error instanceof Error && error.name === 'CACError') return new DevenvError('USAGE', error.message);
   return error;
+}
+
+/**
+ * `devenv logs -f` follows, as `docker compose logs -f` and `docker logs -f` do; everywhere else
+ * -f is --file. In `logs`, the file is given as --file.
+ */
+function logsFollowFlag(argv: string[]): string[] {
+  const at = argv.findIndex((arg, i) => i >= 2 && !arg.startsWith('-') && !['-f', '--file', '-p', '--project'].includes(argv[i - 1] ?? ''));
+  return argv[at] === 'logs' ? argv.map((arg, i) => (i > at && arg === '-f' ? '--follow' : arg)) : argv;
 }

@@ -45,7 +45,7 @@ export function resolveConfigFile(file: string | undefined, cwd: string): string
     const reason = existsSync(absolute) ? 'is not a file' : 'does not exist';
     throw new DevenvError('CONFIG_NOT_FOUND', `${file} ${reason} (looked for ${absolute})`, {
       // `devenv logs -f app` is a Compose habit: here -f names the file.
-      hint: 'pass the path of a devenv.yml with -f/--file (to follow logs, use -F/--follow)',
+      hint: 'pass the path of a devenv.yml with -f/--file',
     });
   }
   const found = findConfigFile(cwd);

@@ -17,4 +17,11 @@ describe('parseCli', () => {
   it('rejects an unknown option', () => {
     expect(() => parseCli(argv('down', '--volume'))).toThrow('Unknown option `--volume`');
   });
+
+  it('reads -f as --follow in logs, as docker compose does, and as --file elsewhere', () => {
+    expect(parseCli(argv('logs', '-f', 'app'))?.options).toMatchObject({ follow: true });
+    expect(parseCli(argv('logs', '-f', 'app'))?.options.file).toBeUndefined();
+    expect(parseCli(argv('-f', 'x.yml', 'logs', 'app', '-f'))?.options).toMatchObject({ file: 'x.yml', follow: true });
+    expect(parseCli(argv('ps', '-f', 'x.yml'))?.options).toMatchObject({ file: 'x.yml' });
+  });
 });
