@@ -29,7 +29,9 @@ export async function busyHostPorts(runtime: Runtime, project: Project, own: Con
 export function canBind(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', () => resolve(false));
+    // Only a port in use counts as taken. EACCES (a port below 1024 for a non-root user) is the
+    // engine's business: it binds as root.
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code !== 'EADDRINUSE'));
     server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
   });
 }

@@ -39,7 +39,8 @@ export function planDown(project: string, observed: ObservedProject, options: Do
     }
   }
   if (options.images) {
-    for (const i of observed.images) plan.add({ kind: 'image.remove', imageId: i.id, name: i.tags[0] ?? i.id.replace(/^sha256:/, '').slice(0, 12) }, '--images', containerSteps);
+    for (const i of observed.images) // By devenv's tag, so a tag the user added keeps the image; best effort, as an image in use stays.
+      plan.add({ kind: 'image.remove', ref: i.tags[0] ?? i.id, name: i.tags[0] ?? i.id.replace(/^sha256:/, '').slice(0, 12), bestEffort: true }, '--images', containerSteps);
   }
   return { project, steps: plan.steps };
 }

@@ -3,11 +3,11 @@
  */
 import type { Project, Service } from '../config/project.js';
 import { DevenvError } from '../errors.js';
-import { LABELS } from '../runtime/runtime.js';
+import { LABELS, type ContainerSummary } from '../runtime/runtime.js';
 import { networkName } from './names.js';
 import type { ObservedState } from './observe.js';
 import { PlanBuilder, type Plan } from './plan.js';
-import { changedFields, desiredContainer, desiredVolumes, FIELDS_LABEL } from './service-spec.js';
+import { changedFields, desiredContainer, desiredVolumes, FIELDS_LABEL, type DesiredContainer } from './service-spec.js';
 
 export interface UpOptions {
   /** Rebuild images even when their build context is unchanged. */
@@ -59,15 +59,28 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
     if (cause) cleanup.push(plan.add({ kind: 'container.remove', service: service || c.name, containerId: c.id, name: c.name }, cause));
   }
 
+  // What happens to each service's container, decided first: a container being replaced that holds a
+  // fixed host port another service now wants must go before that service starts.
+  const decisions = new Map(project.services.map((s) => [s.name, decide(s, project, observed, options, imageSteps.has(s.name))]));
+  const wantedPorts = new Map(project.services.map((s) => [s.name, new Set(decisions.get(s.name)!.desired.spec.ports.map((p) => p.hostPort).filter((p) => p > 0))]));
+  const earlyRemovals = new Map<string, number>();
+  for (const [name, d] of decisions) {
+    if (!d.current || d.recreate === undefined) continue;
+    const current = d.current;
+    const wanted = [...wantedPorts].find(([other, ports]) => other !== name && current.ports.some((p) => ports.has(p.hostPort)));
+    if (!wanted) continue;
+    const id = plan.add({ kind: 'container.remove', service: name, containerId: current.id, name: current.name }, `${d.recreate}; frees a port ${wanted[0]} wants`);
+    earlyRemovals.set(name, id);
+    cleanup.push(id);
+  }
+
   const neededByMigrations = migrationDependencies(project, byService);
   const readySteps = new Map<string, number | undefined>();
   let lastMigration: number | undefined;
   const pendingAfterMigrations: Service[] = [];
 
   const startService = (s: Service, extraDeps: (number | undefined)[]): void => {
-    const desired = desiredContainer(project, s, observed.contextHashes[s.name]);
-    const existing = observed.containers.filter((c) => c.labels[LABELS.role] === 'service' && c.labels[LABELS.service] === s.name);
-    const [current, ...extra] = existing;
+    const { desired, current, extra, recreate } = decisions.get(s.name)!;
     const deps = [
       networkStep,
       imageSteps.get(s.name),
@@ -78,20 +91,16 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
     ];
     for (const c of extra) deps.push(plan.add({ kind: 'container.remove', service: s.name, containerId: c.id, name: c.name }, 'duplicate container'));
     let containerStep: number | undefined;
-    const rebuilt = options.build && imageSteps.has(s.name);
-    if (current && current.labels[LABELS.configHash] === desired.hash && !options.forceRecreate && !rebuilt) {
+    if (current && recreate === undefined) {
       if (current.state !== 'running') {
         containerStep = plan.add({ kind: 'container.start', service: s.name, containerId: current.id }, `container is ${current.state}`, deps);
       }
     } else {
-      let cause = 'no existing container';
-      if (current) {
-        const changed = changedFields(current.labels[FIELDS_LABEL], desired.fields);
-        cause = options.forceRecreate ? '--force-recreate' : changed.length > 0 ? `config changed: ${changed.join(', ')}` : rebuilt ? 'image rebuilt (--build)' : 'config changed: labels';
+      if (current && !earlyRemovals.has(s.name)) {
         // Removed only when its replacement could start: a failing build or migration leaves it running.
-        deps.push(plan.add({ kind: 'container.remove', service: s.name, containerId: current.id, name: current.name }, cause, [...deps]));
+        deps.push(plan.add({ kind: 'container.remove', service: s.name, containerId: current.id, name: current.name }, recreate!, [...deps]));
       }
-      containerStep = plan.add({ kind: 'container.create', service: s.name, desired }, cause, deps);
+      containerStep = plan.add({ kind: 'container.create', service: s.name, desired }, recreate ?? 'no existing container', deps);
     }
     // A reused container is checked once what it depends on (and the migrations) are ready too.
     const [cause, readyDeps] = containerStep === undefined ? ['container reused', deps] : ['after start', [containerStep]];
@@ -127,7 +136,7 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
   // Images an earlier rebuild left untagged: once every container is settled, nothing of ours needs them.
   const settled = plan.steps.filter((s) => s.kind.startsWith('container.')).map((s) => s.id);
   for (const image of observed.images.filter((i) => i.tags.length === 0)) {
-    plan.add({ kind: 'image.remove', imageId: image.id, name: image.id.replace(/^sha256:/, '').slice(0, 12), bestEffort: true }, 'left untagged by a rebuild', settled);
+    plan.add({ kind: 'image.remove', ref: image.id, name: image.id.replace(/^sha256:/, '').slice(0, 12), bestEffort: true }, 'left untagged by a rebuild', settled);
   }
 
   return { project: project.name, steps: plan.steps };
@@ -135,6 +144,30 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
 
 function volumesOf(mounts: { type: string; source: string }[], volumeSteps: Map<string, number>): (number | undefined)[] {
   return mounts.filter((m) => m.type === 'volume').map((m) => volumeSteps.get(m.source));
+}
+
+interface Decision {
+  desired: DesiredContainer;
+  current?: ContainerSummary;
+  /** Duplicates of the service's container, removed. */
+  extra: ContainerSummary[];
+  /** Why the current container is replaced; undefined: reused (or there is none). */
+  recreate?: string;
+}
+
+function decide(s: Service, project: Project, observed: ObservedState, options: UpOptions, rebuilding: boolean): Decision {
+  const desired = desiredContainer(project, s, observed.contextHashes[s.name]);
+  const [current, ...extra] = observed.containers.filter((c) => c.labels[LABELS.role] === 'service' && c.labels[LABELS.service] === s.name);
+  if (!current) return { desired, extra };
+  const changed = changedFields(current.labels[FIELDS_LABEL], desired.fields);
+  // The tag may point at a newer image than the container runs (an earlier run built it and failed).
+  const built = s.kind === 'container' && s.build ? observed.images.find((i) => i.tags.map(withTag).includes(withTag(s.image))) : undefined;
+  const recreate = options.forceRecreate ? '--force-recreate'
+    : current.labels[LABELS.configHash] !== desired.hash ? `config changed: ${changed.join(', ') || 'labels'}`
+    : options.build && rebuilding ? 'image rebuilt (--build)'
+    : built && current.imageId && built.id !== current.imageId ? 'image rebuilt since the container was created'
+    : undefined;
+  return { desired, current, extra, recreate };
 }
 
 function refuseBusyPorts(project: Project, observed: ObservedState): void {

@@ -22,7 +22,7 @@ export type StepAction =
   | { kind: 'network.remove'; networkId: string; name: string }
   | { kind: 'volume.remove'; name: string }
   /** bestEffort: a failure (say, a container outside devenv still uses it) is not a failure of the plan. */
-  | { kind: 'image.remove'; imageId: string; name: string; bestEffort?: boolean };
+  | { kind: 'image.remove'; /** Tag or ID. */ ref: string; name: string; bestEffort?: boolean };
 
 export type Step = StepAction & {
   id: number;

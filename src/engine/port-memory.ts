@@ -24,11 +24,13 @@ function read(dir: string): Memory {
 }
 
 /** The spec with each `hostPort: 0` replaced by the port remembered for it, if that port is free now. */
-export async function withRememberedPorts(spec: ContainerSpec, dir: string, project: string, service: string): Promise<ContainerSpec> {
+export async function withRememberedPorts(spec: ContainerSpec, dir: string, project: string, service: string, fixed: Set<number>): Promise<ContainerSpec> {
   const memory = read(dir);
   const ports = await Promise.all(spec.ports.map(async (p) => {
     const remembered = p.hostPort === 0 ? memory[key(project, service, p.containerPort, p.protocol)] : undefined;
-    return remembered && p.protocol === 'tcp' && (await canBind(remembered)) ? { ...p, hostPort: remembered } : p;
+    // A hand-edited file, or a port another service of the project now declares, is not asked for.
+    const usable = Number.isInteger(remembered) && remembered! > 0 && remembered! < 65536 && !fixed.has(remembered!);
+    return usable && p.protocol === 'tcp' && (await canBind(remembered!)) ? { ...p, hostPort: remembered! } : p;
   }));
   return { ...spec, ports };
 }

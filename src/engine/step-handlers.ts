@@ -19,7 +19,7 @@ import { runMigrationContainer } from './run-migration.js';
 export interface RunState {
   /** Service → container ID, for every service container this run created, started or reused. */
   containers: Map<string, string>;
-  /** IDs of containers this run created or started. */
+  /** IDs of containers this run created (the failure teardown removes exactly these). */
   created: Set<string>;
   /** Services whose readiness or health check passed in this run. */
   ready: Set<string>;
@@ -83,7 +83,8 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
       case 'container.create': {
         const { dir, name } = project();
         const declared = step.desired.spec.ports;
-        const preferred = await withRememberedPorts(step.desired.spec, dir, name, step.service);
+        const fixed = new Set(project().services.flatMap((s) => (s.kind === 'postgres' ? [s.hostPort] : s.ports.map((p) => p.hostPort))));
+        const preferred = await withRememberedPorts(step.desired.spec, dir, name, step.service, fixed);
         const asksRemembered = preferred.ports.some((p, i) => p.hostPort !== declared[i]!.hostPort);
         // A remembered port taken between the check and the start: any free one will do.
         const id = (asksRemembered ? await createAndStart(ctx, step.service, preferred, true) : undefined)
@@ -92,9 +93,9 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
         return;
       }
       case 'container.start':
+        // Not recorded as created: a failed run must not remove a container (and the anonymous
+        // volumes its image declares) that existed before it.
         state.containers.set(step.service, step.containerId);
-        // It was stopped before this run: if the run fails, it goes with what this run started.
-        state.created.add(step.containerId);
         await runtime.startContainer(step.containerId);
         return;
       case 'container.remove':
@@ -132,8 +133,8 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
         await runtime.removeVolume(step.name);
         return;
       case 'image.remove':
-        if (!step.bestEffort) return runtime.removeImage(step.imageId);
-        return runtime.removeImage(step.imageId).then(() => undefined, () => 'still in use; kept');
+        if (!step.bestEffort) return runtime.removeImage(step.ref);
+        return runtime.removeImage(step.ref).then(() => undefined, () => 'still in use; kept');
     }
   };
 }

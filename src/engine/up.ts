@@ -59,7 +59,7 @@ export async function up(request: UpRequest): Promise<UpResult> {
   } catch (error) {
     // What this run started goes; containers an earlier `up -d` left running stay, and so do volumes.
     const onEvent = request.onTeardownEvent ?? request.onEvent;
-    onEvent?.({ type: 'teardown', message: 'removing what this run started; data volumes stay unless their database never initialised' });
+    onEvent?.({ type: 'teardown', message: 'removing the containers this run created; data volumes stay unless their database never initialised' });
     await teardown(runtime, project.name, failureTeardown(project, state), { force: request.force, onEvent }).catch(() => undefined);
     throw error;
   }

@@ -64,12 +64,14 @@ export async function execInContainer(
     // exited. Watching the exec's state bounds the read: once it stops running, the rest of the
     // output gets a moment to arrive, then the stream is closed.
     const finished = new AbortController();
+    let closedByWatcher = false;
     const watcher = (async () => {
       for (;;) {
         await sleep(250, undefined, { signal: finished.signal });
         const state = await exec.inspect().catch(() => undefined);
         if (state && !state.Running) {
           await sleep(500, undefined, { signal: finished.signal });
+          closedByWatcher = true;
           stream.destroy();
           return;
         }
@@ -80,7 +82,7 @@ export async function execInContainer(
       for await (const line of demuxLines(stream)) lines.push(line.line);
     } catch (error) {
       // A stream closed by the watcher ends the read; anything else is a real failure.
-      if (!stream.destroyed) throw error;
+      if (!closedByWatcher) throw error;
     } finally {
       finished.abort();
       signal?.removeEventListener('abort', stop);

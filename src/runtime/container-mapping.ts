@@ -70,6 +70,7 @@ export function summaryFromList(info: ContainerInfo): ContainerSummary {
       .filter((port) => port.PublicPort)
       .map((port) => ({ hostIp: port.IP ?? '', hostPort: port.PublicPort, containerPort: port.PrivatePort, protocol: toProtocol(port.Type) })),
     created: new Date(info.Created * 1000),
+    imageId: info.ImageID,
   };
 }
 

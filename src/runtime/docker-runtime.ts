@@ -131,8 +131,8 @@ export class DockerRuntime implements Runtime {
   }
 
   async removeImage(ref: string): Promise<void> {
-    // Only devenv's own (labelled) images come here; force, so a second tag does not stop `down --images`.
-    await this.tolerate(() => this.docker.getImage(ref).remove({ force: true }), [404], `removing image ${ref}`);
+    // Without force: by tag it only untags when another tag remains; an image in use stays.
+    await this.tolerate(() => this.docker.getImage(ref).remove(), [404], `removing image ${ref}`);
   }
 
   async createContainer(spec: ContainerSpec): Promise<string> {

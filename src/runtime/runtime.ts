@@ -45,6 +45,8 @@ export interface ContainerSummary {
   /** Published ports. */
   ports: PublishedPort[];
   created: Date;
+  /** Image ID (sha256:…) the container runs. */
+  imageId: string;
 }
 
 export interface PublishedPort {
@@ -61,8 +63,6 @@ export interface ContainerDetails extends ContainerSummary {
   oomKilled: boolean;
   /** Engine error for a container that could not start. */
   error: string;
-  /** Image ID (sha256:…) the container runs. */
-  imageId: string;
 }
 
 export interface ResourceSummary {

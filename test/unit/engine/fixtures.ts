@@ -46,6 +46,8 @@ export function runningContainer(project: Project, service: string, state: Conta
   seq += 1;
   return {
     id: `c${seq}`, name: desired.spec.name, image: s.image, state, status: state, ports: [], created: new Date(0),
+    // The app runs the image its tag points at (sha256:1 in upObserved); pulled images are not compared.
+    imageId: service === 'app' ? 'sha256:1' : '',
     labels: { ...desired.spec.labels, [LABELS.configHash]: desired.hash, [FIELDS_LABEL]: desired.spec.labels[FIELDS_LABEL]! },
   };
 }

@@ -139,8 +139,34 @@ describe('planUp', () => {
     const observed = { ...upObserved(project), contextHashes: { app: 'ctx2' } };
     observed.images.push({ id: 'sha256:0123456789abcdef', tags: [], labels: { [LABELS.project]: 'demo', [LABELS.service]: 'app' } });
     const lines = printPlan(planUp(project, observed)).split('\n');
-    expect(lines.at(-1)).toMatch(/^\[[0-9,]+\] -> #\d+ image:0123456789ab remove \(left untagged by a rebuild\)$/);
     const create = /#(\d+) container:app create/.exec(lines.join('\n'))![1];
-    expect(lines.at(-1)).toContain(create);
+    const deps = /^\[([0-9,]+)\] -> #\d+ image:0123456789ab remove \(left untagged by a rebuild\)$/.exec(lines.at(-1)!)?.[1];
+    expect(deps?.split(',')).toContain(create);
+  });
+
+  it('recreates a container whose image tag now points at a newer build (an earlier run built it and failed)', () => {
+    const project = demoProject();
+    const observed = upObserved(project);
+    observed.images[0]!.id = 'sha256:2';
+    const plan = printPlan(planUp(project, observed));
+    expect(plan).toContain('container:app create (image rebuilt since the container was created)');
+    expect(plan).not.toContain('image:app build');
+  });
+
+  it('removes a replaced container first when another service now wants its fixed host port', () => {
+    const project = demoProject();
+    const observed = upObserved(project);
+    observed.containers[2]!.ports = [{ hostIp: '127.0.0.1', hostPort: 3000, containerPort: 3000, protocol: 'tcp' }];
+    const app = project.services.find((s) => s.name === 'app')!;
+    const cache = project.services.find((s) => s.name === 'cache')!;
+    if (app.kind !== 'container' || cache.kind !== 'container') throw new Error('fixture');
+    app.ports = [{ hostIp: '127.0.0.1', hostPort: 3001, containerPort: 3000, protocol: 'tcp' }];
+    app.health = { type: 'http', path: '/health', port: 3000, intervalMs: 100, timeoutMs: 60_000 };
+    cache.ports = [{ hostIp: '127.0.0.1', hostPort: 3000, containerPort: 6379, protocol: 'tcp' }];
+    const lines = printPlan(planUp(project, observed)).split('\n');
+    const removal = lines.find((l) => l.includes('container:app remove'))!;
+    expect(removal).toMatch(/^\[\] -> #(\d+) container:app remove \(config changed: ports; frees a port cache wants\)$/);
+    const id = /#(\d+)/.exec(removal)![1]!;
+    expect(/^\[([0-9,]+)\]/.exec(lines.find((l) => l.includes('container:cache create'))!)![1]!.split(',')).toContain(id);
   });
 });
