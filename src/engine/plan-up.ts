@@ -3,7 +3,7 @@
  */
 import type { Project, Service } from '../config/project.js';
 import { DevenvError } from '../errors.js';
-import { LABELS, type ContainerSummary } from '../runtime/runtime.js';
+import { LABELS, type ContainerSummary, type ImageSummary } from '../runtime/runtime.js';
 import { networkName } from './names.js';
 import type { ObservedState } from './observe.js';
 import { PlanBuilder, type Plan } from './plan.js';
@@ -35,7 +35,7 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
   for (const s of project.services) {
     if (s.kind === 'container' && s.build) {
       const hash = observed.contextHashes[s.name] ?? '';
-      const built = observed.images.find((i) => i.labels[LABELS.service] === s.name && i.tags.map(withTag).includes(withTag(s.image)));
+      const built = builtImage(observed, s.name, s.image);
       const cause = options.build ? '--build'
         : !built ? 'no image built yet'
         : built.labels[LABELS.contextHash] !== hash ? 'build context changed' : undefined;
@@ -161,7 +161,7 @@ function decide(s: Service, project: Project, observed: ObservedState, options: 
   if (!current) return { desired, extra };
   const changed = changedFields(current.labels[FIELDS_LABEL], desired.fields);
   // The tag may point at a newer image than the container runs (an earlier run built it and failed).
-  const built = s.kind === 'container' && s.build ? observed.images.find((i) => i.tags.map(withTag).includes(withTag(s.image))) : undefined;
+  const built = s.kind === 'container' && s.build ? builtImage(observed, s.name, s.image) : undefined;
   const recreate = options.forceRecreate ? '--force-recreate'
     : current.labels[LABELS.configHash] !== desired.hash ? `config changed: ${changed.join(', ') || 'labels'}`
     : options.build && rebuilding ? 'image rebuilt (--build)'
@@ -185,6 +185,11 @@ function refuseBusyPorts(project: Project, observed: ObservedState): void {
 
 function serviceMounts(service: Service | undefined): { type: string; source: string }[] {
   return service?.kind === 'container' ? service.volumes : [];
+}
+
+/** The image devenv built for a service, found by its tag. */
+function builtImage(observed: ObservedState, service: string, tag: string): ImageSummary | undefined {
+  return observed.images.find((i) => i.labels[LABELS.service] === service && i.tags.map(withTag).includes(withTag(tag)));
 }
 
 /** "redis" → "redis:latest"; references with a tag or digest stay as they are. */
