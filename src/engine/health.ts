@@ -44,7 +44,6 @@ export async function waitHealthy(
     return health.type === 'http' ? probeHttp(hostPort, health.path) : probeTcp(hostPort);
   };
 
-  const timedOut = (error: unknown) => error instanceof DevenvError && error.code === 'HEALTH_TIMEOUT';
   return retryUntil(probe, {
     timeoutMs: health.timeoutMs,
     initialIntervalMs: health.intervalMs,
@@ -57,7 +56,7 @@ export async function waitHealthy(
       }),
   }).catch(async (error: unknown) => {
     // The container goes with the failed run, so its logs are shown now or never.
-    if (timedOut(error)) (error as DevenvError).details.push(...(await lastLogLines(runtime, containerId, 30)));
+    if (error instanceof DevenvError && error.code === 'HEALTH_TIMEOUT') error.details.push(...(await lastLogLines(runtime, containerId, 30)));
     throw error;
   });
 }

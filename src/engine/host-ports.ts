@@ -3,16 +3,21 @@
  * so a taken port fails `up` in a second instead of after the build and the migrations.
  */
 import { createServer } from 'node:net';
-import type { Project } from '../config/project.js';
+import type { Project, Service } from '../config/project.js';
 import { LABELS, type ContainerSummary, type Runtime } from '../runtime/runtime.js';
 
 /** Host port → who holds it, e.g. "container demo-app (devenv project demo)" or "another program". */
 export type BusyPorts = Record<number, string>;
 
+/** The host ports a service declares (0 = any free one), with their protocol. */
+export function declaredHostPorts(service: Service): { hostPort: number; protocol: 'tcp' | 'udp' }[] {
+  return service.kind === 'postgres' ? [{ hostPort: service.hostPort, protocol: 'tcp' }] : service.ports;
+}
+
 export async function busyHostPorts(runtime: Runtime, project: Project, own: ContainerSummary[]): Promise<BusyPorts> {
   const ours = new Set(own.flatMap((c) => c.ports.map((p) => p.hostPort)));
   const wanted = project.services
-    .flatMap((s) => (s.kind === 'postgres' ? [s.hostPort] : s.ports.filter((p) => p.protocol === 'tcp').map((p) => p.hostPort)))
+    .flatMap((s) => declaredHostPorts(s).filter((p) => p.protocol === 'tcp').map((p) => p.hostPort))
     .filter((port) => port > 0 && !ours.has(port));
   const taken = (await Promise.all(wanted.map(async (port) => ((await canBind(port)) ? undefined : port)))).filter((p) => p !== undefined);
   if (taken.length === 0) return {};

@@ -4,6 +4,7 @@
 import type { Project, Service } from '../config/project.js';
 import { DevenvError } from '../errors.js';
 import { LABELS, type ContainerSummary, type ImageSummary } from '../runtime/runtime.js';
+import { declaredHostPorts } from './host-ports.js';
 import { networkName } from './names.js';
 import type { ObservedState } from './observe.js';
 import { PlanBuilder, type Plan } from './plan.js';
@@ -172,7 +173,7 @@ function decide(s: Service, project: Project, observed: ObservedState, options: 
 
 function refuseBusyPorts(project: Project, observed: ObservedState): void {
   const problems = project.services.flatMap((s) => {
-    const ports = s.kind === 'postgres' ? [s.hostPort] : s.ports.map((p) => p.hostPort);
+    const ports = declaredHostPorts(s).map((p) => p.hostPort);
     return ports.filter((port) => observed.busyPorts[port]).map((port) => ({ service: s.name, port, holder: observed.busyPorts[port]! }));
   });
   const [first, ...more] = problems;

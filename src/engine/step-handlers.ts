@@ -11,6 +11,7 @@ import { LABELS, type ContainerSpec, type EngineInfo, type Runtime } from '../ru
 import type { StepHandler } from './execute.js';
 import { waitHealthy } from './health.js';
 import { lastLogLines } from './last-logs.js';
+import { declaredHostPorts } from './host-ports.js';
 import { projectLabels } from './names.js';
 import { rememberPorts, withRememberedPorts } from './port-memory.js';
 import type { Step } from './plan.js';
@@ -83,7 +84,7 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
       case 'container.create': {
         const { dir, name } = project();
         const declared = step.desired.spec.ports;
-        const fixed = new Set(project().services.flatMap((s) => (s.kind === 'postgres' ? [s.hostPort] : s.ports.map((p) => p.hostPort))));
+        const fixed = new Set(project().services.flatMap((s) => declaredHostPorts(s).map((p) => p.hostPort)));
         const preferred = await withRememberedPorts(step.desired.spec, dir, name, step.service, fixed);
         const asksRemembered = preferred.ports.some((p, i) => p.hostPort !== declared[i]!.hostPort);
         // A remembered port taken between the check and the start: any free one will do.
@@ -189,14 +190,14 @@ async function postgresReady(ctx: HandlerContext, db: PostgresService, container
     return d.state === 'running' ? undefined : `container ${d.state} with code ${d.exitCode}`;
   };
   try {
-    const r = await waitForPostgres(conn, { timeoutMs: db.readyTimeoutMs, signal, isAlive, service: db.name });
+    // The container goes with the failed run, so its logs are shown with the error, not left for `devenv logs`.
+    const r = await waitForPostgres(conn, { timeoutMs: db.readyTimeoutMs, signal, isAlive, logsHint: 'read its last log lines above' });
     return `accepting connections on 127.0.0.1:${conn.port} after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`;
   } catch (error) {
-    if (!(error instanceof DevenvError && error.code === 'DATABASE_NOT_READY' && error.details.length === 0)) throw error;
-    // The container goes with the failed run, so its logs are shown now, not left for `devenv logs`.
-    const lines = await lastLogLines(ctx.runtime, containerId, 20);
-    if (lines.length === 0) throw error;
-    throw new DevenvError(error.code, error.message, { details: lines, hint: error.hint?.replace(/, or run `devenv logs [^`]+`/, '; its last log lines are above'), cause: error.cause });
+    if (error instanceof DevenvError && error.code === 'DATABASE_NOT_READY' && error.details.length === 0) {
+      error.details.push(...(await lastLogLines(ctx.runtime, containerId, 20)));
+    }
+    throw error;
   }
 }
 

@@ -16,6 +16,8 @@ export interface WaitForPostgresOptions {
   isAlive?: () => Promise<string | undefined>;
   /** The devenv.yml service name, for the hint. */
   service?: string;
+  /** Where the user finds the database's logs, for the hints; default: `devenv logs <service>`. */
+  logsHint?: string;
 }
 
 /** Each attempt's connect timeout: short, so one hung attempt cannot eat the whole deadline. */
@@ -26,7 +28,7 @@ export async function waitForPostgres(
   options: WaitForPostgresOptions,
 ): Promise<{ attempts: number; elapsedMs: number }> {
   const address = describeAddress(conn);
-  const logsHint = options.service ? `run \`devenv logs ${options.service}\`` : 'read the logs of the database service';
+  const logsHint = options.logsHint ?? (options.service ? `run \`devenv logs ${options.service}\`` : 'read the logs of the database service');
   const clock = options.clock ?? realClock;
   const start = clock.now();
   let attempts = 0;
