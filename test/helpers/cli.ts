@@ -2,8 +2,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { repoRoot } from './paths.js';
 
-export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+export { repoRoot };
 const bin = fileURLToPath(new URL('../../bin/devenv.js', import.meta.url));
 
 export interface CliResult {

@@ -4,12 +4,16 @@
  */
 import Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
 
 export const docker = new Docker();
 
-/** A project name no other test uses: "t-<prefix>-<random>". */
+/**
+ * A project name no other test uses: "t-<run>-<prefix>-<random>". The run id lets the global
+ * teardown find what this run's tests left in the engine, and only that.
+ */
 export function uniqueProject(prefix: string): string {
-  return `t-${prefix}-${randomBytes(3).toString('hex')}`.toLowerCase();
+  return `t-${inject('runId')}-${prefix}-${randomBytes(3).toString('hex')}`.toLowerCase();
 }
 
 const filters = (project: string) => JSON.stringify({ label: [`dev.devenv.project=${project}`] });

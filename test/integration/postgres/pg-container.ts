@@ -1,4 +1,7 @@
-/** Starts a throwaway postgres:15 container for a test file, published on 127.0.0.1 at a free port. */
+/**
+ * Starts a throwaway postgres:15 container for a test file, published on 127.0.0.1 at a free port.
+ * The image is pulled by the global setup (test/images.txt).
+ */
 import type Docker from 'dockerode';
 import { docker } from '../../helpers/engine.js';
 import type { PgConnection } from '../../../src/postgres/connection.js';
@@ -10,20 +13,10 @@ export interface PgContainer {
   conn: PgConnection;
 }
 
-export async function ensureImage(image: string): Promise<void> {
-  const present = await docker.getImage(image).inspect().then(() => true, () => false);
-  if (present) return;
-  const stream = await docker.pull(image);
-  await new Promise<void>((resolve, reject) =>
-    docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve())),
-  );
-}
-
 export async function startPostgres(
   project: string,
   credentials = { user: 'calsite', password: 's3cret-pw-9431', database: 'calsite' },
 ): Promise<PgContainer> {
-  await ensureImage(IMAGE);
   const container = await docker.createContainer({
     Image: IMAGE,
     name: `${project}-db`,

@@ -62,7 +62,7 @@ describe('DockerRuntime networks and volumes', () => {
   it('turns other engine errors into ENGINE_ERROR with the engine message', async () => {
     await expect(runtime.inspectContainer(`${project}-missing`)).rejects.toMatchObject({
       code: 'ENGINE_ERROR',
-      message: expect.stringMatching(/^inspecting container t-rt-engine-\w+-missing: No such container: .* \(HTTP 404\)$/),
+      message: expect.stringMatching(/^inspecting container t-\w+-rt-engine-\w+-missing: No such container: .* \(HTTP 404\)$/),
     });
   });
 });
