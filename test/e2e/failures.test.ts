@@ -1,10 +1,12 @@
 /** What a user sees when `up` cannot succeed: a clear error, a distinct exit code, nothing left running. */
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { devenv, freePort, repoRoot } from '../helpers/cli.js';
+import { devenv, freePort } from '../helpers/cli.js';
 import { projectResources, removeProject, uniqueProject } from '../helpers/engine.js';
+import { copyProject } from '../helpers/temp.js';
 
-const fixture = (name: string) => `${repoRoot}test/fixtures/e2e/${name}/devenv.yml`;
+/** devenv.yml of a fresh copy of the fixture: a run writes .devenv/ into the copy. */
+const fixture = (name: string) => `${copyProject(`test/fixtures/e2e/${name}`)}/devenv.yml`;
 const projects: string[] = [];
 const newProject = (prefix: string) => {
   const p = uniqueProject(prefix);
@@ -94,9 +96,10 @@ describe('reuse', () => {
 
   it('a changed env recreates only that service and says which field changed', async () => {
     const project = newProject('reuse');
-    const first = await devenv(['up', '-d', '-f', fixture('two-services'), '-p', project]);
+    const file = fixture('two-services');
+    const first = await devenv(['up', '-d', '-f', file, '-p', project]);
     expect(first.code).toBe(0);
-    const again = await devenv(['up', '-d', '-f', fixture('two-services'), '-p', project], { env: { GREETING: 'hi' } });
+    const again = await devenv(['up', '-d', '-f', file, '-p', project], { env: { GREETING: 'hi' } });
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('container:web create (config changed: env.GREETING)');
     expect(again.stdout).not.toContain('container:worker');

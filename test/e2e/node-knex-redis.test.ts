@@ -1,12 +1,13 @@
 /** The second example: a `run:` migration (knex) in the app's image, and a redis service. */
 import { afterAll, describe, expect, it } from 'vitest';
-import { devenv, freePort, http, repoRoot } from '../helpers/cli.js';
+import { devenv, freePort, http } from '../helpers/cli.js';
 import { projectResources, removeProject, uniqueProject } from '../helpers/engine.js';
+import { copyProject } from '../helpers/temp.js';
 
-const file = `${repoRoot}examples/node-knex-redis/devenv.yml`;
+const file = `${copyProject('examples/node-knex-redis')}/devenv.yml`;
 const project = uniqueProject('knex');
 
-describe.sequential('examples/node-knex-redis', () => {
+describe.sequential('examples/node-knex-redis', { shuffle: false }, () => {
   afterAll(() => removeProject(project));
 
   it('comes up with its knex migration applied and counts visits in redis and postgres', async () => {

@@ -5,10 +5,11 @@
 import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { devenv, freePort, http, repoRoot } from '../helpers/cli.js';
+import { devenv, freePort, http } from '../helpers/cli.js';
 import { projectResources, removeProject, uniqueProject } from '../helpers/engine.js';
+import { copyProject } from '../helpers/temp.js';
 
-const file = `${repoRoot}examples/node-postgres/devenv.yml`;
+const file = `${copyProject('examples/node-postgres')}/devenv.yml`;
 const project = uniqueProject('np');
 let port: number;
 /** The database's host port, as the first up printed it. */
@@ -16,7 +17,7 @@ let dbPort: string | undefined;
 const dbPortIn = (stdout: string) => /db\s+postgres:\/\/\S+@127\.0\.0\.1:(\d+)\//.exec(stdout)?.[1];
 const up = () => devenv(['up', '-d', '-f', file, '-p', project], { env: { APP_PORT: String(port) } });
 
-describe.sequential('examples/node-postgres', () => {
+describe.sequential('examples/node-postgres', { shuffle: false }, () => {
   beforeAll(async () => { port = await freePort(); });
   afterAll(() => removeProject(project));
 

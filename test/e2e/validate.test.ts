@@ -1,14 +1,14 @@
 /** The CLI as a process: validate and config, help and usage errors. No engine needed. */
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { devenv, repoRoot } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
 const examples = readdirSync(join(repoRoot, 'examples')).map((name) => join(repoRoot, 'examples', name, 'devenv.yml'));
 
 function projectWith(yaml: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'devenv-validate-'));
+  const dir = tempDir('devenv-validate');
   writeFileSync(join(dir, 'devenv.yml'), yaml);
   return dir;
 }
@@ -32,7 +32,7 @@ describe('devenv validate', () => {
   });
 
   it('says where it looked when there is no devenv.yml', async () => {
-    const r = await devenv(['validate'], { cwd: mkdtempSync(join(tmpdir(), 'devenv-empty-')) });
+    const r = await devenv(['validate'], { cwd: tempDir('devenv-empty') });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('no devenv.yml found');
     expect(r.stderr).toContain('-f/--file');

@@ -1,5 +1,4 @@
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -10,6 +9,7 @@ import { applySqlMigrations, type SqlMigrationEvent } from '../../../src/postgre
 import { waitForPostgres } from '../../../src/postgres/wait-ready.js';
 import { removeProject, uniqueProject } from '../../helpers/engine.js';
 import { startPostgres } from './pg-container.js';
+import { tempDir } from '../../helpers/temp.js';
 
 const fixtures = fileURLToPath(new URL('../../fixtures/postgres/', import.meta.url));
 const project = uniqueProject('pg');
@@ -18,7 +18,7 @@ let tmp: string;
 let databases = 0;
 
 beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), 'devenv-sql-'));
+  tmp = tempDir('devenv-sql');
   admin = (await startPostgres(project)).conn;
   await waitForPostgres(admin, { timeoutMs: 60_000 });
 });

@@ -1,11 +1,11 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect } from 'vitest';
 import { rmSync } from 'node:fs';
 import { DevenvError } from '../../../src/errors.js';
 import { loadProject } from '../../../src/config/load-project.js';
 import type { ContainerService, PostgresService, Project } from '../../../src/config/project.js';
+import { tempDir } from '../../helpers/temp.js';
 
 const created: string[] = [];
 afterAll(() => {
@@ -14,7 +14,7 @@ afterAll(() => {
 
 /** A temporary folder (named `name`) holding the given files; folders end with "/". */
 export function tempProject(files: Record<string, string>, name = 'shop'): string {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'devenv-config-'));
+  const root = tempDir('devenv-config');
   created.push(root);
   const dir = path.join(root, name);
   mkdirSync(dir, { recursive: true });

@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rememberPorts, withRememberedPorts } from '../../../src/engine/port-memory.js';
 import type { ContainerSpec } from '../../../src/runtime/runtime.js';
+import { tempDir } from '../../helpers/temp.js';
 
 const spec = (hostPort: number): ContainerSpec => ({
   name: 'p-db', image: 'postgres:15', env: {}, labels: {}, mounts: [], restart: { policy: 'no', maxRestarts: 0 }, init: false,
@@ -21,7 +21,7 @@ async function freePort(): Promise<number> {
 
 describe('port memory', () => {
   it('asks again for the port the engine picked last time, while it is free', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'devenv-ports-'));
+    const dir = tempDir('devenv-ports');
     const port = await freePort();
     rememberPorts(dir, 'p', 'db', spec(0).ports, [{ hostIp: '127.0.0.1', hostPort: port, containerPort: 5432, protocol: 'tcp' }]);
     expect((await withRememberedPorts(spec(0), dir, 'p', 'db', new Set())).ports[0]!.hostPort).toBe(port);
@@ -36,7 +36,7 @@ describe('port memory', () => {
   });
 
   it('leaves declared ports alone, and ignores remembered ports another service declares or that are not ports', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'devenv-ports-'));
+    const dir = tempDir('devenv-ports');
     const port = await freePort();
     rememberPorts(dir, 'p', 'db', spec(0).ports, [{ hostIp: '127.0.0.1', hostPort: port, containerPort: 5432, protocol: 'tcp' }]);
     expect((await withRememberedPorts(spec(5433), dir, 'p', 'db', new Set())).ports[0]!.hostPort).toBe(5433);
@@ -46,7 +46,7 @@ describe('port memory', () => {
   });
 
   it('keeps only the current project\'s entries', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'devenv-ports-'));
+    const dir = tempDir('devenv-ports');
     mkdirSync(join(dir, '.devenv'));
     writeFileSync(join(dir, '.devenv', 'ports.json'), JSON.stringify({ 'other/db/5432/tcp': 40000 }));
     rememberPorts(dir, 'p', 'db', spec(0).ports, [{ hostIp: '127.0.0.1', hostPort: 40001, containerPort: 5432, protocol: 'tcp' }]);

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readSqlFiles } from '../../../src/postgres/sql-files.js';
+import { tempDir } from '../../helpers/temp.js';
 
 const fixtures = fileURLToPath(new URL('../../fixtures/postgres/', import.meta.url));
 
@@ -28,7 +28,7 @@ describe('readSqlFiles', () => {
   });
 
   it('sorts upper case before lower case, as a byte comparison would, whatever the locale', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'devenv-sql-files-'));
+    const dir = tempDir('devenv-sql-files');
     try {
       for (const name of ['b.sql', 'B.sql', 'a.sql', '_x.sql', 'a.SQL']) await writeFile(join(dir, name), '');
       expect((await readSqlFiles('m', dir)).map((f) => f.file)).toEqual(['B.sql', '_x.sql', 'a.sql', 'b.sql']);
@@ -38,7 +38,7 @@ describe('readSqlFiles', () => {
   });
 
   it('drops a byte order mark from the text but not from the checksum', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'devenv-sql-files-'));
+    const dir = tempDir('devenv-sql-files');
     try {
       await writeFile(join(dir, '001.sql'), '\uFEFFSELECT 1;');
       const [file] = await readSqlFiles('m', dir);
@@ -50,7 +50,7 @@ describe('readSqlFiles', () => {
   });
 
   it('fails with MIGRATION_FAILED naming the folder and the devenv.yml field when it is missing', async () => {
-    const dir = join(tmpdir(), 'devenv-no-such-folder');
+    const dir = join(tempDir('sql-files'), 'no-such-folder');
     await expect(readSqlFiles('seed', dir)).rejects.toMatchObject({
       code: 'MIGRATION_FAILED',
       message: `migration "seed": cannot read the folder ${dir}`,

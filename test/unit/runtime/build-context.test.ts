@@ -1,10 +1,10 @@
-import { chmod, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { contextFiles, hashBuildContext, packBuildContext } from '../../../src/runtime/build-context.js';
+import { tempDir } from '../../helpers/temp.js';
 
 let dir: string;
 
@@ -23,7 +23,7 @@ const request = (overrides: { dockerfile?: string; target?: string; args?: Recor
 });
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'devenv-context-'));
+  dir = tempDir('devenv-context');
   await write({
     Dockerfile: 'FROM busybox\nCOPY . /app\n',
     'package.json': '{}',
@@ -76,7 +76,7 @@ describe('packBuildContext', () => {
   it('packs exactly the included files', async () => {
     await write({ '.dockerignore': 'node_modules\nlogs\n!logs/keep.log\n' });
     await symlink('src/index.ts', join(dir, 'main.ts'));
-    const out = await mkdtemp(join(tmpdir(), 'devenv-unpacked-'));
+    const out = tempDir('devenv-unpacked');
     try {
       await pipeline(await packBuildContext(dir), tar.extract(out));
       const listed = (await readdir(out, { recursive: true })).map(String).sort();

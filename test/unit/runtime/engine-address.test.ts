@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveEngineAddress } from '../../../src/runtime/engine-address.js';
+import { tempDir } from '../../helpers/temp.js';
 
 describe('resolveEngineAddress', () => {
   it('uses a unix socket from DOCKER_HOST', () => {
@@ -34,7 +34,7 @@ describe('resolveEngineAddress', () => {
 
   it('defaults to the system socket', () => {
     if (process.platform === 'win32') return;
-    expect(resolveEngineAddress({ DOCKER_CONFIG: mkdtempSync(join(tmpdir(), 'docker-config-')) }).address).toMatch(/^unix:\/\/.*docker\.sock$/);
+    expect(resolveEngineAddress({ DOCKER_CONFIG: tempDir('docker-config') }).address).toMatch(/^unix:\/\/.*docker\.sock$/);
   });
 
   it('rejects an address it cannot parse', () => {
@@ -43,7 +43,7 @@ describe('resolveEngineAddress', () => {
 
   describe('docker contexts', () => {
     function configWithContext(name: string, host: string | undefined, current = true): string {
-      const dir = mkdtempSync(join(tmpdir(), 'docker-config-'));
+      const dir = tempDir('docker-config');
       if (current) writeFileSync(join(dir, 'config.json'), JSON.stringify({ currentContext: name }));
       if (host) {
         const meta = join(dir, 'contexts', 'meta', createHash('sha256').update(name).digest('hex'));
