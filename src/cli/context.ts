@@ -16,7 +16,7 @@ export async function loadFor(options: GlobalOptions, persistSecrets: boolean): 
 }
 
 export async function connect(log?: Logger): Promise<{ runtime: Runtime; engine: EngineInfo }> {
-  // dockerode is heavy to load; commands that never reach the engine (validate, config) skip it.
+  // Commands that never reach the engine (validate, config) do not load the runtime.
   const { connectRuntime } = await import('../runtime/docker-runtime.js');
   const runtime = connectRuntime(process.env);
   const engine = await runtime.info();

@@ -15,7 +15,7 @@ export async function teardown(
 ): Promise<Plan> {
   const observed = await observeProject(runtime, project);
   const plan = planDown(project, observed, options);
-  const engine = { address: '', serverVersion: '', apiVersion: '', buildkit: false };
+  const engine = { address: '', serverVersion: '', apiVersion: '', buildkit: false, remote: false };
   await executePlan(plan, stepHandler({ runtime, engine, state: newRunState(), force: run.force, stopTimeoutSeconds: run.stopTimeoutSeconds }), {
     concurrency: 8,
     onEvent: run.onEvent,

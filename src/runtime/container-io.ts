@@ -1,44 +1,41 @@
 /**
- * Reading a container's output: its logs, and the output of a command run in it.
- * Both are demultiplexed (containers run without a TTY) and split into lines.
+ * A container's input and output: its logs, a command's collected output, and interactive
+ * sessions (exec and run) wired to a terminal over a hijacked connection.
  */
-import type Docker from 'dockerode';
-import { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DevenvError } from '../errors.js';
+import type { ApiExecInspect } from './engine-api.js';
+import type { EngineClient } from './engine-client.js';
 import { interrupted } from './engine-errors.js';
-import { demuxLines } from './log-stream.js';
-import type { ExecResult, LogLine } from './runtime.js';
+import { demuxFrames, demuxLines } from './log-stream.js';
+import type { ExecRequest, ExecResult, LogLine, Runtime, TerminalIo } from './runtime.js';
 
 type ToError = (error: unknown) => DevenvError;
+const enc = encodeURIComponent;
 
 /** With follow, ends when the engine closes the stream (the container stopped) or the signal aborts. */
 export async function* containerLogs(
-  container: Docker.Container,
+  client: EngineClient,
+  id: string,
   options: { follow: boolean; tail?: number; signal?: AbortSignal },
   toError: ToError,
 ): AsyncGenerator<LogLine> {
   const { follow, tail, signal } = options;
   if (signal?.aborted) return;
-  const common = { stdout: true, stderr: true, ...(tail === undefined ? {} : { tail }), abortSignal: signal };
   let stream: Readable;
   try {
-    stream = follow
-      ? ((await container.logs({ ...common, follow: true })) as unknown as Readable)
-      : Readable.from([await container.logs({ ...common, follow: false })]);
+    stream = await client.stream('GET', `/containers/${enc(id)}/logs`, { query: { stdout: true, stderr: true, follow, tail }, signal });
   } catch (error) {
     if (signal?.aborted) return;
     throw toError(error);
   }
-  const stop = () => stream.destroy();
-  signal?.addEventListener('abort', stop, { once: true });
   try {
     yield* demuxLines(stream);
   } catch (error) {
     if (signal?.aborted) return; // the caller asked to stop: end quietly
     throw toError(error);
   } finally {
-    signal?.removeEventListener('abort', stop);
     stream.destroy();
   }
 }
@@ -48,7 +45,8 @@ export async function* containerLogs(
  * Aborting stops reading; the engine has no API to kill the process, which runs on.
  */
 export async function execInContainer(
-  container: Docker.Container,
+  client: EngineClient,
+  id: string,
   command: string[],
   signal: AbortSignal | undefined,
   what: string,
@@ -56,8 +54,8 @@ export async function execInContainer(
 ): Promise<ExecResult> {
   if (signal?.aborted) throw interrupted(signal, what);
   try {
-    const exec = await container.exec({ Cmd: command, AttachStdout: true, AttachStderr: true, Tty: false });
-    const stream = await exec.start({ hijack: true, stdin: false });
+    const execId = await createExec(client, id, { command }, { stdin: false, tty: false });
+    const stream = await client.hijack(`/exec/${enc(execId)}/start`, { body: { Detach: false, Tty: false } });
     const stop = () => stream.destroy();
     signal?.addEventListener('abort', stop, { once: true });
     // Seen under load: the engine sometimes leaves the attached stream open after the command has
@@ -68,7 +66,7 @@ export async function execInContainer(
     const watcher = (async () => {
       for (;;) {
         await sleep(250, undefined, { signal: finished.signal });
-        const state = await exec.inspect().catch(() => undefined);
+        const state = await inspectExec(client, execId).catch(() => undefined);
         if (state && !state.Running) {
           await sleep(500, undefined, { signal: finished.signal });
           closedByWatcher = true;
@@ -81,22 +79,158 @@ export async function execInContainer(
     try {
       for await (const line of demuxLines(stream)) lines.push(line.line);
     } catch (error) {
-      // A stream closed by the watcher ends the read; anything else is a real failure.
-      if (!closedByWatcher) throw error;
+      // A stream closed by the watcher (or an abort) ends the read; anything else is a real failure.
+      if (!closedByWatcher && !signal?.aborted) throw error;
     } finally {
       finished.abort();
       signal?.removeEventListener('abort', stop);
     }
     await watcher;
     if (signal?.aborted) throw interrupted(signal, what);
-    // The stream can close a moment before the engine records the exit code.
-    for (let attempt = 0; ; attempt++) {
-      const state = await exec.inspect();
-      if (!state.Running || attempt >= 50) return { exitCode: state.ExitCode ?? -1, output: lines.join('\n') };
-      await sleep(20);
-    }
+    return { exitCode: await exitCodeOf(client, execId), output: lines.join('\n') };
   } catch (error) {
     if (signal?.aborted) throw interrupted(signal, what);
     throw toError(error);
+  }
+}
+
+/** A command in a running container, wired to the terminal: stdin in, output out, the size followed. */
+export async function execInteractive(
+  client: EngineClient,
+  id: string,
+  request: ExecRequest,
+  io: TerminalIo,
+  signal: AbortSignal | undefined,
+  toError: ToError,
+): Promise<number> {
+  const what = `running ${JSON.stringify(request.command.join(' '))}`;
+  if (signal?.aborted) throw interrupted(signal, what);
+  let execId: string;
+  let socket: Duplex;
+  try {
+    execId = await createExec(client, id, request, { stdin: io.stdin !== undefined, tty: io.tty });
+    socket = await client.hijack(`/exec/${enc(execId)}/start`, { body: { Detach: false, Tty: io.tty } });
+  } catch (error) {
+    throw toError(error);
+  }
+  const resize = () => {
+    const size = io.size?.();
+    if (size) void client.json('POST', `/exec/${enc(execId)}/resize`, { query: { h: size.rows, w: size.columns } }).catch(() => undefined);
+  };
+  await pipeSession(socket, io, signal, resize);
+  if (signal?.aborted) throw interrupted(signal, what);
+  try {
+    return await exitCodeOf(client, execId);
+  } catch (error) {
+    throw toError(error);
+  }
+}
+
+/**
+ * Attaches to a created container, starts it and pipes it to the terminal until it exits.
+ * The wait is registered before the start, so a container that exits at once is not missed.
+ */
+export async function runAttached(
+  runtime: Runtime,
+  client: EngineClient,
+  id: string,
+  io: TerminalIo,
+  signal: AbortSignal | undefined,
+  toError: ToError,
+): Promise<number> {
+  let socket: Duplex;
+  try {
+    socket = await client.hijack(`/containers/${enc(id)}/attach`, { query: { stream: true, stdin: io.stdin !== undefined, stdout: true, stderr: true } });
+  } catch (error) {
+    throw toError(error);
+  }
+  const exited = client.json<{ StatusCode: number }>('POST', `/containers/${enc(id)}/wait`, { query: { condition: 'next-exit' } });
+  exited.catch(() => undefined);
+  await runtime.startContainer(id);
+  const resize = () => {
+    const size = io.size?.();
+    if (size) void client.json('POST', `/containers/${enc(id)}/resize`, { query: { h: size.rows, w: size.columns } }).catch(() => undefined);
+  };
+  // Ctrl-C (without a TTY, where the terminal would send it to the process) stops the container.
+  const stop = () => void runtime.stopContainer(id).catch(() => undefined);
+  signal?.addEventListener('abort', stop, { once: true });
+  if (signal?.aborted) stop(); // aborted while attaching or starting
+  try {
+    const piped = pipeSession(socket, io, undefined, resize);
+    const { StatusCode } = await exited;
+    // What the container wrote last may still be on its way.
+    await Promise.race([piped, sleep(1000)]);
+    socket.destroy();
+    return StatusCode;
+  } catch (error) {
+    throw toError(error);
+  } finally {
+    signal?.removeEventListener('abort', stop);
+  }
+}
+
+async function createExec(client: EngineClient, id: string, request: ExecRequest, attach: { stdin: boolean; tty: boolean }): Promise<string> {
+  const { Id } = await client.json<{ Id: string }>('POST', `/containers/${enc(id)}/exec`, {
+    body: {
+      Cmd: request.command,
+      AttachStdin: attach.stdin,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: attach.tty,
+      ...(request.env ? { Env: Object.entries(request.env).map(([k, v]) => `${k}=${v}`) } : {}),
+      ...(request.user ? { User: request.user } : {}),
+      ...(request.workdir ? { WorkingDir: request.workdir } : {}),
+    },
+  });
+  return Id;
+}
+
+function inspectExec(client: EngineClient, execId: string): Promise<ApiExecInspect> {
+  return client.json<ApiExecInspect>('GET', `/exec/${enc(execId)}/json`);
+}
+
+/** The stream can close a moment before the engine records the exit code. */
+async function exitCodeOf(client: EngineClient, execId: string): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const state = await inspectExec(client, execId);
+    if (!state.Running || attempt >= 50) return state.ExitCode ?? -1;
+    await sleep(20);
+  }
+}
+
+/**
+ * Pipes a hijacked session until the engine closes it: output to stdout/stderr (raw with a TTY,
+ * demultiplexed without), stdin to the process (its end closes the process's stdin), the size kept.
+ */
+async function pipeSession(socket: Duplex, io: TerminalIo, signal: AbortSignal | undefined, resize: () => void): Promise<void> {
+  const stop = () => socket.destroy();
+  signal?.addEventListener('abort', stop, { once: true });
+  if (signal?.aborted) stop();
+  let unwatch: (() => void) | undefined;
+  if (io.tty) {
+    resize();
+    unwatch = io.onResize?.(resize);
+  }
+  const stdin = io.stdin;
+  const onEnd = () => socket.end();
+  if (stdin) {
+    stdin.pipe(socket, { end: false });
+    stdin.once('end', onEnd);
+  }
+  try {
+    if (io.tty) {
+      for await (const chunk of socket) io.stdout.write(chunk as Buffer);
+    } else {
+      for await (const frame of demuxFrames(socket)) (frame.stream === 'stderr' ? io.stderr : io.stdout).write(frame.data);
+    }
+  } catch {
+    // A session destroyed by an abort, or a connection reset once the process ended: both are the end.
+  } finally {
+    signal?.removeEventListener('abort', stop);
+    unwatch?.();
+    if (stdin) {
+      stdin.unpipe(socket);
+      stdin.off('end', onEnd);
+    }
   }
 }

@@ -1,10 +1,10 @@
 /**
  * Pure translations between devenv's container types and the Engine API's.
  */
-import type { ContainerCreateOptions, ContainerInfo, ContainerInspectInfo } from 'dockerode';
+import type { ApiContainerCreate, ApiContainerInspect, ApiContainerListItem } from './engine-api.js';
 import type { ContainerDetails, ContainerSpec, ContainerState, ContainerSummary, PublishedPort } from './runtime.js';
 
-export function toCreateOptions(spec: ContainerSpec): ContainerCreateOptions {
+export function toCreateOptions(spec: ContainerSpec): ApiContainerCreate {
   const exposed: Record<string, object> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
   for (const port of spec.ports) {
@@ -14,7 +14,6 @@ export function toCreateOptions(spec: ContainerSpec): ContainerCreateOptions {
     (bindings[key] ??= []).push({ HostIp: port.hostIp, HostPort: port.hostPort === 0 ? '' : String(port.hostPort) });
   }
   return {
-    name: spec.name,
     Image: spec.image,
     ...(spec.command ? { Cmd: spec.command } : {}),
     ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
@@ -23,9 +22,13 @@ export function toCreateOptions(spec: ContainerSpec): ContainerCreateOptions {
     Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
     Labels: spec.labels,
     ExposedPorts: exposed,
-    Tty: false,
-    AttachStdin: false,
-    OpenStdin: false,
+    Tty: spec.tty ?? false,
+    AttachStdin: spec.openStdin ?? false,
+    AttachStdout: true,
+    AttachStderr: true,
+    OpenStdin: spec.openStdin ?? false,
+    StdinOnce: spec.openStdin ?? false,
+    ...(spec.user ? { User: spec.user } : {}),
     HostConfig: {
       PortBindings: bindings,
       Mounts: spec.mounts.map((mount) => ({
@@ -58,7 +61,7 @@ function toProtocol(value: string): PublishedPort['protocol'] {
   return value === 'udp' ? 'udp' : 'tcp';
 }
 
-export function summaryFromList(info: ContainerInfo): ContainerSummary {
+export function summaryFromList(info: ApiContainerListItem): ContainerSummary {
   return {
     id: info.Id,
     name: (info.Names[0] ?? '').replace(/^\//, ''),
@@ -68,13 +71,13 @@ export function summaryFromList(info: ContainerInfo): ContainerSummary {
     labels: info.Labels ?? {},
     ports: (info.Ports ?? [])
       .filter((port) => port.PublicPort)
-      .map((port) => ({ hostIp: port.IP ?? '', hostPort: port.PublicPort, containerPort: port.PrivatePort, protocol: toProtocol(port.Type) })),
+      .map((port) => ({ hostIp: port.IP ?? '', hostPort: port.PublicPort!, containerPort: port.PrivatePort, protocol: toProtocol(port.Type) })),
     created: new Date(info.Created * 1000),
     imageId: info.ImageID,
   };
 }
 
-export function detailsFromInspect(info: ContainerInspectInfo): ContainerDetails {
+export function detailsFromInspect(info: ApiContainerInspect): ContainerDetails {
   const ports: PublishedPort[] = [];
   for (const [key, bindings] of Object.entries(info.NetworkSettings?.Ports ?? {})) {
     const [containerPort, protocol] = key.split('/');
@@ -101,7 +104,7 @@ export function detailsFromInspect(info: ContainerInspectInfo): ContainerDetails
 }
 
 /** Inspect has no "Up 3 minutes"; this says the same from the timestamps. */
-function humanStatus(info: ContainerInspectInfo): string {
+function humanStatus(info: ApiContainerInspect): string {
   const state = info.State;
   if (state.Status === 'running') return `Up since ${state.StartedAt}`;
   if (state.Status === 'exited') return `Exited (${state.ExitCode}) at ${state.FinishedAt}`;

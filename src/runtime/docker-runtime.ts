@@ -1,17 +1,18 @@
 /**
- * The Runtime over dockerode. Every engine failure leaves here as a DevenvError; the address
- * tried is kept so "engine unavailable" can say where devenv looked.
+ * The Runtime over the Docker Engine API (engine-client.ts). Every engine failure leaves here as a
+ * DevenvError; the address tried is kept so "engine unavailable" can say where devenv looked.
  */
-import Docker from 'dockerode';
 import { DevenvError } from '../errors.js';
 import { detailsFromInspect, summaryFromList, toCreateOptions } from './container-mapping.js';
+import { containerLogs, execInContainer, execInteractive, runAttached } from './container-io.js';
+import type { ApiContainerInspect, ApiContainerListItem, ApiImage, ApiNetwork, ApiVersion, ApiVolume } from './engine-api.js';
 import { resolveEngineAddress } from './engine-address.js';
+import { EngineClient } from './engine-client.js';
 import { engineMessage, engineUnavailable, interrupted, portInUseAddress, statusCodeOf, toDevenvError } from './engine-errors.js';
 import { buildImage, pullImage } from './image-ops.js';
-import { containerLogs, execInContainer } from './container-io.js';
 import type {
-  BuildRequest, ContainerDetails, ContainerSpec, ContainerSummary, EngineInfo, ExecResult,
-  ImageSummary, LogLine, PullProgress, ResourceSummary, Runtime,
+  BuildRequest, ContainerDetails, ContainerSpec, ContainerSummary, EngineInfo, ExecRequest, ExecResult,
+  ImageSummary, LogLine, PullProgress, ResourceSummary, Runtime, TerminalIo,
 } from './runtime.js';
 
 /** How long info() waits for an answer before calling the engine unavailable. */
@@ -20,25 +21,26 @@ const INFO_TIMEOUT_MS = 10_000;
 const BUILDKIT_API = [1, 39] as const;
 
 export function connectRuntime(env: NodeJS.ProcessEnv = process.env): DockerRuntime {
-  const { address, options } = resolveEngineAddress(env);
-  return new DockerRuntime(new Docker(options), address);
+  const { address, transport, remote } = resolveEngineAddress(env);
+  return new DockerRuntime(new EngineClient(transport), address, remote);
 }
 
-const labelFilters = (labels: Record<string, string>) => ({ label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) });
+const labelFilters = (labels: Record<string, string>) => JSON.stringify({ label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) });
+const id = (value: string) => encodeURIComponent(value);
 
 export class DockerRuntime implements Runtime {
   constructor(
-    private readonly docker: Docker,
+    private readonly client: EngineClient,
     /** Shown in errors, e.g. "unix:///var/run/docker.sock". */
     readonly address: string,
+    /** The engine runs on another machine. */
+    readonly remote = false,
   ) {}
 
   async info(): Promise<EngineInfo> {
     const timeout = AbortSignal.timeout(INFO_TIMEOUT_MS);
     try {
-      // dockerode accepts options here; its typings do not say so.
-      const version = await (this.docker.version as (opts: { abortSignal: AbortSignal }) => Promise<Docker.DockerVersion>)
-        .call(this.docker, { abortSignal: timeout });
+      const version = await this.client.json<ApiVersion>('GET', '/version', { signal: timeout });
       const [major = 0, minor = 0] = version.ApiVersion.split('.').map(Number);
       const recentApi = major > BUILDKIT_API[0] || (major === BUILDKIT_API[0] && minor >= BUILDKIT_API[1]);
       return {
@@ -47,6 +49,7 @@ export class DockerRuntime implements Runtime {
         apiVersion: version.ApiVersion,
         // BuildKit ships in every Linux engine from API 1.39; Windows engines have none.
         buildkit: recentApi && version.Os === 'linux',
+        remote: this.remote,
       };
     } catch (error) {
       if (timeout.aborted) throw engineUnavailable(this.address, { code: `no answer within ${INFO_TIMEOUT_MS / 1000} s` });
@@ -55,67 +58,48 @@ export class DockerRuntime implements Runtime {
   }
 
   async listContainers(labels: Record<string, string>): Promise<ContainerSummary[]> {
-    try {
-      return (await this.docker.listContainers({ all: true, filters: labelFilters(labels) })).map(summaryFromList);
-    } catch (error) {
-      throw this.error(error, 'listing containers');
-    }
+    const list = await this.call(() => this.client.json<ApiContainerListItem[]>('GET', '/containers/json', { query: { all: true, filters: labelFilters(labels) } }), 'listing containers');
+    return list.map(summaryFromList);
   }
 
   async listNetworks(labels: Record<string, string>): Promise<ResourceSummary[]> {
-    try {
-      const networks = await this.docker.listNetworks({ filters: labelFilters(labels) });
-      return networks.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {} }));
-    } catch (error) {
-      throw this.error(error, 'listing networks');
-    }
+    const list = await this.call(() => this.client.json<ApiNetwork[]>('GET', '/networks', { query: { filters: labelFilters(labels) } }), 'listing networks');
+    return list.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {} }));
   }
 
   async listVolumes(labels: Record<string, string>): Promise<ResourceSummary[]> {
-    try {
-      const { Volumes } = await this.docker.listVolumes({ filters: labelFilters(labels) });
-      return (Volumes ?? []).map((v) => ({ id: v.Name, name: v.Name, labels: v.Labels ?? {} }));
-    } catch (error) {
-      throw this.error(error, 'listing volumes');
-    }
+    const { Volumes } = await this.call(() => this.client.json<{ Volumes: ApiVolume[] | null }>('GET', '/volumes', { query: { filters: labelFilters(labels) } }), 'listing volumes');
+    return (Volumes ?? []).map((v) => ({ id: v.Name, name: v.Name, labels: v.Labels ?? {} }));
   }
 
   async listImages(labels: Record<string, string>): Promise<ImageSummary[]> {
-    try {
-      const images = await this.docker.listImages({ filters: labelFilters(labels) });
-      return images.map((i) => ({ id: i.Id, tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), labels: i.Labels ?? {} }));
-    } catch (error) {
-      throw this.error(error, 'listing images');
-    }
+    const list = await this.call(() => this.client.json<ApiImage[]>('GET', '/images/json', { query: { filters: labelFilters(labels) } }), 'listing images');
+    return list.map((i) => ({ id: i.Id, tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), labels: i.Labels ?? {} }));
   }
 
   async createNetwork(name: string, labels: Record<string, string>): Promise<string> {
-    try {
-      return (await this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true })).id;
-    } catch (error) {
-      throw this.error(error, `creating network ${name}`);
-    }
+    const created = await this.call(
+      () => this.client.json<{ Id: string }>('POST', '/networks/create', { body: { Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true } }),
+      `creating network ${name}`,
+    );
+    return created.Id;
   }
 
   async removeNetwork(idOrName: string): Promise<void> {
-    await this.tolerate(() => this.docker.getNetwork(idOrName).remove(), [404], `removing network ${idOrName}`);
+    await this.tolerate(() => this.client.json('DELETE', `/networks/${id(idOrName)}`), [404], `removing network ${idOrName}`);
   }
 
   async createVolume(name: string, labels: Record<string, string>): Promise<void> {
-    try {
-      await this.docker.createVolume({ Name: name, Labels: labels });
-    } catch (error) {
-      throw this.error(error, `creating volume ${name}`);
-    }
+    await this.call(() => this.client.json('POST', '/volumes/create', { body: { Name: name, Labels: labels } }), `creating volume ${name}`);
   }
 
   async removeVolume(name: string): Promise<void> {
-    await this.tolerate(() => this.docker.getVolume(name).remove(), [404], `removing volume ${name}`);
+    await this.tolerate(() => this.client.json('DELETE', `/volumes/${id(name)}`), [404], `removing volume ${name}`);
   }
 
   async imageId(ref: string): Promise<string | undefined> {
     try {
-      return (await this.docker.getImage(ref).inspect()).Id;
+      return (await this.client.json<{ Id: string }>('GET', `/images/${id(ref)}/json`)).Id;
     } catch (error) {
       if (statusCodeOf(error) === 404) return undefined;
       throw this.error(error, `inspecting image ${ref}`);
@@ -123,29 +107,29 @@ export class DockerRuntime implements Runtime {
   }
 
   pullImage(ref: string, onProgress: (p: PullProgress) => void, signal?: AbortSignal): Promise<void> {
-    return pullImage(this.docker, this.address, ref, onProgress, signal);
+    return pullImage(this.client, this.address, ref, onProgress, signal);
   }
 
   buildImage(request: BuildRequest, onLine: (line: string) => void, signal?: AbortSignal): Promise<string> {
-    return buildImage(this.docker, this.address, request, onLine, signal);
+    return buildImage(this.client, this.address, request, onLine, signal);
   }
 
   async removeImage(ref: string): Promise<void> {
     // Without force: by tag it only untags when another tag remains; an image in use stays.
-    await this.tolerate(() => this.docker.getImage(ref).remove(), [404], `removing image ${ref}`);
+    await this.tolerate(() => this.client.json('DELETE', `/images/${id(ref)}`), [404], `removing image ${ref}`);
   }
 
   async createContainer(spec: ContainerSpec): Promise<string> {
-    try {
-      return (await this.docker.createContainer(toCreateOptions(spec))).id;
-    } catch (error) {
-      throw this.error(error, `creating container ${spec.name}`);
-    }
+    const created = await this.call(
+      () => this.client.json<{ Id: string }>('POST', '/containers/create', { query: { name: spec.name }, body: toCreateOptions(spec) }),
+      `creating container ${spec.name}`,
+    );
+    return created.Id;
   }
 
-  async startContainer(id: string): Promise<void> {
+  async startContainer(containerId: string): Promise<void> {
     try {
-      await this.docker.getContainer(id).start();
+      await this.client.json('POST', `/containers/${id(containerId)}/start`);
     } catch (error) {
       if (statusCodeOf(error) === 304) return; // already running
       const port = statusCodeOf(error) === undefined ? undefined : portInUseAddress(engineMessage(error));
@@ -155,54 +139,71 @@ export class DockerRuntime implements Runtime {
           cause: error,
         });
       }
-      throw this.error(error, `starting container ${id}`);
+      throw this.error(error, `starting container ${containerId}`);
     }
   }
 
-  async stopContainer(id: string, timeoutSeconds?: number): Promise<void> {
+  async stopContainer(containerId: string, timeoutSeconds?: number): Promise<void> {
     // 304: already stopped. Without t the engine uses the container's StopTimeout (default 10 s).
-    const options = timeoutSeconds === undefined ? {} : { t: timeoutSeconds };
-    await this.tolerate(() => this.docker.getContainer(id).stop(options), [304], `stopping container ${id}`);
+    await this.tolerate(() => this.client.json('POST', `/containers/${id(containerId)}/stop`, { query: { t: timeoutSeconds } }), [304], `stopping container ${containerId}`);
   }
 
-  async removeContainer(id: string): Promise<void> {
+  async killContainer(containerId: string, signal: string): Promise<void> {
+    // 409: not running.
+    await this.tolerate(() => this.client.json('POST', `/containers/${id(containerId)}/kill`, { query: { signal } }), [404, 409], `signalling container ${containerId}`);
+  }
+
+  async removeContainer(containerId: string): Promise<void> {
     // 409: "removal of container … is already in progress" (another `down`, or AutoRemove).
-    await this.tolerate(() => this.docker.getContainer(id).remove({ force: true, v: true }), [404, 409], `removing container ${id}`);
+    await this.tolerate(() => this.client.json('DELETE', `/containers/${id(containerId)}`, { query: { force: true, v: true } }), [404, 409], `removing container ${containerId}`);
   }
 
-  async inspectContainer(id: string): Promise<ContainerDetails> {
-    try {
-      return detailsFromInspect(await this.docker.getContainer(id).inspect());
-    } catch (error) {
-      throw this.error(error, `inspecting container ${id}`);
-    }
+  async inspectContainer(containerId: string): Promise<ContainerDetails> {
+    return detailsFromInspect(await this.call(() => this.client.json<ApiContainerInspect>('GET', `/containers/${id(containerId)}/json`), `inspecting container ${containerId}`));
   }
 
-  async waitContainer(id: string, signal?: AbortSignal): Promise<number> {
-    const what = `waiting for container ${id}`;
+  async waitContainer(containerId: string, signal?: AbortSignal): Promise<number> {
+    const what = `waiting for container ${containerId}`;
     if (signal?.aborted) throw interrupted(signal, what);
     try {
-      const result = (await this.docker.getContainer(id).wait({ abortSignal: signal })) as { StatusCode: number };
-      return result.StatusCode;
+      return (await this.client.json<{ StatusCode: number }>('POST', `/containers/${id(containerId)}/wait`, { signal })).StatusCode;
     } catch (error) {
       if (signal?.aborted) throw interrupted(signal, what);
       throw this.error(error, what);
     }
   }
 
-  logs(id: string, options: { follow: boolean; tail?: number; signal?: AbortSignal }): AsyncIterable<LogLine> {
-    return containerLogs(this.docker.getContainer(id), options, (error) => this.error(error, `reading the logs of container ${id}`));
+  logs(containerId: string, options: { follow: boolean; tail?: number; signal?: AbortSignal }): AsyncIterable<LogLine> {
+    return containerLogs(this.client, containerId, options, (error) => this.error(error, `reading the logs of container ${containerId}`));
   }
 
-  exec(id: string, command: string[], signal?: AbortSignal): Promise<ExecResult> {
-    const what = `running ${JSON.stringify(command.join(' '))} in container ${id}`;
-    return execInContainer(this.docker.getContainer(id), command, signal, what, (error) => this.error(error, what));
+  exec(containerId: string, command: string[], signal?: AbortSignal): Promise<ExecResult> {
+    const what = `running ${JSON.stringify(command.join(' '))} in container ${containerId}`;
+    return execInContainer(this.client, containerId, command, signal, what, (error) => this.error(error, what));
+  }
+
+  execInteractive(containerId: string, request: ExecRequest, io: TerminalIo, signal?: AbortSignal): Promise<number> {
+    const what = `running ${JSON.stringify(request.command.join(' '))} in container ${containerId}`;
+    return execInteractive(this.client, containerId, request, io, signal, (error) => this.error(error, what));
+  }
+
+  runAttached(containerId: string, io: TerminalIo, signal?: AbortSignal): Promise<number> {
+    return runAttached(this, this.client, containerId, io, signal, (error) => this.error(error, `running container ${containerId}`));
+  }
+
+  /** An engine call whose failure becomes a DevenvError saying what devenv was doing. */
+  private async call<T>(run: () => Promise<T>, what: string): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw this.error(error, what);
+    }
   }
 
   /** Runs an engine call, treating the given HTTP statuses as success. */
-  private async tolerate(call: () => Promise<unknown>, statuses: number[], what: string): Promise<void> {
+  private async tolerate(run: () => Promise<unknown>, statuses: number[], what: string): Promise<void> {
     try {
-      await call();
+      await run();
     } catch (error) {
       const status = statusCodeOf(error);
       if (status !== undefined && statuses.includes(status)) return;

@@ -1,5 +1,5 @@
 /**
- * Turning what dockerode / docker-modem throws into DevenvError.
+ * Turning what the engine client (engine-client.ts) throws into DevenvError.
  * docker-modem errors carry `statusCode` and `json` ({ message }) for HTTP errors; for streamed
  * endpoints `json` is null and the engine's message is only inside `message`.
  * Socket errors carry a Node `code` and `syscall`.

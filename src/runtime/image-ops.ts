@@ -2,12 +2,12 @@
  * Pulling and building images. The engine reports a failure either as an HTTP error before the
  * stream starts or as an `error` message inside the stream; both end up as one DevenvError.
  */
-import type Docker from 'dockerode';
 import { access } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DevenvError } from '../errors.js';
 import { packBuildContext } from './build-context.js';
+import type { EngineClient } from './engine-client.js';
 import { BuildOutput, type BuildMessage } from './build-output.js';
 import { engineMessage, engineUnavailable, interrupted, isUnreachable, toDevenvError } from './engine-errors.js';
 import { jsonMessages } from './json-stream.js';
@@ -16,8 +16,16 @@ import type { BuildRequest, PullProgress } from './runtime.js';
 
 const PULL_HINT = 'Check the name and tag, your network and registry login, or point `image:` in devenv.yml at another image.';
 
+/** "redis" → ["redis", "latest"]; "r.io:5000/a/b:1" → ["r.io:5000/a/b", "1"]; a digest stays in the name. */
+export function splitReference(ref: string): { name: string; tag?: string } {
+  if (ref.includes('@')) return { name: ref };
+  const slash = ref.lastIndexOf('/');
+  const colon = ref.lastIndexOf(':');
+  return colon > slash ? { name: ref.slice(0, colon), tag: ref.slice(colon + 1) } : { name: ref, tag: 'latest' };
+}
+
 export async function pullImage(
-  docker: Docker,
+  client: EngineClient,
   address: string,
   ref: string,
   onProgress: (progress: PullProgress) => void,
@@ -29,7 +37,9 @@ export async function pullImage(
   const tracker = new PullProgressTracker(ref, onProgress);
   if (signal?.aborted) throw interrupted(signal, what);
   try {
-    const stream = (await docker.pull(ref, { abortSignal: signal })) as Readable;
+    // Without a tag the engine would pull every tag of the repository.
+    const { name, tag } = splitReference(ref);
+    const stream = await client.stream('POST', '/images/create', { query: { fromImage: name, tag }, signal });
     for await (const message of jsonMessages<PullMessage>(stream, signal)) tracker.push(message);
   } catch (error) {
     if (signal?.aborted) throw interrupted(signal, what);
@@ -41,7 +51,7 @@ export async function pullImage(
 }
 
 export async function buildImage(
-  docker: Docker,
+  client: EngineClient,
   address: string,
   request: BuildRequest,
   onLine: (line: string) => void,
@@ -71,17 +81,21 @@ export async function buildImage(
 
   const output = new BuildOutput(onLine);
   try {
-    const stream = (await docker.buildImage(context, {
-      t: request.tag,
-      dockerfile: request.dockerfile.split(sep).join('/'),
-      labels: request.labels,
-      buildargs: request.args,
-      ...(request.target ? { target: request.target } : {}),
-      version: request.buildkit ? '2' : '1',
-      rm: true,
-      forcerm: true,
-      abortSignal: signal,
-    })) as Readable;
+    const stream = await client.stream('POST', '/build', {
+      query: {
+        t: request.tag,
+        dockerfile: request.dockerfile.split(sep).join('/'),
+        labels: JSON.stringify(request.labels),
+        buildargs: JSON.stringify(request.args),
+        target: request.target,
+        version: request.buildkit ? '2' : '1',
+        rm: true,
+        forcerm: true,
+      },
+      body: context,
+      headers: { 'Content-Type': 'application/x-tar' },
+      signal,
+    });
     for await (const message of jsonMessages<BuildMessage>(stream, signal)) output.push(message);
     output.finish();
   } catch (error) {
@@ -99,7 +113,7 @@ export async function buildImage(
   // Classic builds name the image in the stream; for BuildKit the tag is the reliable answer.
   if (!request.buildkit && output.imageId) return output.imageId;
   try {
-    return (await docker.getImage(request.tag).inspect()).Id;
+    return (await client.json<{ Id: string }>('GET', `/images/${encodeURIComponent(request.tag)}/json`)).Id;
   } catch (error) {
     throw toDevenvError(error, address, `inspecting the image just built as ${request.tag}`);
   }

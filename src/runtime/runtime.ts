@@ -1,6 +1,6 @@
 /**
  * The container runtime, as devenv needs it: the only door to the engine.
- * DockerRuntime implements it with dockerode; unit tests of pure logic may use a small fake.
+ * DockerRuntime implements it over the Engine API; unit tests of pure logic use a small in-memory fake.
  * Every method that can take long accepts an AbortSignal.
  * Errors are DevenvError (ENGINE_UNAVAILABLE, IMAGE_PULL_FAILED, IMAGE_BUILD_FAILED, PORT_IN_USE, ENGINE_ERROR).
  */
@@ -30,6 +30,8 @@ export interface EngineInfo {
   apiVersion: string;
   /** Whether builds may use BuildKit (Engine API build version "2"). */
   buildkit: boolean;
+  /** The engine runs on another machine (ssh://, tcp:// to another host): published ports are there. */
+  remote: boolean;
 }
 
 export type ContainerState = 'created' | 'running' | 'restarting' | 'paused' | 'exited' | 'dead' | 'removing';
@@ -97,6 +99,12 @@ export interface ContainerSpec {
   workingDir?: string;
   /** Seconds a stop waits before killing, kept by the engine so a label-only `down` honours it. */
   stopTimeoutSeconds?: number;
+  /** User (and group) the command runs as, e.g. "1000:1000"; undefined = the image's. */
+  user?: string;
+  /** Allocate a TTY (an interactive `devenv run`). */
+  tty?: boolean;
+  /** Keep stdin open for an attach (an interactive `devenv run`). */
+  openStdin?: boolean;
 }
 
 export interface BuildRequest {
@@ -130,6 +138,27 @@ export interface LogLine {
 export interface ExecResult {
   exitCode: number;
   output: string;
+}
+
+/** The terminal (or pipes) an interactive exec or run talks to. */
+export interface TerminalIo {
+  /** undefined: the process gets no stdin (it reads end-of-file). */
+  stdin?: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** A TTY: output comes as one raw stream, and the size follows the terminal's. */
+  tty: boolean;
+  /** The terminal's size now. */
+  size?: () => { rows: number; columns: number };
+  /** Calls listener whenever the terminal's size changes; returns a function that stops it. */
+  onResize?: (listener: () => void) => () => void;
+}
+
+export interface ExecRequest {
+  command: string[];
+  env?: Record<string, string>;
+  user?: string;
+  workdir?: string;
 }
 
 export interface Runtime {
@@ -175,4 +204,13 @@ export interface Runtime {
   logs(id: string, options: { follow: boolean; tail?: number; signal?: AbortSignal }): AsyncIterable<LogLine>;
   /** Runs a command inside a running container and collects its output. */
   exec(id: string, command: string[], signal?: AbortSignal): Promise<ExecResult>;
+  /** Runs a command inside a running container wired to a terminal; resolves with its exit code. */
+  execInteractive(id: string, request: ExecRequest, io: TerminalIo, signal?: AbortSignal): Promise<number>;
+  /**
+   * Attaches to a created container, starts it and pipes it to the terminal until it exits;
+   * resolves with its exit code. An abort stops the container (its stop timeout, then a kill).
+   */
+  runAttached(id: string, io: TerminalIo, signal?: AbortSignal): Promise<number>;
+  /** Sends a signal to the container's main process; a stopped container is fine. */
+  killContainer(id: string, signal: string): Promise<void>;
 }

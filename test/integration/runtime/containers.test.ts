@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { Readable, Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectRuntime } from '../../../src/runtime/docker-runtime.js';
 import { LABELS } from '../../../src/runtime/runtime.js';
@@ -111,4 +112,72 @@ describe('DockerRuntime containers', () => {
     // sleep 600 outlives the test's timeout: only the abort can end this exec in time.
     await expect(runtime.exec(id, ['sleep', '600'], controller.signal)).rejects.toMatchObject({ code: 'INTERRUPTED' });
   }, 30_000);
+
+  it('runs an interactive exec: stdin in, stdout and stderr apart, the exit code out', async () => {
+    const id = await runtime.createContainer(busyboxSpec(project, 'iexec'));
+    await runtime.startContainer(id);
+    const io = terminal(Readable.from(['hello from stdin\n']));
+    const code = await runtime.execInteractive(id, {
+      command: ['sh', '-c', 'read line; echo "got $line as $(id -u) in $(pwd) with $GREETING"; echo oops >&2; exit 3'],
+      env: { GREETING: 'hi' },
+      user: '1000',
+      workdir: '/tmp',
+    }, io);
+    expect(code).toBe(3);
+    expect(io.out()).toBe('got hello from stdin as 1000 in /tmp with hi\n');
+    expect(io.err()).toBe('oops\n');
+  });
+
+  it('gives an interactive exec a TTY of the terminal\'s size', async () => {
+    const id = await runtime.createContainer(busyboxSpec(project, 'itty'));
+    await runtime.startContainer(id);
+    const io = { ...terminal(undefined), tty: true, size: () => ({ rows: 33, columns: 101 }) };
+    // The resize reaches the TTY a moment after the process starts.
+    const code = await runtime.execInteractive(id, { command: ['sh', '-c', 'sleep 0.5; tty; stty size'] }, io);
+    expect(code).toBe(0);
+    expect(io.out()).toMatch(/^\/dev\/pts\/\d+\r?\n33 101\r?\n$/);
+  });
+
+  it('runs a container attached: output while it runs, its exit code at the end', async () => {
+    const id = await runtime.createContainer(busyboxSpec(project, 'attached', {
+      command: ['sh', '-c', 'read line; echo "out $line"; echo err >&2; exit 7'],
+      openStdin: true,
+    }));
+    const io = terminal(Readable.from(['typed\n']));
+    expect(await runtime.runAttached(id, io)).toBe(7);
+    expect(io.out()).toBe('out typed\n');
+    expect(io.err()).toBe('err\n');
+  });
+
+  it('stops an attached container when the signal aborts and gives its exit code', async () => {
+    const id = await runtime.createContainer(busyboxSpec(project, 'attached-stop', { command: ['sleep', '600'] }));
+    const controller = new AbortController();
+    const io = terminal(undefined);
+    setTimeout(() => controller.abort(), 500);
+    // sleep 600 outlives the test's timeout: only the stop can end this run in time.
+    expect(await runtime.runAttached(id, io, controller.signal)).toBe(143);
+  }, 30_000);
+
+  it('sends a signal to a container, and a stopped one is fine', async () => {
+    const id = await runtime.createContainer(busyboxSpec(project, 'killed', { command: ['sleep', '600'], init: false }));
+    await runtime.startContainer(id);
+    await runtime.killContainer(id, 'SIGKILL');
+    expect(await runtime.waitContainer(id)).toBe(137);
+    await runtime.killContainer(id, 'SIGKILL');
+  });
 });
+
+/** A terminal made of pipes: stdin from a stream, stdout and stderr collected. */
+function terminal(stdin: Readable | undefined) {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const sink = (into: Buffer[]) => new Writable({ write: (chunk: Buffer, _e, done) => { into.push(chunk); done(); } });
+  return {
+    stdin,
+    stdout: sink(out),
+    stderr: sink(err),
+    tty: false,
+    out: () => Buffer.concat(out).toString(),
+    err: () => Buffer.concat(err).toString(),
+  };
+}

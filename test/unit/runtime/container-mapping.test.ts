@@ -22,8 +22,8 @@ describe('toCreateOptions', () => {
       init: true,
       workingDir: '/app',
     });
+    // The name goes in the query string (?name=), not in the body.
     expect(options).toEqual({
-      name: 'shop-app',
       Image: 'shop-app:dev',
       Cmd: ['npm', 'start'],
       WorkingDir: '/app',
@@ -32,7 +32,10 @@ describe('toCreateOptions', () => {
       ExposedPorts: { '3000/tcp': {}, '9229/tcp': {} },
       Tty: false,
       AttachStdin: false,
+      AttachStdout: true,
+      AttachStderr: true,
       OpenStdin: false,
+      StdinOnce: false,
       HostConfig: {
         PortBindings: { '3000/tcp': [{ HostIp: '127.0.0.1', HostPort: '3000' }], '9229/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
         Mounts: [

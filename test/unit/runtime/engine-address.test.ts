@@ -9,26 +9,47 @@ describe('resolveEngineAddress', () => {
   it('uses a unix socket from DOCKER_HOST', () => {
     expect(resolveEngineAddress({ DOCKER_HOST: 'unix:///run/user/1000/docker.sock' })).toMatchObject({
       address: 'unix:///run/user/1000/docker.sock',
-      options: { socketPath: '/run/user/1000/docker.sock', host: undefined },
+      transport: { kind: 'unix', socketPath: '/run/user/1000/docker.sock' },
+      remote: false,
     });
   });
 
   it('uses TCP, with TLS when asked', () => {
     expect(resolveEngineAddress({ DOCKER_HOST: 'tcp://10.0.0.5:2375' })).toMatchObject({
       address: 'tcp://10.0.0.5:2375',
-      options: { host: '10.0.0.5', port: '2375', protocol: 'http', socketPath: undefined },
+      transport: { kind: 'tcp', host: '10.0.0.5', port: 2375 },
+      remote: true,
     });
-    expect(resolveEngineAddress({ DOCKER_HOST: '10.0.0.5:2376' }).options).toMatchObject({ protocol: 'https' });
-    expect(resolveEngineAddress({ DOCKER_HOST: 'tcp://docker', DOCKER_TLS_VERIFY: '1' })).toMatchObject({
+    expect(resolveEngineAddress({ DOCKER_HOST: '10.0.0.5:2376' }).transport).toMatchObject({ kind: 'tls' });
+    expect(resolveEngineAddress({ DOCKER_HOST: 'tcp://docker', DOCKER_TLS_VERIFY: '1', DOCKER_CONFIG: tempDir('docker-config') })).toMatchObject({
       address: 'tcp://docker:2376',
-      options: { protocol: 'https' },
+      transport: { kind: 'tls', host: 'docker', port: 2376 },
+    });
+    expect(resolveEngineAddress({ DOCKER_HOST: 'tcp://127.0.0.1:2375' }).remote).toBe(false);
+  });
+
+  it('reads the TLS certificates from DOCKER_CERT_PATH', () => {
+    const dir = tempDir('certs');
+    writeFileSync(join(dir, 'ca.pem'), 'CA');
+    writeFileSync(join(dir, 'cert.pem'), 'CERT');
+    writeFileSync(join(dir, 'key.pem'), 'KEY');
+    const { transport } = resolveEngineAddress({ DOCKER_HOST: 'tcp://box:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dir });
+    expect(transport).toMatchObject({ kind: 'tls', ca: Buffer.from('CA'), cert: Buffer.from('CERT'), key: Buffer.from('KEY') });
+    expect(transport).not.toHaveProperty('insecure');
+  });
+
+  it('reaches an ssh:// engine through ssh and docker system dial-stdio', () => {
+    expect(resolveEngineAddress({ DOCKER_HOST: 'ssh://dev@build-box:2222' })).toMatchObject({
+      address: 'ssh://dev@build-box:2222',
+      transport: { kind: 'ssh', host: 'build-box', user: 'dev', port: 2222 },
+      remote: true,
     });
   });
 
   it('uses a named pipe', () => {
     expect(resolveEngineAddress({ DOCKER_HOST: 'npipe:////./pipe/docker_engine' })).toMatchObject({
       address: 'npipe:////./pipe/docker_engine',
-      options: { socketPath: '//./pipe/docker_engine' },
+      transport: { kind: 'unix', socketPath: '//./pipe/docker_engine' },
     });
   });
 
@@ -56,6 +77,17 @@ describe('resolveEngineAddress', () => {
     it('uses the current context of config.json, as Colima and OrbStack set it', () => {
       const dir = configWithContext('colima', 'unix:///Users/me/.colima/default/docker.sock');
       expect(resolveEngineAddress({ DOCKER_CONFIG: dir }).address).toBe('unix:///Users/me/.colima/default/docker.sock');
+    });
+
+    it('uses the TLS material a context stores, and its SkipTLSVerify', () => {
+      const dir = configWithContext('secure', 'tcp://box:2376');
+      const id = createHash('sha256').update('secure').digest('hex');
+      const meta = join(dir, 'contexts', 'meta', id, 'meta.json');
+      writeFileSync(meta, JSON.stringify({ Name: 'secure', Endpoints: { docker: { Host: 'tcp://box:2376', SkipTLSVerify: true } } }));
+      const tls = join(dir, 'contexts', 'tls', id, 'docker');
+      mkdirSync(tls, { recursive: true });
+      writeFileSync(join(tls, 'ca.pem'), 'CTX-CA');
+      expect(resolveEngineAddress({ DOCKER_CONFIG: dir }).transport).toMatchObject({ kind: 'tls', host: 'box', port: 2376, ca: Buffer.from('CTX-CA'), insecure: true });
     });
 
     it('lets DOCKER_CONTEXT choose and DOCKER_HOST win', () => {
