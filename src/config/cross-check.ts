@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { parsePortSpec } from './ports.js';
 import type { Path, Problem } from './problems.js';
-import { REF_FIELDS, type Project, type Service } from './project.js';
+import { dependencyNames, REF_FIELDS, type Project, type Service } from './project.js';
 import type { ValidConfig } from './validate.js';
 import { suggest } from './zod-issues.js';
 
@@ -26,24 +26,31 @@ function expectPath(absolute: string, shown: string, kind: 'file' | 'folder', wh
 function checkDependencies(project: Project, config: ValidConfig, problems: Problem[]): void {
   const names = new Set(project.services.map((s) => s.name));
   for (const service of config.services) {
-    (service.config.depends_on ?? []).forEach((target, index) => {
-      if (!names.has(target)) {
+    const declared = service.config.depends_on;
+    // Each entry where it is written: a list index, or a map key.
+    const entries = Array.isArray(declared)
+      ? declared.map((target, index) => ({ target, where: ['services', service.name, 'depends_on', index] as Path, at: 'value' as const }))
+      : Object.keys(declared ?? {}).map((target) => ({ target, where: ['services', service.name, 'depends_on', target] as Path, at: 'key' as const }));
+    for (const { target, where, at } of entries) {
+      if (target === service.name) problems.push({ path: where, at, message: `${service.name} cannot depend on itself` });
+      else if (!names.has(target)) {
         const guess = suggest(target, [...names]);
         problems.push({
-          path: ['services', service.name, 'depends_on', index],
+          path: where,
+          at,
           message: `unknown service "${target}"${guess ? ` — did you mean "${guess}"?` : `; the services are ${[...names].join(', ')}`}`,
         });
       }
-    });
+    }
   }
   const byName = new Map(project.services.map((s) => [s.name, s]));
   const state = new Map<string, 'visiting' | 'done'>();
   const reported = new Set<string>();
   const visit = (service: Service, stack: string[]): void => {
     state.set(service.name, 'visiting');
-    for (const next of service.dependsOn) {
+    for (const next of dependencyNames(service)) {
       const target = byName.get(next);
-      if (target === undefined) continue;
+      if (target === undefined || next === service.name) continue;
       if (state.get(next) === 'visiting') {
         const cycle = [...stack.slice(stack.indexOf(next)), next];
         const key = [...new Set(cycle)].sort().join(',');
@@ -56,6 +63,20 @@ function checkDependencies(project: Project, config: ValidConfig, problems: Prob
     state.set(service.name, 'done');
   };
   for (const service of project.services) if (!state.has(service.name)) visit(service, [service.name]);
+}
+
+/** Every name on the project network (service names and aliases) must be unique. */
+function checkAliases(project: Project, problems: Problem[]): void {
+  const owners = new Map(project.services.map((s) => [s.name, s.name]));
+  for (const service of project.services) {
+    service.aliases.forEach((alias, index) => {
+      const owner = owners.get(alias);
+      if (owner === service.name) return;
+      if (owner !== undefined) {
+        problems.push({ path: ['services', service.name, 'aliases', index], message: `"${alias}" already names ${owner === alias ? `the service ${owner}` : `an alias of ${owner}`}; each name on the project network must be unique` });
+      } else owners.set(alias, service.name);
+    });
+  }
 }
 
 function checkMigrations(project: Project, config: ValidConfig, problems: Problem[]): void {
@@ -163,6 +184,7 @@ function checkReferences(project: Project, config: ValidConfig, problems: Proble
 /** Checks that span fields: references between services and migrations, ports, and files on disk. */
 export function crossCheck(project: Project, config: ValidConfig, problems: Problem[]): void {
   checkDependencies(project, config, problems);
+  checkAliases(project, problems);
   checkMigrations(project, config, problems);
   checkPorts(project, config, problems);
   checkFiles(project, config, problems);

@@ -8,12 +8,19 @@ export type EnvTemplates = Map<string, Map<string, Template>>;
 export interface InterpolatedDocument {
   value: unknown;
   envTemplates: EnvTemplates;
+  /** `image:` values that hold a reference (`${web.image}`), by service name. */
+  imageTemplates: Map<string, Template>;
   problems: Problem[];
 }
 
-/** `services.<name>.env.<KEY>`: the only place where references to other services may appear. */
+/** `services.<name>.env.<KEY>`: where references to other services' connection values may appear. */
 function isEnvValue(path: Path): boolean {
   return path.length === 4 && path[0] === 'services' && path[2] === 'env';
+}
+
+/** `services.<name>.image`: where `${web.image}` names the image another service builds. */
+function isImageValue(path: Path): boolean {
+  return path.length === 3 && path[0] === 'services' && path[2] === 'image';
 }
 
 /**
@@ -23,14 +30,24 @@ function isEnvValue(path: Path): boolean {
  */
 export function interpolateDocument(root: unknown, vars: Vars): InterpolatedDocument {
   const envTemplates: EnvTemplates = new Map();
+  const imageTemplates = new Map<string, Template>();
   const problems: Problem[] = [];
   const walk = (value: unknown, path: Path): unknown => {
     if (typeof value === 'string') {
       const envValue = isEnvValue(path);
-      const result = interpolate(value, vars, envValue);
+      const imageValue = isImageValue(path);
+      const result = interpolate(value, vars, envValue || imageValue);
       if (!result.ok) {
         problems.push({ path, message: result.error });
         return value;
+      }
+      if (imageValue && result.template.some((part) => typeof part !== 'string')) {
+        const bad = result.template.find((part) => typeof part !== 'string' && part.field !== 'image');
+        if (bad && typeof bad !== 'string') {
+          problems.push({ path, message: `the reference \${${bad.service}.${bad.field}} is only allowed in env values; in image, \${service.image} names another service's built image` });
+          return value;
+        }
+        imageTemplates.set(String(path[1]), result.template);
       }
       if (envValue) {
         const service = String(path[1]);
@@ -48,5 +65,5 @@ export function interpolateDocument(root: unknown, vars: Vars): InterpolatedDocu
     }
     return value;
   };
-  return { value: walk(root, []), envTemplates, problems };
+  return { value: walk(root, []), envTemplates, imageTemplates, problems };
 }

@@ -88,7 +88,7 @@ function evaluate(nodes: Node[], vars: Vars, allowRefs: boolean): TemplatePart[]
     if (node.kind === 'text') parts.push(node.text);
     else if (node.kind === 'ref') {
       if (!allowRefs) {
-        throw new InterpolationError(`the reference ${node.source} is only allowed in the env values of a container service`);
+        throw new InterpolationError(`the reference ${node.source} is only allowed in env values (and \${service.image} in image)`);
       }
       parts.push(node.ref);
     } else parts.push(...evaluateVar(node, vars, allowRefs));

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseDotenv } from './dotenv.js';
 import type { EnvTemplates } from './interpolate-document.js';
 import { interpolate, type Vars } from './interpolate.js';
-import { parseDuration } from './durations.js';
+import { normaliseAliases, normaliseDependsOn, normaliseRestart, normaliseStopTimeout } from './normalise-common.js';
 import { normaliseHealth } from './normalise-health.js';
 import { parsePortSpec } from './ports.js';
 import type { Path, Problem } from './problems.js';
@@ -104,31 +104,30 @@ export function normaliseContainer(name: string, config: ContainerServiceConfig,
   const base = ['services', name];
   const build = normaliseBuild(config.build, context.dir);
   const ports = normalisePorts(name, config, problems);
-  const restart = config.restart ?? 'no';
-  if (config.max_restarts !== undefined && restart !== 'on-failure') {
-    problems.push({ path: [...base, 'max_restarts'], at: 'key', message: `max_restarts applies only with restart: on-failure (restart is ${restart})` });
+  const oneshot = config.oneshot ?? false;
+  const restart = normaliseRestart(config, base, problems);
+  if (oneshot && restart.policy === 'always') {
+    problems.push({ path: [...base, 'restart'], message: 'a oneshot service runs to completion; restart: always would run it forever', hint: 'use restart: on-failure to retry it, or drop oneshot' });
   }
   const service: ContainerService = {
     kind: 'container',
     name,
-    dependsOn: [...new Set(config.depends_on ?? [])],
+    dependsOn: normaliseDependsOn(config, base, problems),
+    aliases: normaliseAliases(config),
     image: config.image ?? `${context.project}-${name}:devenv`,
     ports,
     env: normaliseEnv(name, config, context, problems),
     volumes: normaliseVolumes(name, config, context, problems),
-    health: normaliseHealth(config.health, ports, base, problems),
-    restart: { policy: restart, maxRestarts: Number(config.max_restarts ?? 0) },
-    stopTimeoutMs: normaliseStopTimeout(config.stop_timeout, [...base, 'stop_timeout'], problems),
+    // A one-shot is done when it exits 0: its health is its exit code.
+    health: oneshot ? { type: 'none' } : normaliseHealth(config.health, ports, base, problems),
+    restart,
+    stopTimeoutMs: normaliseStopTimeout(config, base, problems),
+    oneshot,
   };
+  if (oneshot && config.health !== undefined) {
+    problems.push({ path: [...base, 'health'], at: 'key', message: 'a oneshot service has no health check: it succeeds when it exits 0' });
+  }
   if (build !== undefined) service.build = build;
   if (config.command !== undefined) service.command = typeof config.command === 'string' ? ['sh', '-c', config.command] : config.command;
   return service;
-}
-
-function normaliseStopTimeout(value: number | string | undefined, path: Path, problems: Problem[]): number {
-  if (value === undefined) return 10_000;
-  const parsed = parseDuration(value);
-  if ('ms' in parsed) return parsed.ms;
-  problems.push({ path, message: parsed.error });
-  return 10_000;
 }

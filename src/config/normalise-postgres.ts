@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parseDuration } from './durations.js';
+import { normaliseAliases, normaliseDependsOn, normaliseRestart, normaliseStopTimeout } from './normalise-common.js';
 import { parseHostPort } from './ports.js';
 import { mismatch, type Problem } from './problems.js';
 import type { PostgresService } from './project.js';
@@ -32,10 +33,15 @@ export function normalisePostgres(name: string, config: PostgresServiceConfig, c
   }
   const init = pg.init === undefined ? [] : typeof pg.init === 'string' ? [pg.init] : pg.init;
   const password = pg.password === undefined ? '' : String(pg.password);
+  const command = config.command === undefined ? undefined : typeof config.command === 'string' ? ['sh', '-c', config.command] : config.command;
   return {
     kind: 'postgres',
     name,
-    dependsOn: [...new Set(config.depends_on ?? [])],
+    dependsOn: normaliseDependsOn(config, base, problems),
+    aliases: normaliseAliases(config),
+    restart: normaliseRestart(config, base, problems),
+    stopTimeoutMs: normaliseStopTimeout(config, base, problems),
+    ...(command ? { command } : {}),
     image: pg.image ?? `postgres:${version}`,
     version,
     database: pg.database ?? context.project,

@@ -4,7 +4,7 @@ import type { Vars } from './interpolate.js';
 import { normaliseContainer } from './normalise-container.js';
 import { normalisePostgres } from './normalise-postgres.js';
 import type { Problem } from './problems.js';
-import type { Migration, Project, Service } from './project.js';
+import type { ContainerService, Migration, Project, Service, Template } from './project.js';
 import type { MigrationConfig } from './schema.js';
 import type { ValidConfig } from './validate.js';
 
@@ -12,6 +12,7 @@ export interface NormaliseContext {
   file: string;
   vars: Vars;
   envTemplates: EnvTemplates;
+  imageTemplates: Map<string, Template>;
   display: (file: string) => string;
   home?: string;
 }
@@ -72,5 +73,54 @@ export function normalise(config: ValidConfig, context: NormaliseContext, proble
     const migration = normaliseMigration(step, index, dir, problems);
     if (migration) migrations.push(migration);
   });
+  linkSharedBuilds(services, context.imageTemplates, problems);
+  inferOneshots(services, problems);
   return { name, file: context.file, dir, services, migrations };
+}
+
+/**
+ * A service that runs another service's built image (a worker beside the web app) names it with
+ * `image: ${web.image}`, or with the same tag that service's `build` produces, as in Compose. The
+ * image is then built once and never pulled.
+ */
+function linkSharedBuilds(services: Service[], imageTemplates: Map<string, Template>, problems: Problem[]): void {
+  const built = services.filter((s): s is ContainerService => s.kind === 'container' && s.build !== undefined);
+  for (const s of services) {
+    if (s.kind !== 'container' || s.build !== undefined) continue;
+    const template = imageTemplates.get(s.name);
+    if (template) {
+      const [ref, ...rest] = template;
+      if (rest.length > 0 || ref === undefined || typeof ref === 'string' || ref.field !== 'image') {
+        problems.push({ path: ['services', s.name, 'image'], message: 'expected ${service.image} alone, naming a service that has build' });
+        continue;
+      }
+      const source = built.find((b) => b.name === ref.service);
+      if (!source) {
+        const names = built.map((b) => b.name);
+        problems.push({ path: ['services', s.name, 'image'], message: `\${${ref.service}.image}: "${ref.service}" is not a service with build${names.length ? `; those are ${names.join(', ')}` : ''}` });
+        continue;
+      }
+      s.buildFrom = source.name;
+      s.image = source.image;
+      continue;
+    }
+    const source = built.find((b) => b.image === s.image);
+    if (source) s.buildFrom = source.name;
+  }
+}
+
+/** A service others wait on with service_completed_successfully runs to completion, as Compose reads it. */
+function inferOneshots(services: Service[], problems: Problem[]): void {
+  for (const s of services) {
+    for (const d of s.dependsOn) {
+      if (d.condition !== 'completed') continue;
+      const target = services.find((t) => t.name === d.service);
+      if (target?.kind === 'postgres') {
+        problems.push({ path: ['services', s.name, 'depends_on', d.service, 'condition'], message: `${d.service} is a Postgres service, which never completes; use service_healthy` });
+      } else if (target && !target.oneshot) {
+        target.oneshot = true;
+        target.health = { type: 'none' };
+      }
+    }
+  }
 }

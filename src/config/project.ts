@@ -19,10 +19,32 @@ export interface Project {
 
 export type Service = PostgresService | ContainerService;
 
+/** What a dependant waits for (Compose's depends_on conditions). */
+export type DependencyCondition =
+  | 'started' // the container started (service_started)
+  | 'healthy' // it passed its readiness or health check (service_healthy; the default)
+  | 'completed'; // a one-shot service exited 0 (service_completed_successfully)
+
+export interface Dependency {
+  service: string;
+  condition: DependencyCondition;
+}
+
+export interface RestartSpec {
+  policy: RestartPolicy;
+  /** With on-failure: 0 is unlimited. */
+  maxRestarts: number;
+}
+
 interface ServiceBase {
   name: string;
-  /** Services that must be started (and healthy) first. */
-  dependsOn: string[];
+  /** Services that must be started (and healthy, or completed) first. */
+  dependsOn: Dependency[];
+  /** More names other containers reach this one by on the project network (its own name always works). */
+  aliases: string[];
+  restart: RestartSpec;
+  /** How long a stop waits after SIGTERM (SIGINT for Postgres) before the engine kills. Default 10 s. */
+  stopTimeoutMs: number;
 }
 
 export interface PostgresService extends ServiceBase {
@@ -41,6 +63,8 @@ export interface PostgresService extends ServiceBase {
   init: string[];
   /** Readiness deadline. Default 60 s. */
   readyTimeoutMs: number;
+  /** Undefined: the image's own (postgres). A string becomes ["sh", "-c", …]; a list starting with "-" adds server flags. */
+  command?: string[];
 }
 
 export interface BuildSpec {
@@ -76,7 +100,9 @@ export interface ServiceRef {
   service: string;
   field: RefField;
 }
-export type RefField = 'url' | 'host' | 'port' | 'user' | 'password' | 'database';
+/** A Postgres service's connection values (in env), or a build service's image (in image). */
+export type RefField = 'url' | 'host' | 'port' | 'user' | 'password' | 'database' | 'image';
+/** The fields an env value may refer to. */
 export const REF_FIELDS: readonly RefField[] = ['url', 'host', 'port', 'user', 'password', 'database'];
 
 export type HealthCheck =
@@ -96,13 +122,14 @@ export interface ContainerService extends ServiceBase {
   image: string;
   /** Undefined = the image's own CMD. A string command becomes ["sh", "-c", command]. */
   command?: string[];
+  /** The build service whose image this one runs (`image: ${web.image}`, or the same tag): built once, never pulled. */
+  buildFrom?: string;
   ports: PortMapping[];
   env: Record<string, Template>;
   volumes: VolumeMount[];
   health: HealthCheck;
-  restart: { policy: RestartPolicy; maxRestarts: number };
-  /** How long a stop waits after SIGTERM before the engine kills. Default 10 s. */
-  stopTimeoutMs: number;
+  /** Runs to completion: exit 0 is success, dependants start after it, `up` does not wait for health. */
+  oneshot: boolean;
 }
 
 export type Migration = RunMigration | SqlMigration;
@@ -125,10 +152,11 @@ export interface SqlMigration {
   dir: string;
 }
 
-export function isPostgres(service: Service): service is PostgresService {
-  return service.kind === 'postgres';
-}
-
 export function findService(project: Project, name: string): Service | undefined {
   return project.services.find((s) => s.name === name);
+}
+
+/** The names of the services `service` depends on. */
+export function dependencyNames(service: Service): string[] {
+  return service.dependsOn.map((d) => d.service);
 }

@@ -39,11 +39,11 @@ export function resolveEnv(project: Project, service: ContainerService, place: '
     let values = cache.get(ref.service);
     if (values === undefined) {
       const target = findService(project, ref.service);
-      if (target?.kind !== 'postgres') throw new Error(`internal: \${${ref.service}.${ref.field}} does not name a Postgres service`);
+      if (target?.kind !== 'postgres' || ref.field === 'image') throw new Error(`internal: \${${ref.service}.${ref.field}} does not name a Postgres connection value`);
       values = connectionValues(target, place, hostPorts?.[ref.service]);
       cache.set(ref.service, values);
     }
-    return values[ref.field];
+    return values[ref.field as Exclude<typeof ref.field, 'image'>];
   };
   return Object.fromEntries(Object.entries(service.env).map(([key, template]) => [key, renderTemplate(template, resolve)]));
 }

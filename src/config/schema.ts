@@ -26,8 +26,31 @@ const duration = (description: string) =>
   }).meta({ description: `${description} A number of seconds or a string such as 500ms, 5s, 2m.` });
 
 export const serviceName = z.string().regex(NAME_PATTERN, { error: `expected ${NAME_EXPECTED}` });
-const dependsOn = z.array(text('a service name'), { error: 'expected a list of service names' })
-  .meta({ description: 'Services started (and healthy) before this one.' });
+
+export const CONDITIONS = ['service_started', 'service_healthy', 'service_completed_successfully'] as const;
+const dependsOn = z.union([
+  z.array(text('a service name'), { error: 'expected a list of service names' }),
+  z.record(z.string(), z.union([
+    z.null(),
+    z.strictObject({
+      condition: z.enum(CONDITIONS, { error: `expected one of ${CONDITIONS.join(', ')}` }).optional()
+        .meta({ description: 'What to wait for; default service_started, as in Compose.' }),
+      required: z.boolean({ error: 'expected true or false' }).optional().meta({ description: 'Accepted for Compose files; must be true.' }),
+      restart: z.boolean({ error: 'expected true or false' }).optional().meta({ description: 'Accepted for Compose files; devenv ignores it.' }),
+    }, { error: 'expected a map with condition' }),
+  ]), { error: 'expected a map of service names' }),
+], { error: 'expected a list of service names, or a map of service name → { condition }' })
+  .meta({ description: 'Services started first: a list (each started and healthy, or completed for a one-shot), or a map with Compose conditions.' });
+
+const aliases = z.array(z.string().regex(NAME_PATTERN, { error: `expected ${NAME_EXPECTED}` }), { error: 'expected a list of names' })
+  .meta({ description: 'More names other containers reach this service by (network aliases), e.g. [postgres].' });
+const restart = z.enum(['no', 'on-failure', 'always'], { error: 'expected one of no, on-failure, always' })
+  .meta({ description: 'Restart policy; default no.' });
+const maxRestarts = z.union([
+  z.int({ error: 'expected a whole number ≥ 0' }).min(0, { error: 'expected a whole number ≥ 0' }),
+  z.string().regex(/^\d+$/, { error: 'expected a whole number ≥ 0' }),
+], { error: 'expected a whole number ≥ 0' }).meta({ description: 'With restart: on-failure; 0 (the default) is unlimited.' });
+const stopTimeout = duration('How long a stop waits after SIGTERM before it kills; default 10s.');
 
 const postgresOptions = z.strictObject({
   version: z.union([text('a Postgres version'), z.number()], { error: 'expected a Postgres version such as "15"' })
@@ -47,7 +70,12 @@ export const postgresServiceSchema = z.strictObject({
   health: z.strictObject({ timeout: duration('How long to wait for Postgres to accept a connection; default 60s.').optional() }, {
     error: 'expected a map with timeout',
   }).optional(),
+  command: command("The server's command; a list starting with \"-\" adds flags to postgres, e.g. [\"-c\", \"fsync=off\"]").optional(),
   depends_on: dependsOn.optional(),
+  aliases: aliases.optional(),
+  restart: restart.optional(),
+  max_restarts: maxRestarts.optional(),
+  stop_timeout: stopTimeout.optional(),
 }).meta({ title: 'Postgres service' });
 
 const buildObject = z.strictObject({
@@ -82,17 +110,15 @@ export const containerServiceSchema = z.strictObject({
   }).optional().meta({ description: 'Environment; values may use ${VAR} and references such as ${db.url}.' }),
   env_file: oneOrMany('a file path').optional().meta({ description: 'Files of KEY=value lines; values in env win.' }),
   health: health.optional().meta({ description: '{ http: /path, port? }, { tcp: port } or { command: [...] }, plus interval and timeout. Default: tcp on the first port.' }),
+  oneshot: z.boolean({ error: 'expected true or false' }).optional()
+    .meta({ description: 'The service runs to completion (a worker, an asset build): exit 0 is success and dependants start after it.' }),
   depends_on: dependsOn.optional(),
-  restart: z.enum(['no', 'on-failure', 'always'], { error: 'expected one of no, on-failure, always' }).optional()
-    .meta({ description: 'Restart policy; default no.' }),
-  max_restarts: z.union([
-    z.int({ error: 'expected a whole number ≥ 0' }).min(0, { error: 'expected a whole number ≥ 0' }),
-    z.string().regex(/^\d+$/, { error: 'expected a whole number ≥ 0' }),
-  ], { error: 'expected a whole number ≥ 0' }).optional()
-    .meta({ description: 'With restart: on-failure; 0 (the default) is unlimited.' }),
+  aliases: aliases.optional(),
+  restart: restart.optional(),
+  max_restarts: maxRestarts.optional(),
   volumes: z.array(text('a volume such as "./src:/app/src" or "data:/data"'), { error: 'expected a list of volumes' }).optional()
     .meta({ description: '"./host/path:/container/path[:ro]" or "name:/container/path" (a named volume).' }),
-  stop_timeout: duration('How long a stop waits after SIGTERM before it kills; default 10s.').optional(),
+  stop_timeout: stopTimeout.optional(),
 }).meta({ title: 'Container service' });
 
 export const migrationSchema = z.strictObject({

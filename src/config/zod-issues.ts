@@ -58,7 +58,30 @@ export function suggest(key: string, known: readonly string[]): string | undefin
   return best?.name;
 }
 
+/** Compose's names for what devenv.yml says otherwise: the usual first mistakes of a Compose user. */
+const COMPOSE_FIELDS: Record<string, string> = {
+  environment: 'devenv calls it "env" (a map of KEY: value)',
+  healthcheck: 'devenv calls it "health": { http: /path }, { tcp: port } or { command: [...] }, with interval and timeout',
+  container_name: 'devenv names containers <project>-<service>; "aliases" gives a service more names on the project network',
+  links: 'every service reaches every other by its name; "aliases" adds names, "depends_on" orders the start',
+  networks: 'devenv puts every service on one project network; "aliases" adds names on it',
+  expose: 'services reach each other\'s ports on the project network; "ports" publishes one on 127.0.0.1',
+  deploy: 'devenv runs one container per service on this machine; `devenv export compose --swarm` writes deploy sections',
+};
+
+/** The same for a Postgres service, whose settings live under `postgres:`. */
+const POSTGRES_FIELDS: Record<string, string> = {
+  ports: 'a Postgres service publishes one port: set postgres.port (0 picks any free one)',
+  port: 'set postgres.port (0 picks any free one)',
+  env: 'a Postgres service takes postgres.user, postgres.password and postgres.database',
+  environment: 'a Postgres service takes postgres.user, postgres.password and postgres.database',
+  volumes: 'a Postgres service keeps its data in the volume <project>-<service>-data; postgres.init runs files on a fresh volume',
+  user: 'postgres.user is the database user',
+};
+
 export function unknownFieldMessage(key: string, known: readonly string[]): string {
+  const habit = (known.includes('postgres') ? POSTGRES_FIELDS[key] : undefined) ?? (known.includes('depends_on') ? COMPOSE_FIELDS[key] : undefined);
+  if (habit !== undefined) return `unknown field "${key}": ${habit}`;
   const guess = suggest(key, known);
   if (guess !== undefined) return `unknown field "${key}" — did you mean "${guess}"?`;
   return known.length > 0 ? `unknown field "${key}"; expected one of ${known.join(', ')}` : `unknown field "${key}"`;

@@ -19,7 +19,7 @@ describe('cross-checks', () => {
 `;
     expect(await problems(yaml)).toEqual([
       'devenv.yml:2:30 services.a.depends_on: dependency cycle: a -> b -> c -> a',
-      'devenv.yml:5:30 services.d.depends_on: dependency cycle: d -> d',
+      'devenv.yml:5:31 services.d.depends_on[0]: d cannot depend on itself',
     ]);
   });
 

@@ -27,6 +27,9 @@ describe('defaults', () => {
       kind: 'postgres',
       name: 'db',
       dependsOn: [],
+      aliases: [],
+      restart: { policy: 'no', maxRestarts: 0 },
+      stopTimeoutMs: 10_000,
       image: 'postgres:15',
       version: '15',
       database: 'shop',
@@ -60,6 +63,8 @@ describe('defaults', () => {
       kind: 'container',
       name: 'cache',
       dependsOn: [],
+      aliases: [],
+      oneshot: false,
       image: 'redis:7',
       ports: [],
       env: {},
@@ -163,7 +168,7 @@ services:
     const project = await loadYaml(yaml);
     expect(container(project, 'a').restart).toEqual({ policy: 'always', maxRestarts: 0 });
     expect(container(project, 'b').restart).toEqual({ policy: 'on-failure', maxRestarts: 5 });
-    expect(container(project, 'b').dependsOn).toEqual(['a']);
+    expect(container(project, 'b').dependsOn).toEqual([{ service: 'a', condition: 'healthy' }]);
   });
 
   it('merges env_file under env, as strings; non-string env values become strings', async () => {

@@ -68,7 +68,7 @@ services:
       'devenv.yml:2:7 name: expected a name of lowercase letters, digits, "_" and "-" that starts with a letter or digit, got "My App"',
       'devenv.yml:5:12 services.app.image: expected an image reference such as "redis:7", got a list',
       'devenv.yml:6:10 services.app.env: expected a map of environment variables, got a list',
-      'devenv.yml:7:17 services.app.depends_on: expected a list of service names, got "db"',
+      'devenv.yml:7:17 services.app.depends_on: expected a list of service names, or a map of service name → { condition }, got "db"',
       'devenv.yml:8:19 services.app.max_restarts: expected a whole number ≥ 0, got -1',
     ]);
   });
@@ -94,7 +94,7 @@ services:
 
   it('rejects fields that belong to the other kind of service', async () => {
     expect(await problems('services:\n  db:\n    postgres: {}\n    ports: [5432]\n')).toEqual([
-      'devenv.yml:4:5 services.db.ports: unknown field "ports"; expected one of postgres, health, depends_on',
+      'devenv.yml:4:5 services.db.ports: unknown field "ports": a Postgres service publishes one port: set postgres.port (0 picks any free one)',
     ]);
     expect(await problems('services:\n  db:\n    postgres: {}\n    health: { command: [pg_isready] }\n')).toEqual([
       'devenv.yml:4:15 services.db.health.command: unknown field "command"; expected one of timeout',

@@ -65,6 +65,6 @@ describe('interpolate', () => {
       template: ['postgres ', { service: 'db', field: 'url' }, ' ', { service: 'my-db', field: 'password' }, '!'],
     });
     expect(interpolate('${X:-${db.host}}', {}, true)).toEqual({ ok: true, template: [{ service: 'db', field: 'host' }] });
-    expect(error('${db.url}')).toBe('the reference ${db.url} is only allowed in the env values of a container service');
+    expect(error('${db.url}')).toBe('the reference ${db.url} is only allowed in env values (and ${service.image} in image)');
   });
 });

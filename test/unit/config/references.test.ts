@@ -68,8 +68,8 @@ describe('references', () => {
   it('allows references only in env values', async () => {
     const bad = 'services:\n  db: { postgres: {} }\n  app: { image: "${db.host}", command: "echo ${db.url}" }\n';
     expect(await problems(bad)).toEqual([
-      'devenv.yml:3:17 services.app.image: the reference ${db.host} is only allowed in the env values of a container service',
-      'devenv.yml:3:40 services.app.command: the reference ${db.url} is only allowed in the env values of a container service',
+      'devenv.yml:3:17 services.app.image: the reference ${db.host} is only allowed in env values; in image, ${service.image} names another service\'s built image',
+      'devenv.yml:3:40 services.app.command: the reference ${db.url} is only allowed in env values (and ${service.image} in image)',
     ]);
   });
 });

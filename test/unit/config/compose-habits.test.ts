@@ -1,0 +1,123 @@
+/** What real stacks needed, and what Compose users write first. */
+import { describe, expect, it } from 'vitest';
+import { container, loadYaml, postgres, problems } from './helpers.js';
+
+describe('depends_on', () => {
+  it('takes Compose\'s map form and conditions; a list waits for health', async () => {
+    const project = await loadYaml(`services:
+  db: { postgres: {} }
+  cache: { image: redis:7 }
+  migrate: { image: x, oneshot: true }
+  app:
+    image: x
+    depends_on:
+      db: { condition: service_healthy }
+      cache: { condition: service_started }
+      migrate: { condition: service_completed_successfully }
+  worker: { image: x, depends_on: [app] }
+`);
+    expect(container(project, 'app').dependsOn).toEqual([
+      { service: 'db', condition: 'healthy' },
+      { service: 'cache', condition: 'started' },
+      { service: 'migrate', condition: 'completed' },
+    ]);
+    expect(container(project, 'worker').dependsOn).toEqual([{ service: 'app', condition: 'healthy' }]);
+  });
+
+  it('reads service_completed_successfully as making its target a one-shot, as Compose does', async () => {
+    const project = await loadYaml('services:\n  seed: { image: x, ports: [3000] }\n  app: { image: x, depends_on: { seed: { condition: service_completed_successfully } } }\n');
+    expect(container(project, 'seed')).toMatchObject({ oneshot: true, health: { type: 'none' } });
+  });
+
+  it('refuses what cannot work, pointing at the entry', async () => {
+    expect(await problems(`services:
+  db: { postgres: {} }
+  app:
+    image: x
+    depends_on:
+      db: { condition: service_completed_successfully }
+      nope: { condition: service_started }
+`)).toEqual([
+      'devenv.yml:6:24 services.app.depends_on.db.condition: db is a Postgres service, which never completes; use service_healthy',
+      'devenv.yml:7:7 services.app.depends_on.nope: unknown service "nope"; the services are db, app',
+    ]);
+    expect(await problems('services:\n  app: { image: x, depends_on: { app2: { condition: service_ready } } }\n  app2: { image: x }\n')).toEqual([
+      'devenv.yml:2:53 services.app.depends_on.app2.condition: expected one of service_started, service_healthy, service_completed_successfully, got "service_ready"',
+    ]);
+  });
+});
+
+describe('one-shot services', () => {
+  it('cannot restart always or have a health check', async () => {
+    expect(await problems('services:\n  job: { image: x, oneshot: true, restart: always, health: { tcp: 80 } }\n')).toEqual([
+      'devenv.yml:2:44 services.job.restart: a oneshot service runs to completion; restart: always would run it forever',
+      'devenv.yml:2:52 services.job.health: a oneshot service has no health check: it succeeds when it exits 0',
+    ]);
+  });
+});
+
+describe('aliases', () => {
+  it('adds names on the project network, Postgres included', async () => {
+    const project = await loadYaml('services:\n  database: { postgres: {}, aliases: [postgres, pg] }\n  app: { image: x, aliases: [web] }\n');
+    expect(postgres(project, 'database').aliases).toEqual(['postgres', 'pg']);
+    expect(container(project, 'app').aliases).toEqual(['web']);
+  });
+
+  it('must not take a name another service or alias has', async () => {
+    expect(await problems('services:\n  db: { postgres: {} }\n  app: { image: x, aliases: [db] }\n  web: { image: x, aliases: [api] }\n  api2: { image: x, aliases: [api] }\n')).toEqual([
+      'devenv.yml:3:30 services.app.aliases[0]: "db" already names the service db; each name on the project network must be unique',
+      'devenv.yml:5:31 services.api2.aliases[0]: "api" already names an alias of web; each name on the project network must be unique',
+    ]);
+  });
+});
+
+describe('a second service from the same build', () => {
+  it('names it with ${web.image}, or with the tag the build produces', async () => {
+    const project = await loadYaml(`name: shop
+services:
+  web: { build: ., image: shop/web:dev }
+  worker: { image: "\${web.image}", command: node worker.js }
+  jobs: { image: shop/web:dev }
+  cache: { image: redis:7 }
+`, { files: { Dockerfile: '' } });
+    expect(container(project, 'worker')).toMatchObject({ buildFrom: 'web', image: 'shop/web:dev' });
+    expect(container(project, 'jobs')).toMatchObject({ buildFrom: 'web' });
+    expect(container(project, 'cache').buildFrom).toBeUndefined();
+  });
+
+  it('refuses ${x.image} when x has no build, and other references in image', async () => {
+    expect(await problems('services:\n  db: { postgres: {} }\n  web: { image: x }\n  worker: { image: "${web.image}" }\n')).toEqual([
+      'devenv.yml:4:20 services.worker.image: ${web.image}: "web" is not a service with build',
+    ]);
+    expect(await problems('services:\n  db: { postgres: {} }\n  other: { image: "${db.url}" }\n')).toEqual([
+      'devenv.yml:3:19 services.other.image: the reference ${db.url} is only allowed in env values; in image, ${service.image} names another service\'s built image',
+    ]);
+  });
+});
+
+describe('Compose habits', () => {
+  it('point a Compose field at what devenv.yml calls it', async () => {
+    expect(await problems(`services:
+  db:
+    postgres: {}
+    environment: { POSTGRES_PASSWORD: x }
+    volumes: [data:/var/lib/postgresql/data]
+  app:
+    image: x
+    environment: { A: b }
+    healthcheck: { test: [CMD, true] }
+    container_name: app
+`)).toEqual([
+      'devenv.yml:4:5 services.db.environment: unknown field "environment": a Postgres service takes postgres.user, postgres.password and postgres.database',
+      'devenv.yml:5:5 services.db.volumes: unknown field "volumes": a Postgres service keeps its data in the volume <project>-<service>-data; postgres.init runs files on a fresh volume',
+      'devenv.yml:8:5 services.app.environment: unknown field "environment": devenv calls it "env" (a map of KEY: value)',
+      'devenv.yml:9:5 services.app.healthcheck: unknown field "healthcheck": devenv calls it "health": { http: /path }, { tcp: port } or { command: [...] }, with interval and timeout',
+      'devenv.yml:10:5 services.app.container_name: unknown field "container_name": devenv names containers <project>-<service>; "aliases" gives a service more names on the project network',
+    ]);
+  });
+
+  it('lets a Postgres service restart, take server flags, and stop within its own timeout', async () => {
+    const project = await loadYaml('services:\n  db:\n    postgres: {}\n    restart: always\n    command: ["-c", "fsync=off"]\n    stop_timeout: 30s\n');
+    expect(postgres(project, 'db')).toMatchObject({ restart: { policy: 'always', maxRestarts: 0 }, command: ['-c', 'fsync=off'], stopTimeoutMs: 30_000 });
+  });
+});
