@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'MIGRATION_FAILED' // a migration step failed or an applied file changed
   | 'SERVICE_EXITED' // a container exited while devenv waited for it
   | 'HEALTH_TIMEOUT' // a health check did not pass before its deadline
+  | 'HEALTH_CHECK_FAILED' // a health check answered in a way waiting cannot fix (a persistent 4xx)
   | 'ENGINE_ERROR' // any other error the engine reported
   | 'INTERRUPTED' // the user pressed Ctrl-C or the process got SIGTERM/SIGHUP
   | 'INTERNAL'; // a bug in devenv
@@ -54,6 +55,7 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   MIGRATION_FAILED: 7,
   SERVICE_EXITED: 8,
   HEALTH_TIMEOUT: 8,
+  HEALTH_CHECK_FAILED: 8,
   ENGINE_ERROR: 1,
   INTERNAL: 1,
   INTERRUPTED: 130,

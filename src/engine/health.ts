@@ -1,24 +1,32 @@
 /**
  * Health of a started service, checked from the host (http, tcp) or inside the container (command).
- * Fails at once when the container exits or restarts while devenv waits: never waits out the deadline.
+ * It explains itself: each failed probe reports what it saw (the HTTP status and the start of the
+ * body), a health path that keeps answering 4xx fails early, and an exit or restart while devenv
+ * waits fails at once with the container's last log lines. It never waits out a deadline for nothing.
  */
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { ContainerService, HealthCheck } from '../config/project.js';
 import { DevenvError } from '../errors.js';
 import type { ContainerDetails, Runtime } from '../runtime/runtime.js';
-import { retryUntil, type Clock } from '../util/retry.js';
+import { realClock, retryUntil, type Clock } from '../util/retry.js';
 import { lastLogLines } from './last-logs.js';
 
-type Probe = { done: true; value: string } | { done: false; reason: string };
+/** How long a 4xx must persist before devenv calls the health path wrong rather than warming up. */
+export const CLIENT_ERROR_GRACE_MS = 3000;
+/** How much of an HTTP answer's body is kept to explain it. */
+const BODY_BYTES = 300;
+
+type Probe = { done: true; value: string } | { done: false; reason: string; status?: number; body?: string };
 
 export async function waitHealthy(
   runtime: Runtime,
   containerId: string,
   service: ContainerService,
-  options: { signal: AbortSignal; clock?: Clock },
+  options: { signal: AbortSignal; clock?: Clock; onProgress?: (message: string) => void },
 ): Promise<string> {
   const health = service.health;
+  const clock = options.clock ?? realClock;
   const first = await runtime.inspectContainer(containerId);
   const check = async (): Promise<ContainerDetails> => {
     const now = await runtime.inspectContainer(containerId);
@@ -26,7 +34,7 @@ export async function waitHealthy(
       const what = now.state === 'exited' || now.state === 'dead' ? `exited with code ${now.exitCode}` : `restarted (exit code ${now.exitCode})`;
       throw new DevenvError('SERVICE_EXITED', `${service.name} ${what}${now.oomKilled ? ' (out of memory)' : ''} while devenv waited for it to become healthy`, {
         details: await lastLogLines(runtime, containerId, 30),
-        hint: `Its last log lines are above. Check \`command\` and \`env\` of ${service.name} in devenv.yml.`,
+        hint: `Its last log lines are above (\`devenv logs ${service.name}\` shows them all). Check \`command\` and \`env\` of ${service.name} in devenv.yml.`,
       });
     }
     return now;
@@ -37,11 +45,25 @@ export async function waitHealthy(
   }
 
   const target = describeTarget(health, first);
+  let last: Probe | undefined;
+  let clientErrorSince: { status: number; at: number } | undefined;
   const probe = async ({ remainingMs }: { remainingMs: number }): Promise<Probe> => {
     const details = await check();
-    if (health.type === 'command') return probeCommand(runtime, containerId, health.command, Math.min(Math.max(remainingMs, 250), 5000), options.signal);
-    const hostPort = publishedPort(details, health.port, service.name);
-    return health.type === 'http' ? probeHttp(hostPort, health.path) : probeTcp(hostPort);
+    const result = health.type === 'command'
+      ? await probeCommand(runtime, containerId, health.command, Math.min(Math.max(remainingMs, 250), 5000), options.signal)
+      : health.type === 'http' ? await probeHttp(publishedPort(details, health.port, service.name), health.path)
+        : await probeTcp(publishedPort(details, health.port, service.name));
+    last = result;
+    if (!result.done) {
+      options.onProgress?.(`waiting: ${result.reason}`);
+      // A 5xx is often a dependency warming up; a 4xx that persists is a wrong path (or a missing route).
+      const status = result.status;
+      if (status !== undefined && status >= 400 && status < 500) {
+        if (clientErrorSince?.status !== status) clientErrorSince = { status, at: clock.now() };
+        else if (clock.now() - clientErrorSince.at >= CLIENT_ERROR_GRACE_MS) throw wrongPath(service, target, result);
+      } else clientErrorSince = undefined;
+    }
+    return result;
   };
 
   return retryUntil(probe, {
@@ -49,16 +71,32 @@ export async function waitHealthy(
     initialIntervalMs: health.intervalMs,
     maxIntervalMs: Math.max(health.intervalMs, 1000),
     signal: options.signal,
-    clock: options.clock,
-    onTimeout: (last, elapsed) =>
-      new DevenvError('HEALTH_TIMEOUT', `${service.name} did not become healthy within ${Math.round(elapsed / 1000)} s: ${target}; last result: ${last}`, {
+    clock,
+    onTimeout: (reason, elapsed) =>
+      new DevenvError('HEALTH_TIMEOUT', `${service.name} did not become healthy within ${Math.round(elapsed / 1000)} s: ${target}; last result: ${reason}`, {
+        details: bodyLines(last),
         hint: `Check that ${service.name} listens where its \`health\` in devenv.yml looks (its last log lines are above), or raise \`health.timeout\`.`,
       }),
   }).catch(async (error: unknown) => {
-    // The container goes with the failed run, so its logs are shown now or never.
-    if (error instanceof DevenvError && error.code === 'HEALTH_TIMEOUT') error.details.push(...(await lastLogLines(runtime, containerId, 30)));
+    // The container is kept for `devenv logs`, but the reason belongs with the error.
+    if (error instanceof DevenvError && (error.code === 'HEALTH_TIMEOUT' || error.code === 'HEALTH_CHECK_FAILED')) {
+      const lines = await lastLogLines(runtime, containerId, 30);
+      error.details.push(lines.length > 0 ? `last log lines of ${service.name}:` : `${service.name} has written no log lines`, ...lines.map((l) => `  ${l}`));
+    }
     throw error;
   });
+}
+
+function wrongPath(service: ContainerService, target: string, result: Extract<Probe, { done: false }>): DevenvError {
+  return new DevenvError('HEALTH_CHECK_FAILED', `${service.name}'s health check answers ${result.reason.split(':')[0]} for ${CLIENT_ERROR_GRACE_MS / 1000} s while it runs (${target})`, {
+    details: bodyLines(result),
+    hint: `Check \`health.http\` of ${service.name} in devenv.yml: the path must answer 2xx or 3xx once the app is ready.`,
+  });
+}
+
+function bodyLines(probe: Probe | undefined): string[] {
+  if (!probe || probe.done || !probe.body) return [];
+  return [`body of the last answer (first ${BODY_BYTES} bytes):`, ...probe.body.split('\n').map((l) => `  ${l}`)];
 }
 
 function describeTarget(health: Exclude<HealthCheck, { type: 'none' }>, details: ContainerDetails): string {
@@ -90,12 +128,29 @@ async function probeCommand(runtime: Runtime, containerId: string, command: stri
   }
 }
 
-function probeHttp(port: number, path: string): Promise<Probe> {
+/** GET path; a failure keeps the status and the start of the body, which often names the cause. */
+export function probeHttp(port: number, path: string, host = '127.0.0.1'): Promise<Probe> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'GET', agent: false, timeout: 2000 }, (res) => {
-      res.resume();
+    const req = request({ host, port, path, method: 'GET', agent: false, timeout: 2000 }, (res) => {
       const status = res.statusCode ?? 0;
-      resolve(status >= 200 && status < 400 ? { done: true, value: `HTTP ${status}` } : { done: false, reason: `HTTP ${status}` });
+      if (status >= 200 && status < 400) {
+        res.resume();
+        resolve({ done: true, value: `HTTP ${status}` });
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const finish = () => {
+        const body = Buffer.concat(chunks).subarray(0, BODY_BYTES).toString('utf8').trim();
+        const oneLine = body.replace(/\s+/g, ' ').slice(0, 120);
+        resolve({ done: false, status, reason: `HTTP ${status}${oneLine ? `: ${oneLine}` : ''}`, ...(body ? { body } : {}) });
+      };
+      res.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size >= BODY_BYTES) res.destroy();
+      });
+      res.once('close', finish);
     });
     req.on('timeout', () => req.destroy(new Error('no answer within 2 s')));
     req.on('error', (e: NodeJS.ErrnoException) => resolve({ done: false, reason: e.code ?? e.message }));
@@ -107,9 +162,9 @@ function probeHttp(port: number, path: string): Promise<Probe> {
  * Docker's port proxy accepts a connection on the host even when nothing listens in the container,
  * then closes it at once. So a port counts as open only if the connection survives a short while.
  */
-function probeTcp(port: number): Promise<Probe> {
+export function probeTcp(port: number, host = '127.0.0.1'): Promise<Probe> {
   return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port, timeout: 2000 });
+    const socket = connect({ host, port, timeout: 2000 });
     const finish = (probe: Probe) => { socket.destroy(); resolve(probe); };
     socket.once('connect', () => {
       const timer = setTimeout(() => finish({ done: true, value: 'port open' }), 150);

@@ -4,14 +4,15 @@
  */
 import { createServer } from 'node:net';
 import type { Project, Service } from '../config/project.js';
-import { LABELS, type ContainerSummary, type Runtime } from '../runtime/runtime.js';
+import { type ContainerSummary, type Runtime } from '../runtime/runtime.js';
+import { LABELS } from './labels.js';
 
 /** Host port → who holds it, e.g. "container demo-app (devenv project demo)" or "another program". */
 export type BusyPorts = Record<number, string>;
 
-/** The host ports a service declares (0 = any free one), with their protocol. */
-export function declaredHostPorts(service: Service): { hostPort: number; protocol: 'tcp' | 'udp' }[] {
-  return service.kind === 'postgres' ? [{ hostPort: service.hostPort, protocol: 'tcp' }] : service.ports;
+/** The host ports a service declares (0 = any free one), with their container port and protocol. */
+export function declaredHostPorts(service: Service): { hostPort: number; containerPort: number; protocol: 'tcp' | 'udp' }[] {
+  return service.kind === 'postgres' ? [{ hostPort: service.hostPort, containerPort: 5432, protocol: 'tcp' }] : service.ports;
 }
 
 export async function busyHostPorts(runtime: Runtime, project: Project, own: ContainerSummary[]): Promise<BusyPorts> {

@@ -1,31 +1,55 @@
 /**
- * observe: the only place `up` reads the engine (and the build contexts on disk).
+ * observe: the only place `up` reads the engine (and the build contexts and .devenv/ on disk).
  * Everything it learns goes into one plain ObservedState value that the pure planner reads.
  */
 import type { Project } from '../config/project.js';
 import { DevenvError } from '../errors.js';
 import { hashBuildContext } from '../runtime/build-context.js';
-import { LABELS, type ContainerSummary, type ImageSummary, type ResourceSummary, type Runtime } from '../runtime/runtime.js';
+import type { ContainerSummary, ImageSummary, ResourceSummary, Runtime } from '../runtime/runtime.js';
+import { readBuildRecords, type BuildRecord, type ContextManifest } from './build-manifests.js';
 import { busyHostPorts, type BusyPorts } from './host-ports.js';
-import { projectLabels } from './names.js';
+import { LABELS, projectLabels } from './labels.js';
+import { choosePorts, portKey, type PortChoices } from './port-memory.js';
+import { readLocalState, stateKey, type FailedContainer } from './run-state.js';
 
-export interface ObservedState {
-  /** Every container carrying the project's label, running or not. */
+/** What `down`, `ps` and `logs` need: resources by label alone, no devenv.yml. */
+export interface ObservedProject {
+  /** Every container carrying the project's label and a devenv role, running or not. */
   containers: ContainerSummary[];
   networks: ResourceSummary[];
   volumes: ResourceSummary[];
   /** Images devenv built for this project. */
   images: ImageSummary[];
+}
+
+/** A service's containers as observed. */
+export interface ObservedService {
+  /** Its container; the newest one when there are several. */
+  container?: ContainerSummary;
+  /** Other containers labelled as this service (an interrupted run's): removed by `up`. */
+  duplicates: ContainerSummary[];
+  /** Set when a failed `up` kept this container for its logs. */
+  failed?: FailedContainer;
+}
+
+export interface ObservedState extends ObservedProject {
+  /** Service name → its containers (services of devenv.yml only). */
+  services: Map<string, ObservedService>;
+  /** Service containers of services no longer in devenv.yml. */
+  orphans: ContainerSummary[];
+  /** One-off containers (migrations, `devenv run`) left by an interrupted run. */
+  leftovers: ContainerSummary[];
   /** Image references the project pulls → whether the engine already has them. */
   localImages: Record<string, boolean>;
   /** Build service → hash of its build context, Dockerfile, target and args. */
   contextHashes: Record<string, string>;
+  /** Build service → its context file by file now, and as its image was last built (when recorded). */
+  contexts: Record<string, { now: ContextManifest; built?: BuildRecord }>;
   /** Fixed host ports the project publishes that something else holds. */
   busyPorts: BusyPorts;
+  /** The host ports chosen for ports declared as 0 (remembered, else free now). */
+  ports: PortChoices;
 }
-
-/** What `down`, `ps` and `logs` need: resources by label alone, no devenv.yml. */
-export type ObservedProject = Omit<ObservedState, 'localImages' | 'contextHashes' | 'busyPorts'>;
 
 export async function observeProject(runtime: Runtime, project: string): Promise<ObservedProject> {
   const labels = projectLabels(project);
@@ -40,14 +64,31 @@ export async function observeProject(runtime: Runtime, project: string): Promise
   return { containers: containers.filter((c) => c.labels[LABELS.role] !== undefined), networks, volumes, images };
 }
 
+/** Service name → its containers, newest first. */
+export function groupByService(containers: ContainerSummary[]): Map<string, ContainerSummary[]> {
+  const groups = new Map<string, ContainerSummary[]>();
+  for (const c of containers) {
+    if (c.labels[LABELS.role] !== 'service') continue;
+    const service = c.labels[LABELS.service] ?? '';
+    groups.set(service, [...(groups.get(service) ?? []), c]);
+  }
+  for (const list of groups.values()) list.sort((a, b) => b.created.getTime() - a.created.getTime());
+  return groups;
+}
+
 export async function observe(runtime: Runtime, project: Project): Promise<ObservedState> {
   const pulled = new Set<string>();
   const contextHashes: Record<string, string> = {};
+  const contexts: ObservedState['contexts'] = {};
+  const records = readBuildRecords(project.dir);
   const hashing: Promise<void>[] = [];
   for (const s of project.services) {
     if (s.kind === 'container' && s.build) {
       const build = s.build;
-      hashing.push(hashBuildContext(build).then(
+      const now: ContextManifest = {};
+      const built = records[`${project.name}/${s.name}`];
+      contexts[s.name] = { now, ...(built ? { built } : {}) };
+      hashing.push(hashBuildContext(build, now).then(
         (hash) => void (contextHashes[s.name] = hash),
         (error: unknown) => {
           if (error instanceof DevenvError) throw error;
@@ -57,7 +98,7 @@ export async function observe(runtime: Runtime, project: Project): Promise<Obser
           });
         },
       ));
-    } else {
+    } else if (s.kind === 'postgres' || !s.buildFrom) {
       pulled.add(s.image);
     }
   }
@@ -66,6 +107,31 @@ export async function observe(runtime: Runtime, project: Project): Promise<Obser
     Promise.all([...pulled].map(async (ref) => [ref, (await runtime.imageId(ref)) !== undefined] as const)),
     Promise.all(hashing),
   ]);
-  const busyPorts = await busyHostPorts(runtime, project, state.containers);
-  return { ...state, localImages: Object.fromEntries(present), contextHashes, busyPorts };
+  // The host ports each service's current container holds, by service/containerPort/protocol.
+  const held: Record<string, number> = {};
+  for (const c of state.containers) {
+    if (c.labels[LABELS.role] !== 'service') continue;
+    for (const p of c.ports) if (p.hostPort > 0) held[portKey(c.labels[LABELS.service] ?? '', p.containerPort, p.protocol)] = p.hostPort;
+  }
+  const [busyPorts, ports] = await Promise.all([busyHostPorts(runtime, project, state.containers), choosePorts(project, held)]);
+  const failed = readLocalState(project.dir).failed;
+  const groups = groupByService(state.containers);
+  const services = new Map<string, ObservedService>();
+  for (const s of project.services) {
+    const [container, ...duplicates] = groups.get(s.name) ?? [];
+    const kept = failed[stateKey(project.name, s.name)];
+    services.set(s.name, { duplicates, ...(container ? { container } : {}), ...(kept && kept.containerId === container?.id ? { failed: kept } : {}) });
+  }
+  const names = new Set(project.services.map((s) => s.name));
+  return {
+    ...state,
+    services,
+    orphans: state.containers.filter((c) => c.labels[LABELS.role] === 'service' && !names.has(c.labels[LABELS.service] ?? '')),
+    leftovers: state.containers.filter((c) => c.labels[LABELS.role] !== 'service'),
+    localImages: Object.fromEntries(present),
+    contextHashes,
+    contexts,
+    busyPorts,
+    ports,
+  };
 }

@@ -1,9 +1,9 @@
 /**
  * plan for `down` (and for the teardown after Ctrl-C or a failed `up`): pure, from labels alone.
  */
-import { LABELS } from '../runtime/runtime.js';
 import type { ObservedProject } from './observe.js';
 import { PlanBuilder, type Plan } from './plan.js';
+import { LABELS } from './labels.js';
 
 export interface DownOptions {
   /** Also delete data volumes: all of them, or only these names. */
@@ -14,6 +14,10 @@ export interface DownOptions {
   images?: boolean;
   /** Only these containers (by ID); the network goes only if no other container of the project stays. */
   onlyContainers?: Set<string>;
+  /** Only the containers of these services (attached `up app` then Ctrl-C); one-offs stay too. */
+  onlyServices?: Set<string>;
+  /** Containers (by ID) to kill and keep, stopped: a failed service's, kept for its logs. */
+  keep?: Set<string>;
   /** Keep the network even when it would be empty. */
   keepNetwork?: boolean;
 }
@@ -21,12 +25,20 @@ export interface DownOptions {
 export function planDown(project: string, observed: ObservedProject, options: DownOptions = {}): Plan {
   const plan = new PlanBuilder();
   const only = options.onlyContainers;
-  const removed = observed.containers.filter((c) => !only || only.has(c.id));
+  const keep = options.keep ?? new Set<string>();
+  const services = options.onlyServices;
+  const chosen = (c: (typeof observed.containers)[number]) =>
+    (!only || only.has(c.id)) && (!services || (c.labels[LABELS.role] === 'service' && services.has(c.labels[LABELS.service] ?? '')));
+  const removed = observed.containers.filter((c) => chosen(c) && !keep.has(c.id));
   const staying = observed.containers.length - removed.length;
+  const name = (c: (typeof removed)[number]) => (c.labels[LABELS.role] === 'service' ? (c.labels[LABELS.service] ?? c.name) : c.name);
+  for (const c of observed.containers.filter((x) => keep.has(x.id) && x.state !== 'exited' && x.state !== 'dead')) {
+    plan.add({ kind: 'container.stop', service: name(c), containerId: c.id, kill: true }, 'failed; kept, stopped, for its logs');
+  }
   const containerSteps = removed.map((c) => {
     const kill = options.kill?.has(c.id) ?? false;
-    const cause = kill ? 'never became ready; killed' : only ? 'started by this run' : 'down';
-    return plan.add({ kind: 'container.remove', service: c.labels[LABELS.service] ?? c.name, containerId: c.id, name: c.name, kill }, cause);
+    const cause = kill ? 'never became ready; killed' : only ? 'started by this run' : services ? 'stopping what this up started' : 'down';
+    return plan.add({ kind: 'container.remove', service: name(c), containerId: c.id, name: c.name, kill }, cause);
   });
   if (!options.keepNetwork && staying === 0) {
     for (const n of observed.networks) plan.add({ kind: 'network.remove', networkId: n.id, name: n.name }, 'down', containerSteps);

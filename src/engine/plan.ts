@@ -9,15 +9,28 @@ export type StepAction =
   | { kind: 'network.create'; name: string }
   | { kind: 'volume.create'; name: string }
   | { kind: 'image.pull'; image: string }
-  | { kind: 'image.build'; service: string; build: BuildSpec; tag: string; contextHash: string }
-  /** kill: no graceful stop (a container that never became ready has nothing to shut down cleanly). */
-  | { kind: 'container.remove'; service: string; containerId: string; name: string; kill?: boolean }
-  /** Create and start. */
-  | { kind: 'container.create'; service: string; desired: DesiredContainer }
+  /** manifest: the context file by file, recorded after the build so the next change can be named. */
+  | { kind: 'image.build'; service: string; build: BuildSpec; tag: string; contextHash: string; manifest?: Record<string, string> }
+  /**
+   * kill: no graceful stop (a container that never became ready has nothing to shut down cleanly).
+   * replacesRunning: a running container of the service, removed to make way for a new one.
+   */
+  | { kind: 'container.remove'; service: string; containerId: string; name: string; kill?: boolean; replacesRunning?: boolean }
+  /**
+   * Create and start. desired.spec carries the host ports chosen for declared 0s; should one be
+   * taken by the time the container starts, it is created again with `declaredPorts` (the engine picks).
+   */
+  | { kind: 'container.create'; service: string; desired: DesiredContainer; declaredPorts: DesiredContainer['spec']['ports'] }
   /** Start an existing, unchanged container that is not running. */
   | { kind: 'container.start'; service: string; containerId: string }
+  /** Stop and keep the container (`devenv stop`); kill: at once, no graceful stop. */
+  | { kind: 'container.stop'; service: string; containerId: string; kill?: boolean }
+  /** Stop and start again, keeping the container (`devenv restart` of an unchanged service). */
+  | { kind: 'container.restart'; service: string; containerId: string }
   | { kind: 'postgres.ready'; service: string }
   | { kind: 'service.healthy'; service: string }
+  /** A one-shot service exits 0. */
+  | { kind: 'service.completed'; service: string }
   | { kind: 'migration'; migration: Migration; index: number }
   | { kind: 'network.remove'; networkId: string; name: string }
   | { kind: 'volume.remove'; name: string }
@@ -50,8 +63,11 @@ export function describeStep(step: StepAction): string {
     case 'container.remove': return `container:${step.service} remove`;
     case 'container.create': return `container:${step.service} create`;
     case 'container.start': return `container:${step.service} start`;
+    case 'container.stop': return `container:${step.service} stop`;
+    case 'container.restart': return `container:${step.service} restart`;
     case 'postgres.ready': return `postgres:${step.service} ready`;
     case 'service.healthy': return `service:${step.service} healthy`;
+    case 'service.completed': return `service:${step.service} completed`;
     case 'migration': return `migration:${step.migration.name} ${step.migration.kind}`;
   }
 }

@@ -1,45 +1,84 @@
 /**
- * Host ports left to the engine (`port: 0`, the Postgres default) are remembered in
- * .devenv/ports.json and asked for again the next time the container is created, while free.
- * So DATABASE_URL from `devenv env`, and a database GUI's saved connection, survive `down` and `up`.
- * The plan and the config hash see only the declared 0: which free port is picked is the executor's.
+ * Host ports left to devenv (`port: 0`, the Postgres default) are chosen before the plan: the port
+ * remembered in .devenv/ports.json while it is free, else a free one the system hands out. The
+ * container is created with that concrete port, so a restart keeps it, and the plan shows it. So
+ * DATABASE_URL from `devenv env`, and a database GUI's saved connection, survive `down` and `up`.
+ * The config hash sees only the declared 0: which free port is used is not a config change.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import type { Project } from '../config/project.js';
 import type { ContainerSpec, PublishedPort } from '../runtime/runtime.js';
-import { canBind } from './host-ports.js';
+import { devenvDir, ensureDevenvDir, readJsonFile, writeFileAtomic } from '../util/devenv-dir.js';
+import { canBind, declaredHostPorts } from './host-ports.js';
 
 type Memory = Record<string, number>;
 
-const file = (dir: string) => join(dir, '.devenv', 'ports.json');
+/** A chosen host port for a declared 0, by portKey(service, containerPort, protocol). */
+export type PortChoices = Record<string, { hostPort: number; remembered: boolean }>;
+
+const file = (dir: string) => path.join(devenvDir(dir), 'ports.json');
 const key = (project: string, service: string, containerPort: number, protocol: string) => `${project}/${service}/${containerPort}/${protocol}`;
+export const portKey = (service: string, containerPort: number, protocol: string) => `${service}/${containerPort}/${protocol}`;
 
 function read(dir: string): Memory {
-  try {
-    const parsed = JSON.parse(readFileSync(file(dir), 'utf8')) as unknown;
-    return parsed && typeof parsed === 'object' ? (parsed as Memory) : {};
-  } catch {
-    return {}; // None yet, or unreadable: ports are only a convenience.
-  }
+  const parsed = readJsonFile(file(dir));
+  return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Memory) : {};
 }
 
-/** The spec with each `hostPort: 0` replaced by the port remembered for it, if that port is free now. */
-export async function withRememberedPorts(spec: ContainerSpec, dir: string, project: string, service: string, fixed: Set<number>): Promise<ContainerSpec> {
-  const memory = read(dir);
-  const ports = await Promise.all(spec.ports.map(async (p) => {
-    const remembered = p.hostPort === 0 ? memory[key(project, service, p.containerPort, p.protocol)] : undefined;
+/**
+ * For every tcp port a service declares as 0: the port its current container holds (it goes before
+ * the new one starts), else the remembered port if it is free now, else a free one.
+ */
+export async function choosePorts(project: Project, held: Record<string, number> = {}): Promise<PortChoices> {
+  const memory = read(project.dir);
+  const declared = project.services.flatMap((s) => declaredHostPorts(s).map((p) => ({ service: s.name, ...p })));
+  const fixed = new Set(declared.map((p) => p.hostPort).filter((p) => p > 0));
+  const taken = new Set<number>(fixed);
+  const choices: PortChoices = {};
+  for (const p of declared.filter((d) => d.hostPort === 0 && d.protocol === 'tcp')) {
+    const own = held[portKey(p.service, p.containerPort, p.protocol)];
+    const remembered = own ?? memory[key(project.name, p.service, p.containerPort, p.protocol)];
     // A hand-edited file, or a port another service of the project now declares, is not asked for.
-    const usable = Number.isInteger(remembered) && remembered! > 0 && remembered! < 65536 && !fixed.has(remembered!);
-    return usable && p.protocol === 'tcp' && (await canBind(remembered!)) ? { ...p, hostPort: remembered! } : p;
-  }));
-  return { ...spec, ports };
+    const usable = Number.isInteger(remembered) && remembered! > 0 && remembered! < 65536 && !taken.has(remembered!) && (own !== undefined || (await canBind(remembered!)));
+    const hostPort = usable ? remembered! : await freePort(taken);
+    if (hostPort === undefined) continue; // the engine picks one
+    taken.add(hostPort);
+    choices[portKey(p.service, p.containerPort, p.protocol)] = { hostPort, remembered: usable };
+  }
+  return choices;
 }
 
-/** Records the host ports the engine picked for the ports declared as 0. Never throws. */
+/** The spec with its declared 0 ports replaced by the chosen ones. */
+export function withChosenPorts(spec: ContainerSpec, service: string, choices: PortChoices): ContainerSpec {
+  return {
+    ...spec,
+    ports: spec.ports.map((p) => (p.hostPort === 0 ? { ...p, hostPort: choices[portKey(service, p.containerPort, p.protocol)]?.hostPort ?? 0 } : p)),
+  };
+}
+
+/** A port the system says is free now, not among `taken`. */
+async function freePort(taken: Set<number>): Promise<number | undefined> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await new Promise<number | undefined>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(undefined));
+      server.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === 'object' && address ? address.port : undefined));
+      });
+    });
+    if (port !== undefined && !taken.has(port)) return port;
+  }
+  return undefined;
+}
+
+/** Records the host ports used for the ports declared as 0. Never throws. */
 export function rememberPorts(dir: string, project: string, service: string, declared: ContainerSpec['ports'], published: PublishedPort[]): void {
   // One project per folder is the rule; entries of other names (e.g. test runs with -p) are dropped.
-  const memory = Object.fromEntries(Object.entries(read(dir)).filter(([k]) => k.startsWith(`${project}/`)));
-  let changed = Object.keys(memory).length !== Object.keys(read(dir)).length;
+  const stored = read(dir);
+  const memory = Object.fromEntries(Object.entries(stored).filter(([k]) => k.startsWith(`${project}/`)));
+  let changed = Object.keys(memory).length !== Object.keys(stored).length;
   for (const p of declared.filter((d) => d.hostPort === 0)) {
     const actual = published.find((x) => x.containerPort === p.containerPort && x.protocol === p.protocol && x.hostPort > 0);
     const k = key(project, service, p.containerPort, p.protocol);
@@ -50,8 +89,8 @@ export function rememberPorts(dir: string, project: string, service: string, dec
   }
   if (!changed) return;
   try {
-    mkdirSync(join(dir, '.devenv'), { recursive: true });
-    writeFileSync(file(dir), `${JSON.stringify(memory, null, 2)}\n`);
+    ensureDevenvDir(dir);
+    writeFileAtomic(file(dir), `${JSON.stringify(memory, null, 2)}\n`);
   } catch {
     // A read-only project folder just means ports are not remembered.
   }

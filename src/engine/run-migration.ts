@@ -2,8 +2,9 @@
 import type { ContainerService, Project, RunMigration } from '../config/project.js';
 import { DevenvError } from '../errors.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { migrationContainerName, networkName, serviceLabels } from './names.js';
+import { migrationContainerName, networkName } from './names.js';
 import { desiredContainer } from './service-spec.js';
+import { serviceLabels } from './labels.js';
 
 const KEEP_LINES = 40;
 

@@ -6,11 +6,10 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { ContainerService, PostgresService, Project, Service } from '../config/project.js';
 import { resolveEnv } from '../config/references.js';
-import { LABELS, type ContainerSpec } from '../runtime/runtime.js';
-import { containerName, dataVolumeName, networkName, serviceLabels } from './names.js';
-
-/** Label holding one short hash per config field, so a changed container can say which field changed. */
-export const FIELDS_LABEL = 'dev.devenv.config-fields';
+import type { ContainerSpec } from '../runtime/runtime.js';
+import { devenvVersion } from '../version.js';
+import { containerName, dataVolumeName, networkName } from './names.js';
+import { LABELS, serviceLabels } from './labels.js';
 
 export interface DesiredContainer {
   service: string;
@@ -33,10 +32,23 @@ export function desiredContainer(project: Project, service: Service, contextHash
     restart: shortHash(spec.restart),
   };
   if (spec.stopTimeoutSeconds !== undefined && spec.stopTimeoutSeconds !== 10) fields.stop_timeout = shortHash(spec.stopTimeoutSeconds);
+  // Fields added since the first release only count when set, so existing containers stay reusable.
+  const aliases = spec.network?.aliases.slice(1) ?? [];
+  if (aliases.length > 0) fields.aliases = shortHash(aliases);
+  if (service.kind === 'container' && service.oneshot) fields.oneshot = shortHash(true);
   for (const [key, value] of Object.entries(spec.env)) fields[`env.${key}`] = shortHash(value);
   const sorted = Object.keys(fields).sort().map((k) => `${k}:${fields[k]}`);
   const hash = createHash('sha256').update(sorted.join(',')).digest('hex').slice(0, 16);
-  spec.labels = { ...spec.labels, [LABELS.configHash]: hash, [FIELDS_LABEL]: sorted.join(','), [LABELS.configFile]: project.file };
+  spec.labels = {
+    ...spec.labels,
+    [LABELS.configHash]: hash,
+    [LABELS.configFields]: sorted.join(','),
+    [LABELS.configFile]: project.file,
+    [LABELS.kind]: service.kind,
+    [LABELS.version]: devenvVersion(),
+    ...(service.kind === 'container' && service.health.type !== 'none' ? { [LABELS.health]: JSON.stringify(service.health) } : {}),
+    ...(service.kind === 'container' && service.oneshot ? { [LABELS.oneshot]: 'true' } : {}),
+  };
   return { service: service.name, spec, hash, fields };
 }
 
@@ -54,9 +66,11 @@ function postgresSpec(project: Project, pg: PostgresService): ContainerSpec {
   return {
     name: containerName(project.name, pg.name),
     image: pg.image,
+    // Flags alone (["-c", "fsync=off"]) go to the server, as with `docker run postgres -c …`.
+    ...(pg.command ? { command: pg.command[0]?.startsWith('-') ? ['postgres', ...pg.command] : pg.command } : {}),
     env: { POSTGRES_USER: pg.user, POSTGRES_PASSWORD: pg.password, POSTGRES_DB: pg.database },
     labels: serviceLabels(project.name, pg.name, 'service'),
-    network: { name: networkName(project.name), aliases: [pg.name] },
+    network: { name: networkName(project.name), aliases: [pg.name, ...pg.aliases] },
     ports: [{ hostIp: '127.0.0.1', hostPort: pg.hostPort, containerPort: 5432, protocol: 'tcp' }],
     mounts: [
       { type: 'volume', source: dataVolumeName(project.name, pg.name), target: '/var/lib/postgresql/data', readOnly: false },
@@ -68,9 +82,10 @@ function postgresSpec(project: Project, pg: PostgresService): ContainerSpec {
         readOnly: true,
       })),
     ],
-    restart: { policy: 'no', maxRestarts: 0 },
+    restart: { ...pg.restart },
     // The image's own entrypoint handles SIGINT (its STOPSIGNAL); an init process adds nothing.
     init: false,
+    stopTimeoutSeconds: Math.ceil(pg.stopTimeoutMs / 1000),
   };
 }
 
@@ -81,7 +96,7 @@ function containerSpec(project: Project, svc: ContainerService): ContainerSpec {
     command: svc.command,
     env: resolveEnv(project, svc, 'network'),
     labels: serviceLabels(project.name, svc.name, 'service'),
-    network: { name: networkName(project.name), aliases: [svc.name] },
+    network: { name: networkName(project.name), aliases: [svc.name, ...svc.aliases] },
     ports: svc.ports.map((p) => ({ ...p })),
     mounts: svc.volumes.map((v) => ({ ...v })),
     restart: { ...svc.restart },

@@ -7,15 +7,16 @@ import { connectionValues } from '../config/references.js';
 import { DevenvError } from '../errors.js';
 import { applySqlMigrations } from '../postgres/sql-migrator.js';
 import { waitForPostgres } from '../postgres/wait-ready.js';
-import { LABELS, type ContainerSpec, type EngineInfo, type Runtime } from '../runtime/runtime.js';
+import { type ContainerSpec, type EngineInfo, type Runtime } from '../runtime/runtime.js';
 import type { StepHandler } from './execute.js';
 import { waitHealthy } from './health.js';
 import { lastLogLines } from './last-logs.js';
-import { declaredHostPorts } from './host-ports.js';
-import { projectLabels } from './names.js';
-import { rememberPorts, withRememberedPorts } from './port-memory.js';
+import { rememberPorts } from './port-memory.js';
 import type { Step } from './plan.js';
+import type { FailedContainer } from './run-state.js';
+import { saveBuildRecord } from './build-manifests.js';
 import { runMigrationContainer } from './run-migration.js';
+import { LABELS, projectLabels } from './labels.js';
 
 export interface RunState {
   /** Service → container ID, for every service container this run created, started or reused. */
@@ -26,10 +27,14 @@ export interface RunState {
   ready: Set<string>;
   /** Volumes this run created. */
   createdVolumes: Set<string>;
+  /** Services whose new container failed to start or become healthy: kept, stopped, for their logs. */
+  failed: Map<string, FailedContainer>;
+  /** Services whose earlier container this run removed (to replace it). */
+  replaced: Set<string>;
 }
 
 export function newRunState(): RunState {
-  return { containers: new Map(), created: new Set(), ready: new Set(), createdVolumes: new Set() };
+  return { containers: new Map(), created: new Set(), ready: new Set(), createdVolumes: new Set(), failed: new Map(), replaced: new Set() };
 }
 
 export interface HandlerContext {
@@ -80,16 +85,15 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
           labels: { ...labels(), [LABELS.service]: step.service, [LABELS.contextHash]: step.contextHash },
           buildkit: ctx.engine.buildkit,
         }, progress, signal);
+        if (step.manifest) saveBuildRecord(project().dir, `${project().name}/${step.service}`, { contextHash: step.contextHash, files: step.manifest });
         return;
       case 'container.create': {
         const { dir, name } = project();
-        const declared = step.desired.spec.ports;
-        const fixed = new Set(project().services.flatMap((s) => declaredHostPorts(s).map((p) => p.hostPort)));
-        const preferred = await withRememberedPorts(step.desired.spec, dir, name, step.service, fixed);
-        const asksRemembered = preferred.ports.some((p, i) => p.hostPort !== declared[i]!.hostPort);
-        // A remembered port taken between the check and the start: any free one will do.
-        const id = (asksRemembered ? await createAndStart(ctx, step.service, preferred, true) : undefined)
-          ?? (await createAndStart(ctx, step.service, step.desired.spec, false))!;
+        const declared = step.declaredPorts;
+        const chosen = step.desired.spec.ports.some((p, i) => p.hostPort !== declared[i]!.hostPort);
+        // A chosen port taken since the plan was made: the engine picks another.
+        const id = (await createAndStart(ctx, step.service, step.desired.spec, chosen))
+          ?? (await createAndStart(ctx, step.service, { ...step.desired.spec, ports: declared }, false))!;
         if (declared.some((p) => p.hostPort === 0)) rememberPorts(dir, name, step.service, declared, (await runtime.inspectContainer(id)).ports);
         return;
       }
@@ -102,6 +106,16 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
       case 'container.remove':
         if (step.kill) await runtime.removeContainer(step.containerId);
         else await stopThenRemove(ctx, step.containerId);
+        if (step.replacesRunning) state.replaced.add(step.service);
+        return;
+      case 'container.stop':
+        if (step.kill) await runtime.killContainer(step.containerId, 'SIGKILL');
+        else await stopGracefully(ctx, step.containerId);
+        return;
+      case 'container.restart':
+        state.containers.set(step.service, step.containerId);
+        await stopGracefully(ctx, step.containerId);
+        await runtime.startContainer(step.containerId);
         return;
       case 'postgres.ready': {
         const detail = await postgresReady(ctx, service(step.service, 'postgres'), await reusedOr(ctx, step.service), signal);
@@ -109,9 +123,23 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
         return detail;
       }
       case 'service.healthy': {
-        const detail = await waitHealthy(runtime, await reusedOr(ctx, step.service), service(step.service, 'container'), { signal });
+        const id = await reusedOr(ctx, step.service);
+        const detail = await waitHealthy(runtime, id, service(step.service, 'container'), { signal, onProgress: progress })
+          .catch((error: unknown) => { throw keepEvidence(state, step.service, id, error); });
         state.ready.add(step.service);
         return detail;
+      }
+      case 'service.completed': {
+        const id = await reusedOr(ctx, step.service);
+        const exitCode = await runtime.waitContainer(id, signal);
+        if (exitCode !== 0) {
+          throw keepEvidence(state, step.service, id, new DevenvError('SERVICE_EXITED', `${step.service} (a oneshot service) exited with code ${exitCode}`, {
+            details: await lastLogLines(runtime, id, 30),
+            hint: `Its last log lines are above (\`devenv logs ${step.service}\` shows them all). Exit 0 is success; fix \`command\` of ${step.service}, then \`devenv up\` runs it again.`,
+          }));
+        }
+        state.ready.add(step.service);
+        return 'exited 0';
       }
       case 'migration': {
         const m = step.migration;
@@ -201,18 +229,37 @@ async function postgresReady(ctx: HandlerContext, db: PostgresService, container
   }
 }
 
-async function stopThenRemove(ctx: HandlerContext, id: string): Promise<void> {
+/**
+ * Records that a service's container failed, so the teardown keeps it (stopped) for `devenv logs`,
+ * and returns the error with what the user needs to know about it.
+ */
+function keepEvidence(state: RunState, service: string, containerId: string, error: unknown): unknown {
+  if (!(error instanceof DevenvError) || error.code === 'INTERRUPTED') return error;
+  const reason = /exited with code -?\d+|restarted \(exit code -?\d+\)|did not become healthy|answers HTTP \d+/.exec(error.message)?.[0] ?? 'failed';
+  state.failed.set(service, { containerId, reason });
+  return error;
+}
+
+/** A graceful stop that a second Ctrl-C (the force signal) cuts short; the container stays. */
+async function stopGracefully(ctx: HandlerContext, id: string): Promise<void> {
   const force = ctx.force;
-  if (!force?.aborted) {
-    let onForce = () => {};
-    const forced = new Promise<void>((resolve) => { onForce = resolve; });
-    force?.addEventListener('abort', onForce, { once: true });
-    try {
-      await Promise.race([ctx.runtime.stopContainer(id, ctx.stopTimeoutSeconds).catch(() => undefined), forced]);
-    } finally {
-      force?.removeEventListener('abort', onForce);
-    }
+  if (force?.aborted) {
+    await ctx.runtime.killContainer(id, 'SIGKILL');
+    return;
   }
+  let onForce = () => {};
+  const forced = new Promise<void>((resolve) => { onForce = resolve; });
+  force?.addEventListener('abort', onForce, { once: true });
+  try {
+    await Promise.race([ctx.runtime.stopContainer(id, ctx.stopTimeoutSeconds), forced]);
+  } finally {
+    force?.removeEventListener('abort', onForce);
+  }
+  if (force?.aborted) await ctx.runtime.killContainer(id, 'SIGKILL');
+}
+
+async function stopThenRemove(ctx: HandlerContext, id: string): Promise<void> {
+  if (!ctx.force?.aborted) await stopGracefully(ctx, id).catch(() => undefined);
   await ctx.runtime.removeContainer(id);
 }
 

@@ -1,18 +1,22 @@
 /**
- * `up`: observe → plan → execute, then read where each service answers.
- * On failure or Ctrl-C it removes what this run created (volumes stay) and rethrows.
+ * `up` (and `restart`, `start`): observe → plan → execute, then read where each service answers.
+ * On failure or Ctrl-C it removes what this run created (volumes stay), keeps the container of the
+ * service that failed (stopped, for `devenv logs`), and rethrows.
  */
 import type { Project } from '../config/project.js';
 import { connectionValues } from '../config/references.js';
+import { DevenvError } from '../errors.js';
 import type { EngineInfo, Runtime } from '../runtime/runtime.js';
 import type { EventSink } from './events.js';
 import { executePlan } from './execute.js';
+import { dataVolumeName } from './names.js';
 import { observe } from './observe.js';
 import type { Plan } from './plan.js';
-import { planUp, type UpOptions } from './plan-up.js';
-import { newRunState, stepHandler, type RunState } from './step-handlers.js';
-import { dataVolumeName } from './names.js';
 import type { DownOptions } from './plan-down.js';
+import { selectServices } from './plan-select.js';
+import { planUp, type UpOptions } from './plan-up.js';
+import { stateKey, updateLocalState } from './run-state.js';
+import { newRunState, stepHandler, type RunState } from './step-handlers.js';
 import { teardown } from './teardown.js';
 
 export interface Endpoint {
@@ -23,12 +27,13 @@ export interface Endpoint {
   url?: string;
   /** The same with the password replaced by ****. */
   maskedUrl?: string;
+  /** A one-shot service that has completed: listed, but has nothing to stream. */
+  completed?: boolean;
 }
 
 export interface UpResult {
   plan: Plan;
   endpoints: Endpoint[];
-  state: RunState;
 }
 
 export interface UpRequest {
@@ -47,8 +52,9 @@ export interface UpRequest {
 
 export async function up(request: UpRequest): Promise<UpResult> {
   const { runtime, project } = request;
+  const options = request.options ?? {};
   const observed = await observe(runtime, project);
-  const plan = planUp(project, observed, request.options);
+  const plan = planUp(project, observed, options);
   await request.onPlan?.(plan);
   const state = newRunState();
   try {
@@ -61,18 +67,27 @@ export async function up(request: UpRequest): Promise<UpResult> {
     const onEvent = request.onTeardownEvent ?? request.onEvent;
     onEvent?.({ type: 'teardown', message: 'removing the containers this run created; data volumes stay unless their database never initialised' });
     await teardown(runtime, project.name, failureTeardown(project, state), { force: request.force, onEvent }).catch(() => undefined);
-    throw error;
+    updateLocalState(project.dir, (local) => {
+      for (const [service, kept] of state.failed) local.failed[stateKey(project.name, service)] = kept;
+    });
+    throw explainKept(error, state);
   }
-  return { plan, endpoints: await endpoints(runtime, project, state), state };
+  const started = selectServices(project, options).started;
+  updateLocalState(project.dir, (local) => {
+    for (const service of started) delete local.failed[stateKey(project.name, service)];
+  });
+  return { plan, endpoints: await endpoints(runtime, project, state, started) };
 }
 
 /**
- * What goes after a failed run: the containers it started. Those that never became ready are killed
- * (a Postgres stopped mid-initialisation takes its full stop timeout), and a data volume this run
- * created for a database that never became ready goes too: it holds no data, and a half-initialised
- * one would make every later start fail.
+ * What goes after a failed run: the containers it started, except the failed service's, which is
+ * stopped and kept for its logs. Those that never became ready are killed (a Postgres stopped
+ * mid-initialisation takes its full stop timeout), and a data volume this run created for a
+ * database that never became ready goes too: it holds no data, and a half-initialised one would
+ * make every later start fail.
  */
 function failureTeardown(project: Project, state: RunState): DownOptions {
+  const keep = new Set([...state.failed.values()].map((f) => f.containerId));
   const kill = new Set<string>();
   for (const [service, id] of state.containers) if (!state.ready.has(service) && state.created.has(id)) kill.add(id);
   const volumes = new Set(
@@ -81,12 +96,25 @@ function failureTeardown(project: Project, state: RunState): DownOptions {
       .map((s) => dataVolumeName(project.name, s.name))
       .filter((name) => state.createdVolumes.has(name)),
   );
-  return { onlyContainers: state.created, kill, volumes };
+  return { onlyContainers: state.created, kill, volumes, keep };
 }
 
-async function endpoints(runtime: Runtime, project: Project, state: RunState): Promise<Endpoint[]> {
-  return Promise.all(project.services.map(async (s): Promise<Endpoint> => {
-    const containerId = state.containers.get(s.name) ?? '';
+/** Says where the failed service's output went, and what became of the container it replaced. */
+function explainKept(error: unknown, state: RunState): unknown {
+  if (!(error instanceof DevenvError)) return error;
+  for (const service of state.failed.keys()) {
+    error.details.push(`${service}'s container is kept, stopped: \`devenv logs ${service}\` shows its output; the next \`devenv up\` replaces it.`);
+    if (state.replaced.has(service)) {
+      error.details.push(`The ${service} container that ran before this up was removed to make way for it; once the code is fixed, \`devenv up\` brings ${service} back.`);
+    }
+  }
+  return error;
+}
+
+async function endpoints(runtime: Runtime, project: Project, state: RunState, started: Set<string>): Promise<Endpoint[]> {
+  const services = project.services.filter((s) => started.has(s.name) && state.containers.has(s.name));
+  return Promise.all(services.map(async (s): Promise<Endpoint> => {
+    const containerId = state.containers.get(s.name)!;
     const details = await runtime.inspectContainer(containerId);
     const published = details.ports.filter((p) => p.hostPort > 0);
     if (s.kind === 'postgres') {
@@ -96,6 +124,7 @@ async function endpoints(runtime: Runtime, project: Project, state: RunState): P
       const masked = connectionValues({ ...s, password: '****' }, 'host', port);
       return { service: s.name, kind: s.kind, containerId, url: values.url, maskedUrl: masked.url };
     }
+    if (s.oneshot) return { service: s.name, kind: s.kind, containerId, completed: true };
     const healthPort = s.health.type === 'http' || s.health.type === 'tcp' ? s.health.port : undefined;
     const first = published.find((p) => p.containerPort === healthPort) ?? published[0];
     if (!first) return { service: s.name, kind: s.kind, containerId };

@@ -1,8 +1,9 @@
 /** A hand-built project and observed states for planning tests: no loader, no engine. */
 import type { Project } from '../../../src/config/project.js';
-import type { ObservedState } from '../../../src/engine/observe.js';
-import { desiredContainer, FIELDS_LABEL } from '../../../src/engine/service-spec.js';
-import { LABELS, type ContainerState, type ContainerSummary } from '../../../src/runtime/runtime.js';
+import { groupByService, type ObservedState } from '../../../src/engine/observe.js';
+import { desiredContainer } from '../../../src/engine/service-spec.js';
+import { type ContainerState, type ContainerSummary } from '../../../src/runtime/runtime.js';
+import { LABELS } from '../../../src/engine/labels.js';
 
 export function demoProject(): Project {
   return {
@@ -11,15 +12,17 @@ export function demoProject(): Project {
     dir: '/src/demo',
     services: [
       {
-        kind: 'postgres', name: 'db', dependsOn: [], image: 'postgres:15', version: '15', database: 'demo', user: 'postgres',
+        kind: 'postgres', name: 'db', dependsOn: [], aliases: [], restart: { policy: 'no', maxRestarts: 0 }, stopTimeoutMs: 10_000,
+        image: 'postgres:15', version: '15', database: 'demo', user: 'postgres',
         password: 'secret', passwordGenerated: true, hostPort: 0, init: [], readyTimeoutMs: 60_000,
       },
       {
-        kind: 'container', name: 'cache', dependsOn: [], image: 'redis:7', ports: [], env: {}, volumes: [],
+        kind: 'container', name: 'cache', dependsOn: [], aliases: [], oneshot: false, image: 'redis:7', ports: [], env: {}, volumes: [],
         health: { type: 'none' }, restart: { policy: 'no', maxRestarts: 0 }, stopTimeoutMs: 10_000,
       },
       {
-        kind: 'container', name: 'app', dependsOn: ['db', 'cache'], image: 'demo-app:devenv',
+        kind: 'container', name: 'app', dependsOn: [{ service: 'db', condition: 'healthy' }, { service: 'cache', condition: 'healthy' }],
+        aliases: [], oneshot: false, image: 'demo-app:devenv',
         build: { context: '/src/demo', dockerfile: 'Dockerfile', args: {} },
         ports: [{ hostIp: '127.0.0.1', hostPort: 3000, containerPort: 3000, protocol: 'tcp' }],
         env: { DATABASE_URL: [{ service: 'db', field: 'url' }], NODE_ENV: ['development'] },
@@ -36,7 +39,22 @@ export function demoProject(): Project {
 }
 
 export function emptyObserved(): ObservedState {
-  return { containers: [], networks: [], volumes: [], images: [], localImages: {}, contextHashes: { app: 'ctx1' }, busyPorts: {} };
+  return observed({ containers: [], networks: [], volumes: [], images: [], localImages: {}, contextHashes: { app: 'ctx1' }, contexts: {}, busyPorts: {}, ports: {} });
+}
+
+/** An observed state from its flat parts, grouped the way observe() groups them. */
+export function observed(parts: Omit<ObservedState, 'services' | 'orphans' | 'leftovers'>, project = demoProject()): ObservedState {
+  const groups = groupByService(parts.containers);
+  const names = new Set(project.services.map((s) => s.name));
+  return {
+    ...parts,
+    services: new Map(project.services.map((s) => {
+      const [container, ...duplicates] = groups.get(s.name) ?? [];
+      return [s.name, { duplicates, ...(container ? { container } : {}) }];
+    })),
+    orphans: parts.containers.filter((c) => c.labels[LABELS.role] === 'service' && !names.has(c.labels[LABELS.service] ?? '')),
+    leftovers: parts.containers.filter((c) => c.labels[LABELS.role] !== 'service'),
+  };
 }
 
 let seq = 0;
@@ -48,19 +66,26 @@ export function runningContainer(project: Project, service: string, state: Conta
     id: `c${seq}`, name: desired.spec.name, image: s.image, state, status: state, ports: [], created: new Date(0),
     // The app runs the image its tag points at (sha256:1 in upObserved); pulled images are not compared.
     imageId: service === 'app' ? 'sha256:1' : '',
-    labels: { ...desired.spec.labels, [LABELS.configHash]: desired.hash, [FIELDS_LABEL]: desired.spec.labels[FIELDS_LABEL]! },
+    labels: { ...desired.spec.labels, [LABELS.configHash]: desired.hash },
   };
 }
 
 /** Everything of demoProject() present and running, as after a first `up`. */
 export function upObserved(project: Project): ObservedState {
-  return {
+  return observed({
     containers: [runningContainer(project, 'db'), runningContainer(project, 'cache'), runningContainer(project, 'app', 'running', 'ctx1')],
     networks: [{ id: 'n1', name: 'demo-net', labels: { [LABELS.project]: 'demo' } }],
     volumes: [{ id: 'demo-db-data', name: 'demo-db-data', labels: { [LABELS.project]: 'demo' } }],
     images: [{ id: 'sha256:1', tags: ['demo-app:devenv'], labels: { [LABELS.project]: 'demo', [LABELS.service]: 'app', [LABELS.contextHash]: 'ctx1' } }],
     localImages: { 'postgres:15': true, 'redis:7': true },
     contextHashes: { app: 'ctx1' },
+    contexts: {},
     busyPorts: {},
-  };
+    ports: {},
+  }, project);
+}
+
+/** The state again from its flat parts, after a test changed its containers. */
+export function regroup(state: ObservedState, project = demoProject()): ObservedState {
+  return observed(state, project);
 }

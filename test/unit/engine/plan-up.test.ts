@@ -1,24 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { printPlan } from '../../../src/engine/plan.js';
 import { planUp } from '../../../src/engine/plan-up.js';
-import { LABELS } from '../../../src/runtime/runtime.js';
-import { demoProject, emptyObserved, runningContainer, upObserved } from './fixtures.js';
+import { demoProject, emptyObserved, regroup, runningContainer, upObserved } from './fixtures.js';
+import { LABELS } from '../../../src/engine/labels.js';
 
 describe('planUp', () => {
   it('plans everything for a first up, migrations before the app and after what they need', () => {
     expect(printPlan(planUp(demoProject(), emptyObserved()))).toBe(`\
 [] -> #1 network:demo-net create (no network)
 [] -> #2 volume:demo-db-data create (no volume)
-[] -> #3 image:postgres:15 pull (image not present)
-[] -> #4 image:redis:7 pull (image not present)
-[] -> #5 image:app build (no image built yet)
-[1,2,3] -> #6 container:db create (no existing container)
+[] -> #3 image:app build (no image built yet)
+[] -> #4 image:postgres:15 pull (image not present)
+[] -> #5 image:redis:7 pull (image not present)
+[1,2,4] -> #6 container:db create (no existing container)
 [6] -> #7 postgres:db ready (after start)
-[1,4] -> #8 container:cache create (no existing container)
+[1,5] -> #8 container:cache create (no existing container)
 [8] -> #9 service:cache healthy (after start)
 [7] -> #10 migration:schema sql (applies what is new)
-[1,5,7,9,10] -> #11 migration:seed run (applies what is new)
-[1,5,7,9,11] -> #12 container:app create (no existing container)
+[1,3,7,9,10] -> #11 migration:seed run (applies what is new)
+[1,3,7,9,11] -> #12 container:app create (no existing container)
 [12] -> #13 service:app healthy (after start)`);
   });
 
@@ -38,7 +38,7 @@ describe('planUp', () => {
     const app = project.services.find((s) => s.name === 'app')!;
     if (app.kind !== 'container') throw new Error('fixture');
     app.env.NODE_ENV = ['production'];
-    const plan = printPlan(planUp(project, observed));
+    const plan = printPlan(planUp(project, regroup(observed, project)));
     expect(plan).toContain('container:app remove (config changed: env.NODE_ENV)');
     expect(plan).toContain('container:app create (config changed: env.NODE_ENV)');
     expect(plan).not.toContain('container:db');
@@ -48,7 +48,7 @@ describe('planUp', () => {
   it('rebuilds and recreates the app when its build context changed', () => {
     const project = demoProject();
     const observed = { ...upObserved(project), contextHashes: { app: 'ctx2' } };
-    const plan = printPlan(planUp(project, observed));
+    const plan = printPlan(planUp(project, regroup(observed, project)));
     expect(plan).toContain('image:app build (build context changed)');
     expect(plan).toContain('container:app create (config changed: image)');
   });
@@ -57,7 +57,7 @@ describe('planUp', () => {
     const project = demoProject();
     const observed = upObserved(project);
     observed.containers[0] = runningContainer(project, 'db', 'exited');
-    expect(printPlan(planUp(project, observed))).toContain('[] -> #1 container:db start (container is exited)');
+    expect(printPlan(planUp(project, regroup(observed, project)))).toContain('[] -> #1 container:db start (container is exited)');
   });
 
   it('removes containers of services gone from devenv.yml and one-offs left by an interrupted run', () => {
@@ -68,9 +68,9 @@ describe('planUp', () => {
     const oneoff = runningContainer(project, 'app');
     oneoff.labels[LABELS.role] = 'migration';
     observed.containers.push({ ...gone, id: 'old', name: 'demo-worker' }, { ...oneoff, id: 'mig', name: 'demo-migrate-seed' });
-    const plan = printPlan(planUp(project, observed));
+    const plan = printPlan(planUp(project, regroup(observed, project)));
     expect(plan).toContain('container:worker remove (service no longer in devenv.yml)');
-    expect(plan).toContain('container:app remove (left over from an interrupted run)');
+    expect(plan).toContain('container:demo-migrate-seed remove (one-off container left over from an interrupted run)');
   });
 
   it('honours --build and --force-recreate', () => {
@@ -85,7 +85,7 @@ describe('planUp', () => {
     const lines = printPlan(planUp(project, emptyObserved())).split('\n');
     const index = (text: string) => lines.findIndex((l) => l.includes(text));
     expect(index('container:app create')).toBeGreaterThan(index('postgres:db ready'));
-    expect(lines[index('container:app create')]).toMatch(/^\[1,5,7,9\]/);
+    expect(lines[index('container:app create')]).toMatch(/^\[1,3,7,9\]/);
   });
 
   it('removes leftovers before anything new starts, so their ports and names are free', () => {
@@ -94,8 +94,8 @@ describe('planUp', () => {
     const leftover = runningContainer(project, 'app');
     leftover.labels[LABELS.role] = 'migration';
     observed.containers.push({ ...leftover, id: 'mig', name: 'demo-migrate-seed' });
-    const lines = printPlan(planUp(project, observed)).split('\n');
-    expect(lines[5]).toBe('[] -> #6 container:app remove (left over from an interrupted run)');
+    const lines = printPlan(planUp(project, regroup(observed, project))).split('\n');
+    expect(lines[5]).toBe('[] -> #6 container:demo-migrate-seed remove (one-off container left over from an interrupted run)');
     for (const line of lines.filter((l) => / (create|run) /.test(l) && !l.includes('network') && !l.includes('volume'))) {
       expect(line).toMatch(/^\[([0-9,]*,)?6(,[0-9,]*)?\]/);
     }
@@ -115,7 +115,7 @@ describe('planUp', () => {
     const observed = upObserved(project);
     observed.images[0]!.tags = ['demo-web:latest'];
     observed.containers[2] = runningContainer(project, 'app', 'running', 'ctx1');
-    expect(printPlan(planUp(project, observed))).not.toContain('image:app build');
+    expect(printPlan(planUp(project, regroup(observed, project)))).not.toContain('image:app build');
   });
 
   it('creates the named volumes of a run: migration\'s service before the migration', () => {
@@ -138,7 +138,7 @@ describe('planUp', () => {
     const project = demoProject();
     const observed = { ...upObserved(project), contextHashes: { app: 'ctx2' } };
     observed.images.push({ id: 'sha256:0123456789abcdef', tags: [], labels: { [LABELS.project]: 'demo', [LABELS.service]: 'app' } });
-    const lines = printPlan(planUp(project, observed)).split('\n');
+    const lines = printPlan(planUp(project, regroup(observed, project))).split('\n');
     const create = /#(\d+) container:app create/.exec(lines.join('\n'))![1];
     const deps = /^\[([0-9,]+)\] -> #\d+ image:0123456789ab remove \(left untagged by a rebuild\)$/.exec(lines.at(-1)!)?.[1];
     expect(deps?.split(',')).toContain(create);
@@ -148,7 +148,7 @@ describe('planUp', () => {
     const project = demoProject();
     const observed = upObserved(project);
     observed.images[0]!.id = 'sha256:2';
-    const plan = printPlan(planUp(project, observed));
+    const plan = printPlan(planUp(project, regroup(observed, project)));
     expect(plan).toContain('container:app create (image rebuilt since the container was created)');
     expect(plan).not.toContain('image:app build');
   });
@@ -163,7 +163,7 @@ describe('planUp', () => {
     app.ports = [{ hostIp: '127.0.0.1', hostPort: 3001, containerPort: 3000, protocol: 'tcp' }];
     app.health = { type: 'http', path: '/health', port: 3000, intervalMs: 100, timeoutMs: 60_000 };
     cache.ports = [{ hostIp: '127.0.0.1', hostPort: 3000, containerPort: 6379, protocol: 'tcp' }];
-    const lines = printPlan(planUp(project, observed)).split('\n');
+    const lines = printPlan(planUp(project, regroup(observed, project))).split('\n');
     const removal = lines.find((l) => l.includes('container:app remove'))!;
     expect(removal).toMatch(/^\[\] -> #(\d+) container:app remove \(config changed: ports; frees a port cache wants\)$/);
     const id = /#(\d+)/.exec(removal)![1]!;

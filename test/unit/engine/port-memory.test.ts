@@ -2,9 +2,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { rememberPorts, withRememberedPorts } from '../../../src/engine/port-memory.js';
+import type { Project } from '../../../src/config/project.js';
+import { choosePorts, rememberPorts, withChosenPorts } from '../../../src/engine/port-memory.js';
 import type { ContainerSpec } from '../../../src/runtime/runtime.js';
 import { tempDir } from '../../helpers/temp.js';
+import { demoProject } from './fixtures.js';
 
 const spec = (hostPort: number): ContainerSpec => ({
   name: 'p-db', image: 'postgres:15', env: {}, labels: {}, mounts: [], restart: { policy: 'no', maxRestarts: 0 }, init: false,
@@ -19,30 +21,41 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** demoProject() (db on port 0, app on 3000) living in `dir`, named p. */
+const projectIn = (dir: string): Project => ({ ...demoProject(), name: 'p', dir });
+
 describe('port memory', () => {
-  it('asks again for the port the engine picked last time, while it is free', async () => {
+  it('chooses the port used last time while it is free, else another free one', async () => {
     const dir = tempDir('devenv-ports');
     const port = await freePort();
     rememberPorts(dir, 'p', 'db', spec(0).ports, [{ hostIp: '127.0.0.1', hostPort: port, containerPort: 5432, protocol: 'tcp' }]);
-    expect((await withRememberedPorts(spec(0), dir, 'p', 'db', new Set())).ports[0]!.hostPort).toBe(port);
+    expect(await choosePorts(projectIn(dir))).toEqual({ 'db/5432/tcp': { hostPort: port, remembered: true } });
 
     const holder = createServer().listen(port, '127.0.0.1');
     await new Promise((r) => holder.once('listening', r));
     try {
-      expect((await withRememberedPorts(spec(0), dir, 'p', 'db', new Set())).ports[0]!.hostPort).toBe(0);
+      const other = (await choosePorts(projectIn(dir)))['db/5432/tcp']!;
+      expect(other.remembered).toBe(false);
+      expect(other.hostPort).not.toBe(port);
+      expect(other.hostPort).toBeGreaterThan(0);
     } finally {
       holder.close();
     }
   });
 
-  it('leaves declared ports alone, and ignores remembered ports another service declares or that are not ports', async () => {
+  it('puts the chosen ports into a spec, leaving declared ports alone', () => {
+    const choices = { 'db/5432/tcp': { hostPort: 41000, remembered: false } };
+    expect(withChosenPorts(spec(0), 'db', choices).ports[0]!.hostPort).toBe(41000);
+    expect(withChosenPorts(spec(5433), 'db', choices).ports[0]!.hostPort).toBe(5433);
+    expect(withChosenPorts(spec(0), 'other', choices).ports[0]!.hostPort).toBe(0);
+  });
+
+  it('does not ask for a remembered port another service declares, or one that is not a port', async () => {
     const dir = tempDir('devenv-ports');
-    const port = await freePort();
-    rememberPorts(dir, 'p', 'db', spec(0).ports, [{ hostIp: '127.0.0.1', hostPort: port, containerPort: 5432, protocol: 'tcp' }]);
-    expect((await withRememberedPorts(spec(5433), dir, 'p', 'db', new Set())).ports[0]!.hostPort).toBe(5433);
-    expect((await withRememberedPorts(spec(0), dir, 'p', 'db', new Set([port]))).ports[0]!.hostPort).toBe(0);
+    rememberPorts(dir, 'p', 'db', spec(0).ports, [{ hostIp: '127.0.0.1', hostPort: 3000, containerPort: 5432, protocol: 'tcp' }]);
+    expect((await choosePorts(projectIn(dir)))['db/5432/tcp']).toMatchObject({ remembered: false });
     writeFileSync(join(dir, '.devenv', 'ports.json'), JSON.stringify({ 'p/db/5432/tcp': 70000 }));
-    expect((await withRememberedPorts(spec(0), dir, 'p', 'db', new Set())).ports[0]!.hostPort).toBe(0);
+    expect((await choosePorts(projectIn(dir)))['db/5432/tcp']).toMatchObject({ remembered: false });
   });
 
   it('keeps only the current project\'s entries', () => {

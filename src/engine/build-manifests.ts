@@ -1,0 +1,46 @@
+/**
+ * What each image was last built from, file by file (.devenv/builds.json), so a rebuild can say
+ * which files changed ("build context changed: devenv.yml") instead of only that something did.
+ */
+import path from 'node:path';
+import { devenvDir, ensureDevenvDir, readJsonFile, writeFileAtomic } from '../util/devenv-dir.js';
+
+/** Context path → short hash of its mode and content. */
+export type ContextManifest = Record<string, string>;
+
+export interface BuildRecord {
+  /** The context hash the image was built from (its dev.devenv.context-hash label). */
+  contextHash: string;
+  files: ContextManifest;
+}
+
+const file = (dir: string) => path.join(devenvDir(dir), 'builds.json');
+
+/** Key: "<project>/<service>". */
+export function readBuildRecords(dir: string): Record<string, BuildRecord> {
+  const value = readJsonFile(file(dir));
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, BuildRecord>) : {};
+}
+
+/** Records a successful build. Never throws: the record only improves messages. */
+export function saveBuildRecord(dir: string, key: string, record: BuildRecord): void {
+  try {
+    const records = readBuildRecords(dir);
+    records[key] = record;
+    ensureDevenvDir(dir);
+    writeFileAtomic(file(dir), `${JSON.stringify(records)}\n`);
+  } catch {
+    // A read-only project folder: rebuilds say only that the context changed.
+  }
+}
+
+/** "devenv.yml", "server.js, Dockerfile and 3 more", "removed old.js": what differs between two builds. */
+export function describeChanges(before: ContextManifest, after: ContextManifest): string {
+  const changed: string[] = [];
+  for (const [p, hash] of Object.entries(after)) if (before[p] !== hash) changed.push(before[p] === undefined ? `added ${p}` : p);
+  for (const p of Object.keys(before)) if (!(p in after)) changed.push(`removed ${p}`);
+  // A folder is added or removed with its files: name the files.
+  const files = changed.some((c) => !c.endsWith('/')) ? changed.filter((c) => !c.endsWith('/')) : changed;
+  const shown = files.slice(0, 3).join(', ');
+  return files.length > 3 ? `${shown} and ${files.length - 3} more` : shown;
+}

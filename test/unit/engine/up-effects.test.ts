@@ -1,0 +1,121 @@
+/**
+ * What `up` does to the engine, on an in-memory fake: what a failure removes and what it keeps,
+ * which containers a run reuses, and in what order things start. (The e2e tests prove the same on
+ * the real engine for the cases a user meets.)
+ */
+import { describe, expect, it } from 'vitest';
+import type { ContainerService, Project } from '../../../src/config/project.js';
+import { readLocalState } from '../../../src/engine/run-state.js';
+import { up } from '../../../src/engine/up.js';
+import { tempDir } from '../../helpers/temp.js';
+import { FakeRuntime } from './fake-runtime.js';
+
+const engine = { address: 'fake://', serverVersion: '0', apiVersion: '1.41', buildkit: false, remote: false };
+
+function container(name: string, extra: Partial<ContainerService> = {}): ContainerService {
+  return {
+    kind: 'container', name, dependsOn: [], aliases: [], oneshot: false, image: `img-${name}:1`, ports: [], env: {}, volumes: [],
+    health: { type: 'none' }, restart: { policy: 'no', maxRestarts: 0 }, stopTimeoutMs: 10_000, ...extra,
+  };
+}
+
+/** cache, a one-shot setup, app (built) after setup, all in a fresh folder. */
+function project(): Project {
+  const dir = tempDir('up-effects');
+  return {
+    name: 'fx', file: `${dir}/devenv.yml`, dir,
+    services: [
+      container('cache'),
+      container('setup', { oneshot: true, command: ['true'] }),
+      container('app', {
+        image: 'fx-app:devenv',
+        build: { context: dir, dockerfile: 'Dockerfile', args: {} },
+        dependsOn: [{ service: 'cache', condition: 'healthy' }, { service: 'setup', condition: 'completed' }],
+      }),
+    ],
+    migrations: [],
+  };
+}
+
+const run = (runtime: FakeRuntime, p: Project, options = {}) => {
+  const signal = new AbortController().signal;
+  return up({ runtime, engine, project: p, options, signal, force: signal });
+};
+
+describe('up, on a fake engine', () => {
+  it('starts a one-shot first and its dependants only once it has exited 0', async () => {
+    const fake = new FakeRuntime();
+    const result = await run(fake, project());
+    expect(fake.calls.indexOf('start fx-setup')).toBeLessThan(fake.calls.indexOf('create fx-app'));
+    expect(result.endpoints.find((e) => e.service === 'setup')).toMatchObject({ completed: true });
+    expect(fake.names()).toEqual(['fx-app running', 'fx-cache running', 'fx-setup exited']);
+  });
+
+  it('keeps the container of a service that failed, stopped, and removes the rest this run created', async () => {
+    const fake = new FakeRuntime();
+    fake.exits.set('fx-app', 3);
+    const p = project();
+    const error = await run(fake, p).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'SERVICE_EXITED', message: expect.stringContaining('app exited with code 3') });
+    expect((error as { details: string[] }).details).toContain("app's container is kept, stopped: `devenv logs app` shows its output; the next `devenv up` replaces it.");
+    // The network stays with the kept container; cache and setup, which this run created, go.
+    expect(fake.names()).toEqual(['fx-app exited']);
+    expect([...fake.networks.keys()]).toEqual(['fx-net']);
+    expect(readLocalState(p.dir).failed).toEqual({ 'fx/app': { containerId: [...fake.containers.keys()][0], reason: 'exited with code 3' } });
+
+    // The next up replaces the kept container, says why, and forgets it once all is well.
+    fake.exits.delete('fx-app');
+    fake.calls.length = 0;
+    await run(fake, p);
+    expect(fake.calls).toContain('remove fx-app');
+    expect(fake.names()).toEqual(['fx-app running', 'fx-cache running', 'fx-setup exited']);
+    expect(readLocalState(p.dir).failed).toEqual({});
+  });
+
+  it('a one-shot that exits non-zero fails up and is kept; its dependants never start', async () => {
+    const fake = new FakeRuntime();
+    fake.exits.set('fx-setup', 2);
+    const error = await run(fake, project()).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'SERVICE_EXITED', message: 'setup (a oneshot service) exited with code 2' });
+    expect(fake.calls).not.toContain('create fx-app');
+    expect(fake.names()).toEqual(['fx-setup exited']);
+  });
+
+  it('a failed build leaves the running container it would have replaced', async () => {
+    const fake = new FakeRuntime();
+    const p = project();
+    await run(fake, p);
+    const before = fake.names();
+    fake.failingBuilds.set('app', 'step 2 failed');
+    const error = await run(fake, p, { build: true }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'IMAGE_BUILD_FAILED' });
+    expect(fake.names()).toEqual(before);
+  });
+
+  it('up NAME creates that service and its dependencies only', async () => {
+    const fake = new FakeRuntime();
+    await run(fake, project(), { services: ['cache'] });
+    expect(fake.names()).toEqual(['fx-cache running']);
+    expect(fake.calls.filter((c) => c.startsWith('build'))).toEqual([]);
+  });
+
+  it('a second up with nothing changed creates, starts and builds nothing', async () => {
+    const fake = new FakeRuntime();
+    const p = project();
+    await run(fake, p);
+    fake.calls.length = 0;
+    await run(fake, p);
+    expect(fake.calls).toEqual([]);
+  });
+
+  it('restart restarts the named service only, keeping its container', async () => {
+    const fake = new FakeRuntime();
+    const p = project();
+    await run(fake, p);
+    const ids = [...fake.containers.keys()];
+    fake.calls.length = 0;
+    await run(fake, p, { services: ['app'], mode: 'restart' });
+    expect(fake.calls).toEqual(['stop fx-app', 'start fx-app']);
+    expect([...fake.containers.keys()]).toEqual(ids);
+  });
+});
