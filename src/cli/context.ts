@@ -9,7 +9,7 @@ import { projectNameFromFolder } from '../config/normalise.js';
 import type { Project } from '../config/project.js';
 import type { EngineInfo, Runtime } from '../runtime/runtime.js';
 import { createLogger, type Logger } from './logger.js';
-import type { GlobalOptions } from './main.js';
+import type { GlobalOptions } from './options.js';
 
 export async function loadFor(options: GlobalOptions, persistSecrets: boolean): Promise<Project> {
   return loadProject({ file: options.file, cwd: process.cwd(), env: process.env, persistSecrets, projectName: options.project });

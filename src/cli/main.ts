@@ -3,33 +3,26 @@
  * Only this file turns errors into exit codes and decides whether to show a stack trace.
  */
 import { cac } from 'cac';
-import { readFileSync } from 'node:fs';
 import { DevenvError, exitCodeFor } from '../errors.js';
+import { devenvVersion } from '../version.js';
+import type { CommandResult } from './options.js';
 import { printError } from './print-error.js';
-
-export interface GlobalOptions {
-  file?: string;
-  project?: string;
-  debug?: boolean;
-  json?: boolean;
-}
-
-export type CommandResult = number | void;
+import { splitCommandArgs } from './split-args.js';
 
 interface Parsed {
   run: () => Promise<CommandResult>;
   debug: boolean;
   /** The parsed options, as the command receives them. */
   options: Record<string, unknown>;
+  /** The command's positional arguments (service names). */
+  args: readonly unknown[];
+  /** For exec and run: the command to run in the container (or on the host). */
+  command?: string[];
 }
-
-const version = (): string => {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-};
 
 /** Parses argv (as process.argv) into the command to run. Throws USAGE for unknown commands/options. */
 export function parseCli(argv: string[]): Parsed | undefined {
+  const { argv: front, command, strings } = splitCommandArgs(argv);
   const cli = cac('devenv');
   let chosen: (() => Promise<CommandResult>) | undefined;
   const on = (load: () => Promise<CommandResult>) => () => { chosen = load; };
@@ -38,27 +31,64 @@ export function parseCli(argv: string[]): Parsed | undefined {
     .option('-p, --project <name>', 'project name (default: `name` in devenv.yml, else the folder name)')
     .option('--debug', 'show stack traces and debug logs on stderr');
 
-  cli.command('up', 'Start the database, build the app, apply migrations, wait until healthy, stream logs')
+  cli.command('up [...services]', 'Start the services (all, or those named and what they need), apply migrations, wait until healthy, stream logs')
     .option('-d, --detach', 'return after the summary and leave everything running')
-    .option('--build', 'rebuild images even when their build context is unchanged')
-    .option('--force-recreate', 'recreate containers even when their config is unchanged')
+    .option('--build', 'rebuild the images of the named services (all when none is named)')
+    .option('--force-recreate', 'recreate the containers of the named services even when unchanged')
+    .option('--watch', 'after up, rebuild and recreate a service when its build context or SQL migrations change')
     .option('--show-secrets', 'show passwords in the summary')
     .option('--plan', 'print the plan and exit without changing anything')
-    .action((o) => on(async () => (await import('./commands/up.js')).upCommand(o))());
+    .example('devenv up            # everything, attached: logs stream until Ctrl-C')
+    .example('devenv up -d app     # app and what it depends on, in the background')
+    .action((services: string[], o) => on(async () => (await import('./commands/up.js')).upCommand(services, o))());
 
   cli.command('down', 'Stop and remove the project\'s containers and network (data volumes stay)')
     .option('-v, --volumes', 'also delete data volumes')
     .option('--images', 'also delete images devenv built')
     .action((o) => on(async () => (await import('./commands/down.js')).downCommand(o))());
 
-  cli.command('ps', 'List the project\'s containers')
+  cli.command('restart [...services]', 'Restart services (all when none is named) and wait until healthy; a changed config recreates')
+    .action((services: string[], o) => on(async () => (await import('./commands/lifecycle.js')).restartCommand(services, o))());
+
+  cli.command('stop [...services]', 'Stop services (all when none is named), keeping their containers')
+    .action((services: string[], o) => on(async () => (await import('./commands/lifecycle.js')).stopCommand(services, o))());
+
+  cli.command('start [...services]', 'Start stopped services (and what they depend on) and wait until healthy')
+    .action((services: string[], o) => on(async () => (await import('./commands/lifecycle.js')).startCommand(services, o))());
+
+  cli.command('build [...services]', 'Build the images of services with `build` (all when none is named)')
+    .action((services: string[], o) => on(async () => (await import('./commands/images.js')).buildCommand(services, o))());
+
+  cli.command('pull [...services]', 'Pull the images of services (all when none is named), even those already present')
+    .action((services: string[], o) => on(async () => (await import('./commands/images.js')).pullCommand(services, o))());
+
+  cli.command('exec <service> [...command]', 'Run a command in a service\'s running container (a Postgres service: psql)')
+    .option('-T, --no-tty', 'no TTY, even when stdin is a terminal')
+    .option('-e, --env <KEY=value>', 'set an environment variable (repeatable)')
+    .option('-u, --user <user>', 'run as this user (name or uid[:gid])')
+    .option('-w, --workdir <dir>', 'run in this folder')
+    .example('devenv exec db                       # psql as the project\'s user')
+    .example('devenv exec app sh -c \'ls /app\'')
+    .action((service: string, _rest: string[], o) => on(async () => (await import('./commands/exec.js')).execCommand(service, command, o))());
+
+  cli.command('run [service] [...command]', 'Run a command in a one-off container of a service\'s image, its dependencies up first')
+    .option('--no-rm', 'keep the container afterwards (`ps -a` lists it)')
+    .option('-T, --no-tty', 'no TTY, even when stdin is a terminal')
+    .option('-e, --env <KEY=value>', 'set an environment variable (repeatable)')
+    .option('-u, --user <user>', 'run as this user (name or uid[:gid])')
+    .option('-w, --workdir <dir>', 'run in this folder')
+    .example('devenv run app npm test')
+    .action((service: string | undefined, _rest: string[], o) => on(async () => (await import('./commands/run.js')).runCommand(service, command, o))());
+
+  cli.command('ps', 'List the project\'s services: state, image, health, ports')
+    .option('-a, --all', 'also list completed one-shot services and one-off containers')
     .option('--json', 'print JSON')
     .action((o) => on(async () => (await import('./commands/ps.js')).psCommand(o))());
 
-  cli.command('logs [service]', 'Print a service\'s logs (all services when none is named)')
+  cli.command('logs [...services]', 'Print services\' logs (all when none is named)')
     .option('-F, --follow', 'keep streaming new lines (-f works too, as in docker compose logs; use --file for the file)')
     .option('-n, --tail <lines>', 'only the last N lines of each')
-    .action((service, o) => on(async () => (await import('./commands/logs.js')).logsCommand(service, o))());
+    .action((services: string[], o) => on(async () => (await import('./commands/logs.js')).logsCommand(services, o))());
 
   cli.command('env', 'Print the connection values a tool on the host needs (KEY=value lines)')
     .option('--json', 'print JSON')
@@ -68,14 +98,15 @@ export function parseCli(argv: string[]): Parsed | undefined {
   cli.command('validate', 'Check devenv.yml and print a one-line summary')
     .action((o) => on(async () => (await import('./commands/validate.js')).validateCommand(o))());
 
-  cli.command('config', 'Print the normalised project (secrets masked)')
-    .option('--json', 'print JSON instead of YAML')
+  cli.command('config', 'Print devenv.yml with every default filled in (secrets masked)')
+    .option('--json', 'print the normalised model as JSON, for tools')
+    .option('--services', 'print the service names, one a line')
     .option('--show-secrets', 'do not mask passwords')
     .action((o) => on(async () => (await import('./commands/config.js')).configCommand(o))());
 
   cli.help();
-  cli.version(version(), '--version');
-  const parsed = cli.parse(logsFollowFlag(argv), { run: false });
+  cli.version(devenvVersion(), '--version');
+  const parsed = cli.parse(front, { run: false });
   if (parsed.options.help || parsed.options.version) return undefined;
   if (!cli.matchedCommand) {
     if (cli.args.length > 0) {
@@ -84,9 +115,14 @@ export function parseCli(argv: string[]): Parsed | undefined {
     cli.outputHelp();
     return undefined;
   }
+  // cac made numbers of some values (`-p 007` → 7); the words as typed win.
+  for (const [key, values] of Object.entries(strings)) parsed.options[key] = key === 'env' ? values : values.at(-1);
+  if (cli.matchedCommand.name !== 'exec' && cli.matchedCommand.name !== 'run' && parsed.options['--']?.length) {
+    throw new DevenvError('USAGE', `unexpected "${['--', ...parsed.options['--']].join(' ')}" after ${cli.matchedCommand.name}`);
+  }
   cli.runMatchedCommand();
   const debug = Boolean(parsed.options.debug);
-  return chosen && { run: chosen, debug, options: parsed.options };
+  return chosen && { run: chosen, debug, options: parsed.options, args: parsed.args, ...(command ? { command } : {}) };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -113,13 +149,4 @@ export async function main(argv: string[]): Promise<number> {
 function usageError(error: unknown): unknown {
   if (error instanceof Error && error.name === 'CACError') return new DevenvError('USAGE', error.message);
   return error;
-}
-
-/**
- * `devenv logs -f` follows, as `docker compose logs -f` and `docker logs -f` do; everywhere else
- * -f is --file. In `logs`, the file is given as --file.
- */
-function logsFollowFlag(argv: string[]): string[] {
-  const at = argv.findIndex((arg, i) => i >= 2 && !arg.startsWith('-') && !['-f', '--file', '-p', '--project'].includes(argv[i - 1] ?? ''));
-  return argv[at] === 'logs' ? argv.map((arg, i) => (i > at && arg === '-f' ? '--follow' : arg)) : argv;
 }

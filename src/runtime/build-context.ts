@@ -23,6 +23,13 @@ export interface ContextEntry {
 
 const DEVENV_STATE_DIR = '.devenv';
 
+/** Whether a path (relative, POSIX) of the context is sent to the engine, as its .dockerignore says. */
+export async function contextFilter(dir: string, dockerfile = 'Dockerfile'): Promise<(path: string) => boolean> {
+  const matcher = dockerignore({ ignorecase: false }).add(await readIgnoreFile(dir));
+  const always = new Set(['.dockerignore', toPosix(dockerfile).replace(/^\.\//, '')]);
+  return (path) => always.has(path) || (!path.split('/').includes(DEVENV_STATE_DIR) && !matcher.ignores(path));
+}
+
 /** Included entries, sorted, with every parent directory of an included entry. */
 export async function contextEntries(dir: string, dockerfile = 'Dockerfile'): Promise<ContextEntry[]> {
   const patterns = await readIgnoreFile(dir);
@@ -86,6 +93,8 @@ export async function packBuildContext(dir: string, dockerfile = 'Dockerfile'): 
  */
 export async function hashBuildContext(
   request: Pick<BuildRequest, 'context' | 'dockerfile' | 'target' | 'args'>,
+  /** When given, filled with each entry's path (a folder's with a trailing /) → a short hash of it, so a later change can be named. */
+  manifest?: Record<string, string>,
 ): Promise<string> {
   const hash = createHash('sha256');
   const field = (value: string | Buffer) => {
@@ -101,17 +110,19 @@ export async function hashBuildContext(
   const read = (entry: ContextEntry) => {
     const pending = readEntry(request.context, entry);
     pending.catch(() => undefined); // rejected reads are awaited below, in order; no unhandled rejection meanwhile
-    return pending;
+    return { entry, pending };
   };
-  const window: Promise<[string, Buffer]>[] = [];
+  const window: { entry: ContextEntry; pending: Promise<[string, Buffer]> }[] = [];
   const AHEAD = 16;
   let next = 0;
   while (window.length < AHEAD && next < entries.length) window.push(read(entries[next++]!));
   while (window.length > 0) {
-    const [header, content] = await window.shift()!;
+    const { entry, pending } = window.shift()!;
+    const [header, content] = await pending;
     if (next < entries.length) window.push(read(entries[next++]!));
     field(header);
     field(content);
+    if (manifest) manifest[entry.type === 'directory' ? `${entry.path}/` : entry.path] = createHash('sha256').update(header).update(content).digest('hex').slice(0, 12);
   }
   return hash.digest('hex');
 }

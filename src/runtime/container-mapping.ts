@@ -74,7 +74,14 @@ export function summaryFromList(info: ApiContainerListItem): ContainerSummary {
       .map((port) => ({ hostIp: port.IP ?? '', hostPort: port.PublicPort!, containerPort: port.PrivatePort, protocol: toProtocol(port.Type) })),
     created: new Date(info.Created * 1000),
     imageId: info.ImageID,
+    ...exitCodeFromStatus(info.Status),
   };
+}
+
+/** "Exited (3) 2 minutes ago" → { exitCode: 3 }. */
+function exitCodeFromStatus(status: string): { exitCode?: number } {
+  const match = /^Exited \((-?\d+)\)/.exec(status);
+  return match ? { exitCode: Number(match[1]) } : {};
 }
 
 export function detailsFromInspect(info: ApiContainerInspect): ContainerDetails {
@@ -95,6 +102,10 @@ export function detailsFromInspect(info: ApiContainerInspect): ContainerDetails 
     labels: info.Config.Labels ?? {},
     ports,
     created: new Date(info.Created),
+    env: Object.fromEntries((info.Config.Env ?? []).map((entry) => {
+      const eq = entry.indexOf('=');
+      return eq < 0 ? [entry, ''] : [entry.slice(0, eq), entry.slice(eq + 1)];
+    })),
     exitCode: state.ExitCode,
     restartCount: info.RestartCount,
     oomKilled: state.OOMKilled,

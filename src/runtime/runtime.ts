@@ -5,24 +5,6 @@
  * Errors are DevenvError (ENGINE_UNAVAILABLE, IMAGE_PULL_FAILED, IMAGE_BUILD_FAILED, PORT_IN_USE, ENGINE_ERROR).
  */
 
-/** Label keys carried by every resource devenv creates. */
-export const LABELS = {
-  project: 'dev.devenv.project',
-  service: 'dev.devenv.service',
-  role: 'dev.devenv.role',
-  configHash: 'dev.devenv.config-hash',
-  /** On built images: hash of the build context + Dockerfile + args. */
-  contextHash: 'dev.devenv.context-hash',
-  /** Absolute path of the devenv.yml that created the resource (informational). */
-  configFile: 'dev.devenv.config-file',
-} as const;
-
-/** What a container is for. */
-export type ContainerRole =
-  | 'service' // a long-running service of devenv.yml
-  | 'migration' // a one-off container running a `run:` migration
-  | 'oneoff'; // any other short-lived container
-
 export interface EngineInfo {
   /** Where devenv connected, e.g. "unix:///var/run/docker.sock" or "tcp://127.0.0.1:2375". */
   address: string;
@@ -49,6 +31,8 @@ export interface ContainerSummary {
   created: Date;
   /** Image ID (sha256:…) the container runs. */
   imageId: string;
+  /** For an exited container, its exit code (from the engine's status). */
+  exitCode?: number;
 }
 
 export interface PublishedPort {
@@ -59,6 +43,8 @@ export interface PublishedPort {
 }
 
 export interface ContainerDetails extends ContainerSummary {
+  /** The container's environment (KEY → value). */
+  env: Record<string, string>;
   exitCode: number;
   restartCount: number;
   /** True when the engine killed it for running out of memory. */

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { repoRoot } from './paths.js';
 
 export { repoRoot };
-const bin = fileURLToPath(new URL('../../bin/devenv.js', import.meta.url));
+export const bin = fileURLToPath(new URL('../../bin/devenv.js', import.meta.url));
 
 export interface CliResult {
   code: number | null;

@@ -1,6 +1,6 @@
 import { teardown } from '../../engine/teardown.js';
 import { connect, projectNameFor } from '../context.js';
-import type { CommandResult, GlobalOptions } from '../main.js';
+import type { CommandResult, GlobalOptions } from '../options.js';
 import { plainRenderer } from '../render/plain.js';
 import { listenForInterrupts } from '../signals.js';
 

@@ -4,7 +4,7 @@ import { DevenvError } from '../../errors.js';
 import { containerName } from '../../engine/names.js';
 import { observeProject } from '../../engine/observe.js';
 import { connect, loadFor } from '../context.js';
-import type { CommandResult, GlobalOptions } from '../main.js';
+import type { CommandResult, GlobalOptions } from '../options.js';
 
 /**
  * The connection values a tool on the host needs: every env value of a service that refers to a

@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { loadFor } from '../context.js';
-import type { CommandResult, GlobalOptions } from '../main.js';
+import type { CommandResult, GlobalOptions } from '../options.js';
 
 export async function validateCommand(flags: GlobalOptions): Promise<CommandResult> {
   const project = await loadFor(flags, false);

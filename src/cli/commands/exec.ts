@@ -1,0 +1,65 @@
+/**
+ * `exec SERVICE [CMD…]`: a command in the service's running container, found by label (so `-p NAME`
+ * works without devenv.yml). A TTY when stdin is one, the exit code passed through. A Postgres
+ * service's container gets PGUSER, PGDATABASE and PGPASSWORD, so `exec db` opens psql as the
+ * project's user on its database, and `exec db psql -c '…'` needs no flags.
+ */
+import { DevenvError } from '../../errors.js';
+import { LABELS, serviceLabels } from '../../engine/labels.js';
+import type { ContainerDetails, Runtime } from '../../runtime/runtime.js';
+import { connect, projectNameFor } from '../context.js';
+import type { CommandResult, GlobalOptions } from '../options.js';
+import { openTerminal, parseEnvOptions } from '../terminal.js';
+
+export interface ExecFlags extends GlobalOptions {
+  tty?: boolean;
+  env?: string[] | string;
+  user?: string;
+  workdir?: string;
+}
+
+export async function execCommand(service: string, command: string[] | undefined, flags: ExecFlags): Promise<CommandResult> {
+  const project = await projectNameFor(flags);
+  const { runtime } = await connect();
+  const container = await runningContainer(runtime, project, service);
+  const postgres = container.labels[LABELS.kind] === 'postgres';
+  if (!command?.length && !postgres) {
+    throw new DevenvError('USAGE', `name a command to run in ${service}, e.g. \`devenv exec ${service} sh\``);
+  }
+  const env = { ...(postgres ? psqlEnv(container) : {}), ...parseEnvOptions(flags.env) };
+  const terminal = openTerminal(flags.tty !== false);
+  try {
+    return await runtime.execInteractive(container.id, {
+      command: command?.length ? command : ['psql'],
+      env,
+      ...(flags.user ? { user: flags.user } : {}),
+      ...(flags.workdir ? { workdir: flags.workdir } : {}),
+    }, terminal.io);
+  } finally {
+    terminal.restore();
+  }
+}
+
+/** The service's running container (inspected), or a clear error saying why there is none. */
+export async function runningContainer(runtime: Runtime, project: string, service: string): Promise<ContainerDetails> {
+  const [found] = await runtime.listContainers(serviceLabels(project, service, 'service'));
+  if (!found) {
+    throw new DevenvError('USAGE', `no container for service "${service}" in project "${project}"`, {
+      hint: `Run \`devenv up -d ${service}\` first (\`devenv ps\` lists what runs).`,
+    });
+  }
+  const details = await runtime.inspectContainer(found.id);
+  if (details.state !== 'running') {
+    throw new DevenvError('USAGE', `${service} is not running (${details.status})`, {
+      hint: `\`devenv start ${service}\` starts it; \`devenv logs ${service}\` shows why it stopped.`,
+    });
+  }
+  return details;
+}
+
+/** psql's connection settings from the container's own POSTGRES_* environment. */
+function psqlEnv(container: ContainerDetails): Record<string, string> {
+  const env = container.env;
+  const user = env.POSTGRES_USER || 'postgres';
+  return { PGUSER: user, PGDATABASE: env.POSTGRES_DB || user, ...(env.POSTGRES_PASSWORD ? { PGPASSWORD: env.POSTGRES_PASSWORD } : {}) };
+}

@@ -1,0 +1,68 @@
+/** `build` and `pull`: the image steps of `up` alone, for the named services (all when none is named). */
+import type { Project, Service } from '../../config/project.js';
+import { DevenvError } from '../../errors.js';
+import { executePlan } from '../../engine/execute.js';
+import { PlanBuilder, type Plan } from '../../engine/plan.js';
+import { newRunState, stepHandler } from '../../engine/step-handlers.js';
+import { hashBuildContext } from '../../runtime/build-context.js';
+import { connect, loadFor, loggerFor } from '../context.js';
+import type { CommandResult, GlobalOptions } from '../options.js';
+import { createProgress } from '../progress.js';
+import { listenForInterrupts } from '../signals.js';
+
+export async function buildCommand(services: string[], flags: GlobalOptions): Promise<CommandResult> {
+  const project = await loadFor(flags, false);
+  const chosen = choose(project, services);
+  // A service running another's build is built through that one.
+  const sources = new Set(chosen.flatMap((s) => (s.kind !== 'container' ? [] : s.build ? [s.name] : s.buildFrom ? [s.buildFrom] : [])));
+  const skipped = chosen.filter((s) => s.kind !== 'container' || (!s.build && !s.buildFrom)).map((s) => s.name);
+  const plan = new PlanBuilder();
+  for (const s of project.services) {
+    if (s.kind !== 'container' || !s.build || !sources.has(s.name)) continue;
+    const manifest: Record<string, string> = {};
+    plan.add({ kind: 'image.build', service: s.name, build: s.build, tag: s.image, contextHash: await hashBuildContext(s.build, manifest), manifest }, 'devenv build');
+  }
+  if (skipped.length > 0) process.stdout.write(`${skipped.join(', ')}: ${skipped.length === 1 ? 'uses' : 'use'} an image, nothing to build (\`devenv pull\` updates it).\n`);
+  return execute(project, { project: project.name, steps: plan.steps }, flags);
+}
+
+export async function pullCommand(services: string[], flags: GlobalOptions): Promise<CommandResult> {
+  const project = await loadFor(flags, false);
+  const chosen = choose(project, services);
+  const plan = new PlanBuilder();
+  const images = new Set<string>();
+  for (const s of chosen) {
+    if (s.kind === 'container' && (s.build || s.buildFrom)) continue;
+    if (!images.has(s.image)) plan.add({ kind: 'image.pull', image: s.image }, 'devenv pull');
+    images.add(s.image);
+  }
+  const built = chosen.filter((s) => s.kind === 'container' && (s.build || s.buildFrom)).map((s) => s.name);
+  if (built.length > 0) process.stdout.write(`${built.join(', ')}: built from the project, nothing to pull (\`devenv build\` rebuilds).\n`);
+  return execute(project, { project: project.name, steps: plan.steps }, flags);
+}
+
+function choose(project: Project, services: string[]): Service[] {
+  const unknown = services.filter((name) => !project.services.some((s) => s.name === name));
+  if (unknown.length > 0) {
+    throw new DevenvError('USAGE', `no service ${unknown.map((n) => `"${n}"`).join(', ')} in ${project.file}`, {
+      hint: `The services are ${project.services.map((s) => s.name).join(', ')}.`,
+    });
+  }
+  return services.length === 0 ? project.services : project.services.filter((s) => services.includes(s.name));
+}
+
+async function execute(project: Project, plan: Plan, flags: GlobalOptions): Promise<CommandResult> {
+  if (plan.steps.length === 0) return 0;
+  const log = loggerFor(project, flags);
+  const { runtime, engine } = await connect(log);
+  const progress = createProgress(log);
+  const interrupts = listenForInterrupts();
+  try {
+    await progress.onPlan(plan);
+    await executePlan(plan, stepHandler({ runtime, engine, project, state: newRunState() }), { signal: interrupts.signal, onEvent: progress.onEvent });
+    return 0;
+  } finally {
+    await progress.finished();
+    interrupts.dispose();
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * `up --watch`: after the stack is up, watch each started service's build context (what its
+ * .dockerignore lets through) and the folders of the `sql:` migrations. A burst of changes becomes
+ * one `up` of the services concerned: the plan rebuilds what changed, recreates only those
+ * services (and dependants whose config changed), applies new migrations and checks health again.
+ * A failed rebuild leaves the running container alone; watching goes on.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import type { Project } from '../config/project.js';
+import { DevenvError } from '../errors.js';
+import { selectServices } from '../engine/plan-select.js';
+import type { UpOptions } from '../engine/plan-up.js';
+import type { Endpoint } from '../engine/up.js';
+import { contextEntries, contextFilter } from '../runtime/build-context.js';
+import type { EngineInfo, Runtime } from '../runtime/runtime.js';
+import type { Logger } from './logger.js';
+import { printError } from './print-error.js';
+import type { Interrupts } from './signals.js';
+import { LogFollower } from './stream-logs.js';
+import { runUp } from './commands/up.js';
+
+/** Changes closer together than this are one burst. */
+const QUIET_MS = 300;
+
+export interface WatchRequest {
+  runtime: Runtime;
+  engine: EngineInfo;
+  project: Project;
+  log: Logger;
+  interrupts: Interrupts;
+  options: UpOptions;
+  /** Watch without streaming logs. */
+  detach: boolean;
+  endpoints: Endpoint[];
+}
+
+/** A folder to watch and the services a change in it concerns. */
+interface Watched {
+  dir: string;
+  /** The build context this folder belongs to (with its Dockerfile), or undefined for a migrations folder. */
+  context?: { root: string; dockerfile: string };
+  services: string[];
+  /** For a build context: whether a changed path (relative to it) is sent to the engine. */
+  included?: (path: string) => boolean;
+}
+
+export async function watchProject(request: WatchRequest): Promise<void> {
+  const { project, interrupts } = request;
+  const started = selectServices(project, request.options).started;
+  const targets = watchTargets(project, started);
+  if (targets.length === 0) {
+    process.stdout.write('Nothing to watch: no started service has `build`, and there are no `sql:` migrations.\n');
+    return;
+  }
+  const logs = request.detach ? undefined : new LogFollower(request.runtime, interrupts.signal);
+  logs?.follow(request.endpoints.filter((e) => !e.completed), 20);
+
+  const pending = new Set<string>();
+  const changed = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let wake: () => void = () => {};
+
+  const watchers = new Map<string, FSWatcher>();
+  const refresh = async () => {
+    const wanted = await folders(targets);
+    for (const [dir, w] of watchers) if (!wanted.has(dir)) { w.close(); watchers.delete(dir); }
+    for (const [dir, target] of wanted) {
+      if (watchers.has(dir)) continue;
+      try {
+        const w = watch(dir, { persistent: true }, (_event, name) => {
+          const path = name ? join(dir, name.toString()) : dir;
+          // A file .dockerignore leaves out changes no image.
+          if (target.context && target.included && !target.included(relative(target.context.root, path).split(sep).join('/'))) return;
+          for (const s of target.services) pending.add(s);
+          changed.add(relative(project.dir, path) || '.');
+          clearTimeout(timer);
+          timer = setTimeout(() => wake(), QUIET_MS);
+        });
+        w.on('error', () => { w.close(); watchers.delete(dir); });
+        watchers.set(dir, w);
+      } catch {
+        // Gone between the listing and the watch: the next refresh sees it again if it comes back.
+      }
+    }
+  };
+  await refresh();
+  process.stdout.write(`Watching ${targets.map((t) => relative(project.dir, t.dir) || '.').join(', ')} for changes (Ctrl-C stops).\n`);
+
+  try {
+    while (!interrupts.signal.aborted) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        interrupts.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      if (interrupts.signal.aborted || pending.size === 0) continue;
+      const services = [...pending];
+      const files = [...changed];
+      pending.clear();
+      changed.clear();
+      process.stdout.write(`\nChanged: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ` and ${files.length - 5} more` : ''}; updating ${services.join(', ')}…\n`);
+      const t0 = performance.now();
+      running = runUp({ ...request, options: { services, build: false } }).then(
+        (result) => {
+          const healthy = result.endpoints.filter((e) => services.includes(e.service)).map((e) => `${e.service} ${e.completed ? 'completed' : 'healthy'}`);
+          process.stdout.write(`Updated in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${healthy.join(', ')}.\n`);
+          logs?.follow(result.endpoints.filter((e) => !e.completed), 50);
+        },
+        (error: unknown) => {
+          if (interrupts.signal.aborted) return;
+          printError(error, false);
+          process.stderr.write(error instanceof DevenvError && error.code === 'IMAGE_BUILD_FAILED'
+            ? 'The running container was kept. Watching for the next change.\n'
+            : 'Watching for the next change.\n');
+        },
+      );
+      await running;
+      await refresh();
+    }
+  } finally {
+    clearTimeout(timer);
+    for (const w of watchers.values()) w.close();
+    await logs?.close();
+  }
+}
+
+function watchTargets(project: Project, started: Set<string>): Watched[] {
+  const targets: Watched[] = [];
+  for (const s of project.services) {
+    if (s.kind !== 'container' || !s.build || !started.has(s.name)) continue;
+    // Services running this build are updated with it.
+    const users = project.services.filter((u) => u.kind === 'container' && u.buildFrom === s.name && started.has(u.name)).map((u) => u.name);
+    targets.push({ dir: s.build.context, context: { root: s.build.context, dockerfile: s.build.dockerfile }, services: [s.name, ...users] });
+  }
+  const waiting = [...started];
+  for (const m of project.migrations) if (m.kind === 'sql') targets.push({ dir: m.dir, services: waiting });
+  return targets;
+}
+
+/** Every folder to watch: the build contexts' included folders (honouring .dockerignore) and the migration folders. */
+async function folders(targets: Watched[]): Promise<Map<string, Watched>> {
+  const out = new Map<string, Watched>();
+  for (const target of targets) {
+    out.set(target.dir, target);
+    if (!target.context) continue;
+    target.included = await contextFilter(target.context.root, target.context.dockerfile).catch(() => undefined);
+    const entries = await contextEntries(target.context.root, target.context.dockerfile).catch(() => []);
+    for (const e of entries) if (e.type === 'directory') out.set(join(target.context.root, e.path), target);
+  }
+  return out;
+}
