@@ -76,6 +76,11 @@ export async function waitForPostgres(
 const WRONG_PASSWORD = '28P01';
 const NO_SUCH_DATABASE = '3D000';
 
+/** One `SELECT 1`: undefined when it ran, else why not (`ps` shows it). */
+export async function checkPostgres(conn: PgConnection, timeoutMs: number): Promise<string | undefined> {
+  return (await trySelectOne(conn, timeoutMs)).reason;
+}
+
 /** reason undefined when `SELECT 1` ran; otherwise why not, with the server's SQLSTATE if it answered. */
 async function trySelectOne(conn: PgConnection, timeoutMs: number): Promise<{ reason?: string; code?: string }> {
   try {

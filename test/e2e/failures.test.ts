@@ -38,14 +38,24 @@ describe('up failures', () => {
     expect(await projectResources(project)).toEqual([]);
   });
 
-  it('an app that exits during start fails at once with its exit code and last log lines', async () => {
+  it('an app that exits during start fails at once with its exit code and last log lines, and keeps them', async () => {
     // The health deadline is 10 minutes: only noticing the exit can end this within the test's timeout.
     const project = newProject('exits');
-    const r = await devenv(['up', '-d', '-f', fixture('exits-on-start'), '-p', project]);
+    const file = fixture('exits-on-start');
+    const r = await devenv(['up', '-d', '-f', file, '-p', project]);
     expect(r.code).toBe(8);
     expect(r.stderr).toContain('app exited with code 3');
     expect(r.stderr).toContain('cannot connect to the database');
-    expect(await projectResources(project)).toEqual([]);
+    expect(r.stderr).toContain("app's container is kept, stopped: `devenv logs app` shows its output");
+    // The evidence outlives the failed run: the stopped container, and its logs through devenv.
+    expect(await projectResources(project)).toEqual([`container ${project}-app`, `network ${project}-net`]);
+    const logs = await devenv(['logs', 'app', '-p', project]);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toContain('cannot connect to the database');
+    // The next up replaces the kept container instead of starting it again, and says so.
+    const again = await devenv(['up', '-d', '-f', file, '-p', project]);
+    expect(again.code).toBe(8);
+    expect(again.stdout).toContain('container:app create (replaces the container a failed run kept (exited with code 3)');
   }, 60_000);
 
   it('a host port already taken fails with a message naming the port', async () => {
@@ -101,7 +111,7 @@ describe('reuse', () => {
     expect(first.code).toBe(0);
     const again = await devenv(['up', '-d', '-f', file, '-p', project], { env: { GREETING: 'hi' } });
     expect(again.code).toBe(0);
-    expect(again.stdout).toContain('container:web create (config changed: env.GREETING)');
+    expect(again.stdout).toMatch(/container:web create \(config changed: env.GREETING[;)]/);
     expect(again.stdout).not.toContain('container:worker');
   });
 });

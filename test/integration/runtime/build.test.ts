@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectRuntime } from '../../../src/runtime/docker-runtime.js';
-import { LABELS, type BuildRequest } from '../../../src/runtime/runtime.js';
+import { type BuildRequest } from '../../../src/runtime/runtime.js';
 import { docker, removeProject, uniqueProject } from '../../helpers/engine.js';
 import { busyboxSpec, collect, fixture } from './runtime-fixture.js';
+import { LABELS } from '../../../src/engine/labels.js';
 
 const project = uniqueProject('rt-build');
 const runtime = connectRuntime();

@@ -2,9 +2,9 @@ import { createServer } from 'node:net';
 import { Readable, Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectRuntime } from '../../../src/runtime/docker-runtime.js';
-import { LABELS } from '../../../src/runtime/runtime.js';
 import { removeProject, uniqueProject } from '../../helpers/engine.js';
 import { busyboxSpec, collect, freePort } from './runtime-fixture.js';
+import { LABELS } from '../../../src/engine/labels.js';
 
 const project = uniqueProject('rt-containers');
 const runtime = connectRuntime();

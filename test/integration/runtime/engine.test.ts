@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectRuntime } from '../../../src/runtime/docker-runtime.js';
-import { LABELS } from '../../../src/runtime/runtime.js';
 import { projectResources, removeProject, uniqueProject } from '../../helpers/engine.js';
+import { LABELS } from '../../../src/engine/labels.js';
 
 const project = uniqueProject('rt-engine');
 const labels = { [LABELS.project]: project };

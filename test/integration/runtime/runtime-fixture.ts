@@ -1,7 +1,8 @@
 /** Shared bits of the runtime integration tests. */
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { LABELS, type ContainerSpec } from '../../../src/runtime/runtime.js';
+import { type ContainerSpec } from '../../../src/runtime/runtime.js';
+import { LABELS } from '../../../src/engine/labels.js';
 
 export function fixture(name: string): string {
   return fileURLToPath(new URL(`../../fixtures/runtime/${name}`, import.meta.url));
