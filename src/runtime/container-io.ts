@@ -9,7 +9,7 @@ import type { ApiExecInspect } from './engine-api.js';
 import type { EngineClient } from './engine-client.js';
 import { interrupted } from './engine-errors.js';
 import { demuxFrames, demuxLines } from './log-stream.js';
-import type { ExecRequest, ExecResult, LogLine, Runtime, TerminalIo } from './runtime.js';
+import type { ExecRequest, ExecResult, LogLine, LogOptions, Runtime, TerminalIo } from './runtime.js';
 
 type ToError = (error: unknown) => DevenvError;
 const enc = encodeURIComponent;
@@ -18,14 +18,16 @@ const enc = encodeURIComponent;
 export async function* containerLogs(
   client: EngineClient,
   id: string,
-  options: { follow: boolean; tail?: number; signal?: AbortSignal },
+  options: LogOptions,
   toError: ToError,
 ): AsyncGenerator<LogLine> {
   const { follow, tail, signal } = options;
   if (signal?.aborted) return;
+  // The engine takes seconds, with a fraction.
+  const since = options.since === undefined ? undefined : (options.since / 1000).toFixed(3);
   let stream: Readable;
   try {
-    stream = await client.stream('GET', `/containers/${enc(id)}/logs`, { query: { stdout: true, stderr: true, follow, tail }, signal });
+    stream = await client.stream('GET', `/containers/${enc(id)}/logs`, { query: { stdout: true, stderr: true, follow, tail, since }, signal });
   } catch (error) {
     if (signal?.aborted) return;
     throw toError(error);
@@ -54,10 +56,11 @@ export async function execInContainer(
 ): Promise<ExecResult> {
   if (signal?.aborted) throw interrupted(signal, what);
   try {
-    const execId = await createExec(client, id, { command }, { stdin: false, tty: false });
-    const stream = await client.hijack(`/exec/${enc(execId)}/start`, { body: { Detach: false, Tty: false } });
+    const execId = await createExec(client, id, { command }, { stdin: false, tty: false }, signal);
+    const stream = await client.hijack(`/exec/${enc(execId)}/start`, { body: { Detach: false, Tty: false }, ...(signal ? { signal } : {}) });
     const stop = () => stream.destroy();
     signal?.addEventListener('abort', stop, { once: true });
+    if (signal?.aborted) stop(); // aborted while the exec was being set up
     // Seen under load: the engine sometimes leaves the attached stream open after the command has
     // exited. Watching the exec's state bounds the read: once it stops running, the rest of the
     // output gets a moment to arrive, then the stream is closed.
@@ -108,8 +111,8 @@ export async function execInteractive(
   let execId: string;
   let socket: Duplex;
   try {
-    execId = await createExec(client, id, request, { stdin: io.stdin !== undefined, tty: io.tty });
-    socket = await client.hijack(`/exec/${enc(execId)}/start`, { body: { Detach: false, Tty: io.tty } });
+    execId = await createExec(client, id, request, { stdin: io.stdin !== undefined, tty: io.tty, size: io.tty ? io.size?.() : undefined }, signal);
+    socket = await client.hijack(`/exec/${enc(execId)}/start`, { body: { Detach: false, Tty: io.tty }, ...(signal ? { signal } : {}) });
   } catch (error) {
     throw toError(error);
   }
@@ -144,39 +147,54 @@ export async function runAttached(
   } catch (error) {
     throw toError(error);
   }
-  const exited = client.json<{ StatusCode: number }>('POST', `/containers/${enc(id)}/wait`, { query: { condition: 'next-exit' } });
+  // Registered before the start, so a container that exits at once is not missed; abortable, so a
+  // start that fails leaves no request open (it would keep devenv running).
+  const waiting = new AbortController();
+  const exited = client.json<{ StatusCode: number }>('POST', `/containers/${enc(id)}/wait`, { query: { condition: 'next-exit' }, signal: waiting.signal });
   exited.catch(() => undefined);
-  await runtime.startContainer(id);
-  const resize = () => {
-    const size = io.size?.();
-    if (size) void client.json('POST', `/containers/${enc(id)}/resize`, { query: { h: size.rows, w: size.columns } }).catch(() => undefined);
-  };
+  const grace = new AbortController();
   // Ctrl-C (without a TTY, where the terminal would send it to the process) stops the container.
   const stop = () => void runtime.stopContainer(id).catch(() => undefined);
-  signal?.addEventListener('abort', stop, { once: true });
-  if (signal?.aborted) stop(); // aborted while attaching or starting
   try {
+    await runtime.startContainer(id);
+    const resize = () => {
+      const size = io.size?.();
+      if (size) void client.json('POST', `/containers/${enc(id)}/resize`, { query: { h: size.rows, w: size.columns } }).catch(() => undefined);
+    };
+    signal?.addEventListener('abort', stop, { once: true });
+    if (signal?.aborted) stop(); // aborted while attaching or starting
     const piped = pipeSession(socket, io, undefined, resize);
     const { StatusCode } = await exited;
     // What the container wrote last may still be on its way.
-    await Promise.race([piped, sleep(1000)]);
-    socket.destroy();
+    await Promise.race([piped, sleep(1000, undefined, { signal: grace.signal }).catch(() => undefined)]);
     return StatusCode;
   } catch (error) {
     throw toError(error);
   } finally {
     signal?.removeEventListener('abort', stop);
+    grace.abort();
+    waiting.abort();
+    socket.destroy();
   }
 }
 
-async function createExec(client: EngineClient, id: string, request: ExecRequest, attach: { stdin: boolean; tty: boolean }): Promise<string> {
+async function createExec(
+  client: EngineClient,
+  id: string,
+  request: ExecRequest,
+  attach: { stdin: boolean; tty: boolean; size?: { rows: number; columns: number } | undefined },
+  signal?: AbortSignal,
+): Promise<string> {
   const { Id } = await client.json<{ Id: string }>('POST', `/containers/${enc(id)}/exec`, {
+    ...(signal ? { signal } : {}),
     body: {
       Cmd: request.command,
       AttachStdin: attach.stdin,
       AttachStdout: true,
       AttachStderr: true,
       Tty: attach.tty,
+      // Engines from API 1.42 size the TTY from the start; older ones take the resize that follows.
+      ...(attach.size ? { ConsoleSize: [attach.size.rows, attach.size.columns] } : {}),
       ...(request.env ? { Env: Object.entries(request.env).map(([k, v]) => `${k}=${v}`) } : {}),
       ...(request.user ? { User: request.user } : {}),
       ...(request.workdir ? { WorkingDir: request.workdir } : {}),

@@ -102,6 +102,7 @@ export function detailsFromInspect(info: ApiContainerInspect): ContainerDetails 
     labels: info.Config.Labels ?? {},
     ports,
     created: new Date(info.Created),
+    startedAt: Date.parse(state.StartedAt) || 0,
     env: Object.fromEntries((info.Config.Env ?? []).map((entry) => {
       const eq = entry.indexOf('=');
       return eq < 0 ? [entry, ''] : [entry.slice(0, eq), entry.slice(eq + 1)];

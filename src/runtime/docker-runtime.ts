@@ -12,7 +12,7 @@ import { engineMessage, engineUnavailable, interrupted, portInUseAddress, status
 import { buildImage, pullImage } from './image-ops.js';
 import type {
   BuildRequest, ContainerDetails, ContainerSpec, ContainerSummary, EngineInfo, ExecRequest, ExecResult,
-  ImageSummary, LogLine, PullProgress, ResourceSummary, Runtime, TerminalIo,
+  ImageSummary, LogLine, LogOptions, PullProgress, ResourceSummary, Runtime, TerminalIo,
 } from './runtime.js';
 
 /** How long info() waits for an answer before calling the engine unavailable. */
@@ -129,9 +129,9 @@ export class DockerRuntime implements Runtime {
 
   async startContainer(containerId: string): Promise<void> {
     try {
+      // 304 (already running) is not an error status: the client returns it as success.
       await this.client.json('POST', `/containers/${id(containerId)}/start`);
     } catch (error) {
-      if (statusCodeOf(error) === 304) return; // already running
       const port = statusCodeOf(error) === undefined ? undefined : portInUseAddress(engineMessage(error));
       if (port !== undefined) {
         throw new DevenvError('PORT_IN_USE', `port ${port} is already in use`, {
@@ -144,8 +144,8 @@ export class DockerRuntime implements Runtime {
   }
 
   async stopContainer(containerId: string, timeoutSeconds?: number): Promise<void> {
-    // 304: already stopped. Without t the engine uses the container's StopTimeout (default 10 s).
-    await this.tolerate(() => this.client.json('POST', `/containers/${id(containerId)}/stop`, { query: { t: timeoutSeconds } }), [304], `stopping container ${containerId}`);
+    // 304 (already stopped) is success. Without t the engine uses the container's StopTimeout (default 10 s).
+    await this.tolerate(() => this.client.json('POST', `/containers/${id(containerId)}/stop`, { query: { t: timeoutSeconds } }), [404], `stopping container ${containerId}`);
   }
 
   async killContainer(containerId: string, signal: string): Promise<void> {
@@ -173,7 +173,7 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  logs(containerId: string, options: { follow: boolean; tail?: number; signal?: AbortSignal }): AsyncIterable<LogLine> {
+  logs(containerId: string, options: LogOptions): AsyncIterable<LogLine> {
     return containerLogs(this.client, containerId, options, (error) => this.error(error, `reading the logs of container ${containerId}`));
   }
 

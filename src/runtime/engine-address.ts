@@ -91,11 +91,13 @@ function remote(hostUrl: string, env: NodeJS.ProcessEnv, context: ContextEndpoin
       cause: error,
     });
   }
-  const local = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  // URL keeps the brackets of an IPv6 address; a socket wants it bare.
+  const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const local = ['127.0.0.1', 'localhost', '::1'].includes(hostname);
   if (url.protocol === 'ssh:') {
     return {
       address: hostUrl,
-      transport: { kind: 'ssh', host: url.hostname, ...(url.username ? { user: decodeURIComponent(url.username) } : {}), ...(url.port ? { port: Number(url.port) } : {}) },
+      transport: { kind: 'ssh', host: hostname, ...(url.username ? { user: decodeURIComponent(url.username) } : {}), ...(url.port ? { port: Number(url.port) } : {}) },
       remote: !local,
     };
   }
@@ -107,12 +109,13 @@ function remote(hostUrl: string, env: NodeJS.ProcessEnv, context: ContextEndpoin
   // As the docker CLI: TLS when DOCKER_TLS_VERIFY is set (certificates from DOCKER_CERT_PATH, default
   // ~/.docker), for the usual TLS port, or when the docker context carries TLS material.
   const certDir = context?.tlsDir ?? (env.DOCKER_CERT_PATH || (env.DOCKER_TLS_VERIFY ? configDir(env) : undefined));
-  const tls = Boolean(env.DOCKER_TLS_VERIFY) || env.DOCKER_TLS === '1' || url.port === '2376' || url.protocol === 'https:' || Boolean(env.DOCKER_CERT_PATH) || Boolean(context?.tlsDir);
+  // DOCKER_CERT_PATH alone does not turn TLS on (the docker CLI needs DOCKER_TLS_VERIFY too).
+  const tls = Boolean(env.DOCKER_TLS_VERIFY) || env.DOCKER_TLS === '1' || url.port === '2376' || url.protocol === 'https:' || Boolean(context?.tlsDir);
   const insecure = Boolean(context?.skipVerify) || (!env.DOCKER_TLS_VERIFY && env.DOCKER_TLS === '1');
   const port = Number(url.port || (tls ? 2376 : 2375));
   const address = `tcp://${url.hostname}:${port}`;
-  if (!tls) return { address, transport: { kind: 'tcp', host: url.hostname, port }, remote: !local };
-  return { address, transport: { kind: 'tls', host: url.hostname, port, ...readCertificates(certDir), ...(insecure ? { insecure } : {}) }, remote: !local };
+  if (!tls) return { address, transport: { kind: 'tcp', host: hostname, port }, remote: !local };
+  return { address, transport: { kind: 'tls', host: hostname, port, ...readCertificates(certDir), ...(insecure ? { insecure } : {}) }, remote: !local };
 }
 
 function readCertificates(dir: string | undefined): { ca?: Buffer; cert?: Buffer; key?: Buffer } {

@@ -116,10 +116,14 @@ function makeAgent(transport: EngineTransport): http.Agent {
   return new http.Agent({ keepAlive: true });
 }
 
-/** Each connection is an `ssh … docker system dial-stdio` process: the engine's socket on the remote host. */
+/**
+ * Each connection is an `ssh … docker system dial-stdio` process: the engine's socket on the remote
+ * host. Not kept alive: an idle ssh process would keep devenv running, and the duplex over its pipes
+ * is no socket (no setKeepAlive, no unref).
+ */
 class SshAgent extends http.Agent {
   constructor(private readonly target: Extract<EngineTransport, { kind: 'ssh' }>) {
-    super({ keepAlive: true });
+    super({ keepAlive: false });
   }
 
   override createConnection(): Duplex {

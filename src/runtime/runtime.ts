@@ -43,6 +43,8 @@ export interface PublishedPort {
 }
 
 export interface ContainerDetails extends ContainerSummary {
+  /** When it last started (epoch ms); 0 when it never has. */
+  startedAt: number;
   /** The container's environment (KEY → value). */
   env: Record<string, string>;
   exitCode: number;
@@ -116,6 +118,15 @@ export interface PullProgress {
   status: string;
 }
 
+export interface LogOptions {
+  follow: boolean;
+  /** How many past lines to include (undefined = all). */
+  tail?: number | undefined;
+  /** Only lines written from then on: epoch ms. */
+  since?: number | undefined;
+  signal?: AbortSignal;
+}
+
 export interface LogLine {
   stream: 'stdout' | 'stderr';
   line: string;
@@ -187,7 +198,7 @@ export interface Runtime {
    * Log lines, demultiplexed. With follow, the iterable ends when the container stops or signal aborts.
    * tail: how many past lines to include (undefined = all).
    */
-  logs(id: string, options: { follow: boolean; tail?: number; signal?: AbortSignal }): AsyncIterable<LogLine>;
+  logs(id: string, options: LogOptions): AsyncIterable<LogLine>;
   /** Runs a command inside a running container and collects its output. */
   exec(id: string, command: string[], signal?: AbortSignal): Promise<ExecResult>;
   /** Runs a command inside a running container wired to a terminal; resolves with its exit code. */

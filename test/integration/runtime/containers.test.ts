@@ -158,6 +158,12 @@ describe('DockerRuntime containers', () => {
     expect(await runtime.runAttached(id, io, controller.signal)).toBe(143);
   }, 30_000);
 
+  it('fails an attached run whose container cannot start, leaving nothing open', async () => {
+    const id = await runtime.createContainer(busyboxSpec(project, 'unstartable', { command: ['true'], user: 'nosuchuser' }));
+    // An open attach or wait would keep this from ending within the test's timeout.
+    await expect(runtime.runAttached(id, terminal(undefined))).rejects.toMatchObject({ code: 'ENGINE_ERROR', message: expect.stringContaining('nosuchuser') });
+  });
+
   it('sends a signal to a container, and a stopped one is fine', async () => {
     const id = await runtime.createContainer(busyboxSpec(project, 'killed', { command: ['sleep', '600'], init: false }));
     await runtime.startContainer(id);

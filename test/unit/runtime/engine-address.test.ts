@@ -28,6 +28,11 @@ describe('resolveEngineAddress', () => {
     expect(resolveEngineAddress({ DOCKER_HOST: 'tcp://127.0.0.1:2375' }).remote).toBe(false);
   });
 
+  it('takes an IPv6 address without its brackets, and needs DOCKER_TLS_VERIFY for TLS on 2375', () => {
+    expect(resolveEngineAddress({ DOCKER_HOST: 'tcp://[::1]:2375' })).toMatchObject({ transport: { kind: 'tcp', host: '::1', port: 2375 }, remote: false });
+    expect(resolveEngineAddress({ DOCKER_HOST: 'tcp://10.0.0.5:2375', DOCKER_CERT_PATH: '/nowhere' }).transport).toMatchObject({ kind: 'tcp' });
+  });
+
   it('reads the TLS certificates from DOCKER_CERT_PATH', () => {
     const dir = tempDir('certs');
     writeFileSync(join(dir, 'ca.pem'), 'CA');
