@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { parsePortSpec } from './ports.js';
 import type { Path, Problem } from './problems.js';
-import { dependencyNames, REF_FIELDS, type Project, type Service } from './project.js';
+import { dependencyNames, REF_FIELDS, type Project, type Service, type Template } from './project.js';
 import type { ValidConfig } from './validate.js';
 import { suggest } from './zod-issues.js';
 
@@ -79,22 +79,35 @@ function checkAliases(project: Project, problems: Problem[]): void {
   }
 }
 
+const describeKind = (s: Service | undefined): string =>
+  s === undefined ? 'unknown' : s.kind === 'postgres' ? 'a Postgres service' : s.kind === 'process' ? 'a host process' : 'a container service';
+
 function checkMigrations(project: Project, config: ValidConfig, problems: Problem[]): void {
   const seen = new Set<string>();
-  const describe = (s: Service | undefined): string => (s === undefined ? 'unknown' : s.kind === 'postgres' ? 'a Postgres service' : 'a container service');
+  const databases = project.services.filter((s) => s.kind === 'postgres').map((s) => s.name);
   (config.top.migrations ?? []).forEach((step, index) => {
     const base = ['migrations', index];
     if (seen.has(step.name)) problems.push({ path: [...base, 'name'], message: `duplicate migration name "${step.name}"; each step needs its own name` });
     seen.add(step.name);
     const service = step.service === undefined ? undefined : project.services.find((s) => s.name === step.service);
     if (step.service !== undefined && service?.kind !== 'container') {
-      problems.push({ path: [...base, 'service'], message: `expected a container service (image or build), got "${step.service}" (${describe(service)})` });
+      problems.push({ path: [...base, 'service'], message: `expected a container service (image or build), got "${step.service}" (${describeKind(service)})` });
     }
     const database = step.database === undefined ? undefined : project.services.find((s) => s.name === step.database);
     if (step.database !== undefined && database?.kind !== 'postgres') {
-      problems.push({ path: [...base, 'database'], message: `expected a Postgres service, got "${step.database}" (${describe(database)})` });
+      problems.push({ path: [...base, 'database'], message: `expected a Postgres service, got "${step.database}" (${describeKind(database)})` });
+    }
+    // A step that runs once per database must know which database.
+    if (step.when === 'fresh' && step.sql === undefined && step.database === undefined && databases.length !== 1) {
+      problems.push({
+        path: [...base, 'when'],
+        message: databases.length === 0
+          ? 'when: fresh runs a step once per database, and the project has no Postgres service'
+          : `when: fresh runs a step once per database: name it with database (one of ${databases.join(', ')})`,
+      });
     }
     if (step.sql !== undefined) expectPath(path.resolve(project.dir, step.sql), step.sql, 'folder', [...base, 'sql'], problems);
+    if (step.cwd !== undefined) expectPath(path.resolve(project.dir, step.cwd), step.cwd, 'folder', [...base, 'cwd'], problems);
   });
 }
 
@@ -110,6 +123,10 @@ function checkPorts(project: Project, config: ValidConfig, problems: Problem[]):
   for (const service of project.services) {
     if (service.kind === 'postgres') {
       claim(service.hostPort, 'tcp', `service "${service.name}"`, ['services', service.name, 'postgres', 'port']);
+      continue;
+    }
+    if (service.kind === 'process') {
+      if (service.port !== undefined) claim(service.port, 'tcp', `service "${service.name}"`, ['services', service.name, 'port']);
       continue;
     }
     const raw = config.services.find((s) => s.name === service.name);
@@ -145,6 +162,9 @@ function checkFiles(project: Project, config: ValidConfig, problems: Problem[]):
         expectPath(dockerfile, path.join(contextShown, service.build.dockerfile), 'file', where, problems);
       }
     }
+    if (service.kind === 'process' && raw?.kind === 'process' && raw.config.cwd !== undefined) {
+      expectPath(service.cwd, raw.config.cwd, 'folder', [...base, 'cwd'], problems);
+    }
     if (service.kind === 'container') {
       // The engine refuses to start a container whose bind-mount source is missing; say so now.
       service.volumes.forEach((volume, index) => {
@@ -157,12 +177,9 @@ function checkFiles(project: Project, config: ValidConfig, problems: Problem[]):
 }
 
 function checkReferences(project: Project, config: ValidConfig, problems: Problem[]): void {
-  for (const service of project.services) {
-    if (service.kind !== 'container') continue;
-    const raw = config.services.find((s) => s.name === service.name);
-    const env = raw?.kind === 'container' ? (raw.config.env ?? {}) : {};
-    for (const [key, template] of Object.entries(service.env)) {
-      const where = key in env ? ['services', service.name, 'env', key] : ['services', service.name, 'env_file'];
+  const check = (env: Record<string, Template>, written: Record<string, unknown>, base: Path) => {
+    for (const [key, template] of Object.entries(env)) {
+      const where = key in written ? [...base, 'env', key] : [...base, 'env_file'];
       for (const part of template) {
         if (typeof part === 'string') continue;
         const shown = `\${${part.service}.${part.field}}`;
@@ -170,7 +187,7 @@ function checkReferences(project: Project, config: ValidConfig, problems: Proble
         if (target === undefined) {
           problems.push({ path: where, message: `${shown} refers to an unknown service "${part.service}"` });
         } else if (target.kind !== 'postgres') {
-          problems.push({ path: where, message: `${shown}: references are to Postgres services, and "${part.service}" is a container` });
+          problems.push({ path: where, message: `${shown}: references are to Postgres services, and "${part.service}" is ${describeKind(target)}` });
         } else if (!REF_FIELDS.includes(part.field)) {
           const guess = suggest(part.field, REF_FIELDS);
           const expected = guess ? `did you mean "${guess}"?` : `expected one of ${REF_FIELDS.join(', ')}`;
@@ -178,7 +195,15 @@ function checkReferences(project: Project, config: ValidConfig, problems: Proble
         }
       }
     }
+  };
+  for (const service of project.services) {
+    if (service.kind === 'postgres') continue;
+    const raw = config.services.find((s) => s.name === service.name);
+    check(service.env, raw && raw.kind !== 'postgres' ? (raw.config.env ?? {}) : {}, ['services', service.name]);
   }
+  project.migrations.forEach((m, index) => {
+    if (m.kind === 'process') check(m.env, config.top.migrations?.[index]?.env ?? {}, ['migrations', index]);
+  });
 }
 
 /** Checks that span fields: references between services and migrations, ports, and files on disk. */

@@ -2,7 +2,7 @@ import { interpolate, renderText, type Vars } from './interpolate.js';
 import type { Path, Problem } from './problems.js';
 import type { Template } from './project.js';
 
-/** env templates by service name, then variable name. */
+/** env templates by service name (or "migrations/<index>" for a host step), then variable name. */
 export type EnvTemplates = Map<string, Map<string, Template>>;
 
 export interface InterpolatedDocument {
@@ -10,12 +10,14 @@ export interface InterpolatedDocument {
   envTemplates: EnvTemplates;
   /** `image:` values that hold a reference (`${web.image}`), by service name. */
   imageTemplates: Map<string, Template>;
+  /** `postgres.password` values as written, when they use variables (`${DB_PASSWORD:-}`), by service name. */
+  passwordSources: Map<string, string>;
   problems: Problem[];
 }
 
-/** `services.<name>.env.<KEY>`: where references to other services' connection values may appear. */
+/** `services.<name>.env.<KEY>` or `migrations.<i>.env.<KEY>`: where references to connection values may appear. */
 function isEnvValue(path: Path): boolean {
-  return path.length === 4 && path[0] === 'services' && path[2] === 'env';
+  return path.length === 4 && (path[0] === 'services' || path[0] === 'migrations') && path[2] === 'env';
 }
 
 /** `services.<name>.image`: where `${web.image}` names the image another service builds. */
@@ -31,9 +33,11 @@ function isImageValue(path: Path): boolean {
 export function interpolateDocument(root: unknown, vars: Vars): InterpolatedDocument {
   const envTemplates: EnvTemplates = new Map();
   const imageTemplates = new Map<string, Template>();
+  const passwordSources = new Map<string, string>();
   const problems: Problem[] = [];
   const walk = (value: unknown, path: Path): unknown => {
     if (typeof value === 'string') {
+      if (path.length === 4 && path[0] === 'services' && path[2] === 'postgres' && path[3] === 'password' && value.includes('$')) passwordSources.set(String(path[1]), value);
       const envValue = isEnvValue(path);
       const imageValue = isImageValue(path);
       const result = interpolate(value, vars, envValue || imageValue);
@@ -50,7 +54,7 @@ export function interpolateDocument(root: unknown, vars: Vars): InterpolatedDocu
         imageTemplates.set(String(path[1]), result.template);
       }
       if (envValue) {
-        const service = String(path[1]);
+        const service = path[0] === 'migrations' ? `migrations/${path[1]}` : String(path[1]);
         const templates = envTemplates.get(service) ?? new Map<string, Template>();
         templates.set(String(path[3]), result.template);
         envTemplates.set(service, templates);
@@ -65,5 +69,5 @@ export function interpolateDocument(root: unknown, vars: Vars): InterpolatedDocu
     }
     return value;
   };
-  return { value: walk(root, []), envTemplates, imageTemplates, problems };
+  return { value: walk(root, []), envTemplates, imageTemplates, passwordSources, problems };
 }

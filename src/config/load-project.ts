@@ -83,7 +83,7 @@ function load(options: LoadOptions): Project {
     else throw new DevenvError('USAGE', `invalid project name ${JSON.stringify(options.projectName)}`, { hint: 'use lowercase letters, digits, "_" and "-", starting with a letter or digit' });
   }
   const home = options.env.HOME;
-  const context = { file, vars, envTemplates: interpolated.envTemplates, imageTemplates: interpolated.imageTemplates, display, ...(home ? { home } : {}) };
+  const context = { file, vars, envTemplates: interpolated.envTemplates, imageTemplates: interpolated.imageTemplates, passwordSources: interpolated.passwordSources, display, ...(home ? { home } : {}) };
   const project = normalise(config, context, problems);
   crossCheck(project, config, problems);
   if (problems.length > 0) fail(parsed.locate);

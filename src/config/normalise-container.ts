@@ -47,12 +47,18 @@ function normalisePorts(name: string, config: ContainerServiceConfig, problems: 
   return mappings;
 }
 
+/** What env and env_file are read from: a container or process service, or a host migration step. */
+export interface EnvConfig {
+  env?: Record<string, string | number | boolean>;
+  env_file?: string | string[];
+}
+
 /** Variables from env_file(s), in order, each value interpolated like an env value. */
-function envFileValues(name: string, config: ContainerServiceConfig, context: ContainerContext, problems: Problem[]): Map<string, Template> {
+function envFileValues(base: Path, config: EnvConfig, context: ContainerContext, problems: Problem[]): Map<string, Template> {
   const values = new Map<string, Template>();
   const files = config.env_file === undefined ? [] : typeof config.env_file === 'string' ? [config.env_file] : config.env_file;
   files.forEach((file, index) => {
-    const where = ['services', name, 'env_file', ...(typeof config.env_file === 'string' ? [] : [index])];
+    const where = [...base, 'env_file', ...(typeof config.env_file === 'string' ? [] : [index])];
     const absolute = path.resolve(context.dir, file);
     let text: string;
     try {
@@ -80,11 +86,11 @@ function envFileValues(name: string, config: ContainerServiceConfig, context: Co
   return values;
 }
 
-function normaliseEnv(name: string, config: ContainerServiceConfig, context: ContainerContext, problems: Problem[]): Record<string, Template> {
-  const merged = envFileValues(name, config, context, problems);
-  const templates = context.envTemplates.get(name);
+/** env over env_file; `templates` are the env values with their references (from interpolation), keyed by variable. */
+export function normaliseEnv(base: Path, config: EnvConfig, templates: Map<string, Template> | undefined, context: ContainerContext, problems: Problem[]): Record<string, Template> {
+  const merged = envFileValues(base, config, context, problems);
   for (const [key, value] of Object.entries(config.env ?? {})) {
-    if (!ENV_KEY.test(key)) problems.push({ path: ['services', name, 'env', key], at: 'key', message: `expected a variable name without "=" or spaces, got ${JSON.stringify(key)}` });
+    if (!ENV_KEY.test(key)) problems.push({ path: [...base, 'env', key], at: 'key', message: `expected a variable name without "=" or spaces, got ${JSON.stringify(key)}` });
     merged.set(key, templates?.get(key) ?? [String(value)]);
   }
   return Object.fromEntries(merged);
@@ -116,7 +122,7 @@ export function normaliseContainer(name: string, config: ContainerServiceConfig,
     aliases: normaliseAliases(config),
     image: config.image ?? `${context.project}-${name}:devenv`,
     ports,
-    env: normaliseEnv(name, config, context, problems),
+    env: normaliseEnv(base, config, context.envTemplates.get(name), context, problems),
     volumes: normaliseVolumes(name, config, context, problems),
     // A one-shot is done when it exits 0: its health is its exit code.
     health: oneshot ? { type: 'none' } : normaliseHealth(config.health, ports, base, problems),

@@ -25,7 +25,11 @@ function port(value: number | string, path: Path, problems: Problem[]): number |
 }
 
 /** The service's health check: the configured one, else tcp on the first port, else none. */
-export function normaliseHealth(health: HealthConfig | undefined, ports: PortMapping[], base: Path, problems: Problem[]): HealthCheck {
+/**
+ * onHost: a host process's check, which reaches any port of the host directly; a container's reaches
+ * only what it publishes.
+ */
+export function normaliseHealth(health: HealthConfig | undefined, ports: PortMapping[], base: Path, problems: Problem[], onHost = false): HealthCheck {
   const firstTcp = ports.find((p) => p.protocol === 'tcp');
   if (health === undefined) {
     if (firstTcp === undefined) return { type: 'none' };
@@ -44,7 +48,7 @@ export function normaliseHealth(health: HealthConfig | undefined, ports: PortMap
     problems.push({ path: [...path, 'port'], at: 'key', message: 'port applies to an http check only; a tcp check names its port: { tcp: 3000 }' });
   }
   const published = (p: number, where: Path): void => {
-    if (!ports.some((m) => m.containerPort === p && m.protocol === 'tcp')) {
+    if (!onHost && !ports.some((m) => m.containerPort === p && m.protocol === 'tcp')) {
       problems.push({ path: where, message: `port ${p} is not published; the check runs from the host, so add it to port/ports` });
     }
   };
@@ -52,7 +56,7 @@ export function normaliseHealth(health: HealthConfig | undefined, ports: PortMap
     if (!health.http.startsWith('/')) problems.push({ path: [...path, 'http'], message: `expected a path starting with "/", got ${JSON.stringify(health.http)}` });
     const checkPort = health.port === undefined ? firstTcp?.containerPort : port(health.port, [...path, 'port'], problems);
     if (checkPort === undefined) {
-      if (health.port === undefined) problems.push({ path: [...path, 'http'], message: 'an http health check needs a port: publish one with port/ports or set health.port' });
+      if (health.port === undefined) problems.push({ path: [...path, 'http'], message: onHost ? 'an http health check needs a port: set port (where the process listens) or health.port' : 'an http health check needs a port: publish one with port/ports or set health.port' });
       return { type: 'none' };
     }
     if (health.port !== undefined) published(checkPort, [...path, 'port']);

@@ -12,6 +12,8 @@ export const DEFAULT_READY_TIMEOUT_MS = 60_000;
 export interface PostgresContext {
   project: string;
   dir: string;
+  /** postgres.password as written, when it uses variables. */
+  passwordSource?: string | undefined;
 }
 
 /** A Postgres service with every default filled. An empty password is left empty here: secrets.ts fills it. */
@@ -48,6 +50,7 @@ export function normalisePostgres(name: string, config: PostgresServiceConfig, c
     user: pg.user ?? 'postgres',
     password,
     passwordGenerated: password === '',
+    ...(context.passwordSource === undefined ? {} : { passwordSource: context.passwordSource }),
     hostPort,
     init: init.map((file) => path.resolve(context.dir, file)),
     readyTimeoutMs,

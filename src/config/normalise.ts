@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { EnvTemplates } from './interpolate-document.js';
 import type { Vars } from './interpolate.js';
-import { normaliseContainer } from './normalise-container.js';
+import { normaliseContainer, normaliseEnv, type ContainerContext } from './normalise-container.js';
+import { normaliseProcess } from './normalise-process.js';
 import { normalisePostgres } from './normalise-postgres.js';
 import type { Problem } from './problems.js';
 import type { ContainerService, Migration, Project, Service, Template } from './project.js';
@@ -13,6 +14,7 @@ export interface NormaliseContext {
   vars: Vars;
   envTemplates: EnvTemplates;
   imageTemplates: Map<string, Template>;
+  passwordSources: Map<string, string>;
   display: (file: string) => string;
   home?: string;
 }
@@ -27,32 +29,49 @@ export function projectNameFromFolder(dir: string): string {
     .replace(/-+$/, '');
 }
 
-function normaliseMigration(step: MigrationConfig, index: number, dir: string, problems: Problem[]): Migration | undefined {
+function normaliseMigration(step: MigrationConfig, index: number, context: ContainerContext, problems: Problem[]): Migration | undefined {
   const base = ['migrations', index];
-  const hasRun = step.run !== undefined || step.service !== undefined;
-  const hasSql = step.sql !== undefined || step.database !== undefined;
-  if (hasRun && hasSql) {
-    problems.push({ path: base, message: 'a migration step has either run and service, or sql and database, not both' });
+  const dir = context.dir;
+  const kinds = (['run', 'sql', 'process'] as const).filter((k) => step[k] !== undefined);
+  if (kinds.length > 1) {
+    problems.push({ path: base, message: `a migration step is one of run (in a container), sql (a folder) or process (on the host), not ${kinds.join(' and ')}` });
     return undefined;
   }
-  if (hasSql) {
+  const kind = kinds[0] ?? (step.service !== undefined ? 'run' : step.database !== undefined ? 'sql' : undefined);
+  const when = step.when ?? 'always';
+  const misplaced = (field: 'service' | 'cwd' | 'env', allowed: string) => {
+    if (step[field] !== undefined) problems.push({ path: [...base, field], at: 'key', message: `${field} belongs to a ${allowed} step` });
+  };
+  if (kind === 'sql') {
+    misplaced('service', 'run:');
+    misplaced('cwd', 'process:');
+    misplaced('env', 'process:');
     if (step.sql === undefined) problems.push({ path: [...base, 'database'], at: 'key', message: 'sql is missing: the folder of .sql files to apply to database' });
     if (step.database === undefined) problems.push({ path: [...base, 'sql'], at: 'key', message: 'database is missing: the Postgres service the sql files are applied to' });
     if (step.sql === undefined || step.database === undefined) return undefined;
-    return { kind: 'sql', name: step.name, database: step.database, dir: path.resolve(dir, step.sql) };
+    return { kind: 'sql', name: step.name, when, database: step.database, dir: path.resolve(dir, step.sql) };
   }
+  const database = step.database === undefined ? {} : { database: step.database };
+  if (kind === 'process') {
+    misplaced('service', 'run:');
+    const command = typeof step.process === 'string' ? ['sh', '-c', step.process] : step.process!;
+    const env = normaliseEnv(base, step, context.envTemplates.get(`migrations/${index}`), context, problems);
+    return { kind: 'process', name: step.name, when, command, cwd: path.resolve(dir, step.cwd ?? '.'), env, ...database };
+  }
+  misplaced('cwd', 'process:');
+  misplaced('env', 'process:');
   if (step.run === undefined || step.service === undefined) {
     const message =
       step.run !== undefined
         ? 'service is missing: the container service whose image and env run this step'
         : step.service !== undefined
           ? 'run is missing: the command to run in a one-off container of service'
-          : 'a migration step needs run and service, or sql and database';
+          : 'a migration step needs run and service, process (on the host), or sql and database';
     problems.push({ path: base, message });
     return undefined;
   }
   const command = typeof step.run === 'string' ? ['sh', '-c', step.run] : step.run;
-  return { kind: 'run', name: step.name, service: step.service, command };
+  return { kind: 'run', name: step.name, when, service: step.service, command, ...database };
 }
 
 /** Builds the Project from the validated config, filling every default. Collects problems. */
@@ -63,18 +82,23 @@ export function normalise(config: ValidConfig, context: NormaliseContext, proble
     problems.push({ path: [], line: 1, col: 1, message: `cannot derive a project name from the folder ${JSON.stringify(path.basename(dir))}; set name: at the top` });
     name = 'devenv';
   }
+  const shared: ContainerContext = { project: name, dir, vars: context.vars, envTemplates: context.envTemplates, display: context.display, ...(context.home === undefined ? {} : { home: context.home }) };
   const services: Service[] = config.services.map((service) =>
-    service.kind === 'postgres'
-      ? normalisePostgres(service.name, service.config, { project: name, dir }, problems)
-      : normaliseContainer(service.name, service.config, { project: name, dir, vars: context.vars, envTemplates: context.envTemplates, display: context.display, ...(context.home === undefined ? {} : { home: context.home }) }, problems),
+    service.kind === 'postgres' ? normalisePostgres(service.name, service.config, { project: name, dir, passwordSource: context.passwordSources.get(service.name) }, problems)
+      : service.kind === 'process' ? normaliseProcess(service.name, service.config, shared, problems)
+        : normaliseContainer(service.name, service.config, shared, problems),
   );
   const migrations: Migration[] = [];
   (config.top.migrations ?? []).forEach((step, index) => {
-    const migration = normaliseMigration(step, index, dir, problems);
+    const migration = normaliseMigration(step, index, shared, problems);
     if (migration) migrations.push(migration);
   });
   linkSharedBuilds(services, context.imageTemplates, problems);
-  inferOneshots(services, problems);
+  const configured = (test: (c: Record<string, unknown>) => boolean) => new Set(config.services.filter((s) => s.kind !== 'postgres' && test(s.config)).map((s) => s.name));
+  inferOneshots(services, configured((c) => c.health !== undefined), configured((c) => c.oneshot === false), problems);
+  // A `when: fresh` step follows the only database when it names none (cross-check refuses 0 or several).
+  const databases = services.filter((s) => s.kind === 'postgres');
+  for (const m of migrations) if (m.kind !== 'sql' && m.when === 'fresh' && !m.database && databases.length === 1) m.database = databases[0]!.name;
   return { name, file: context.file, dir, services, migrations };
 }
 
@@ -86,7 +110,12 @@ export function normalise(config: ValidConfig, context: NormaliseContext, proble
 function linkSharedBuilds(services: Service[], imageTemplates: Map<string, Template>, problems: Problem[]): void {
   const built = services.filter((s): s is ContainerService => s.kind === 'container' && s.build !== undefined);
   for (const s of services) {
-    if (s.kind !== 'container' || s.build !== undefined) continue;
+    if (s.kind !== 'container') continue;
+    if (s.build !== undefined && imageTemplates.has(s.name)) {
+      problems.push({ path: ['services', s.name, 'image'], message: 'a service with build names the tag of its own image; ${service.image} is for a service that runs another one\'s build' });
+      continue;
+    }
+    if (s.build !== undefined) continue;
     const template = imageTemplates.get(s.name);
     if (template) {
       const [ref, ...rest] = template;
@@ -110,7 +139,7 @@ function linkSharedBuilds(services: Service[], imageTemplates: Map<string, Templ
 }
 
 /** A service others wait on with service_completed_successfully runs to completion, as Compose reads it. */
-function inferOneshots(services: Service[], problems: Problem[]): void {
+function inferOneshots(services: Service[], explicitHealth: Set<string>, notOneshot: Set<string>, problems: Problem[]): void {
   for (const s of services) {
     for (const d of s.dependsOn) {
       if (d.condition !== 'completed') continue;
@@ -118,6 +147,12 @@ function inferOneshots(services: Service[], problems: Problem[]): void {
       if (target?.kind === 'postgres') {
         problems.push({ path: ['services', s.name, 'depends_on', d.service, 'condition'], message: `${d.service} is a Postgres service, which never completes; use service_healthy` });
       } else if (target && !target.oneshot) {
+        const where = ['services', s.name, 'depends_on', d.service, 'condition'];
+        if (notOneshot.has(d.service)) problems.push({ path: where, message: `${d.service} says oneshot: false, so it never completes; use service_started or service_healthy` });
+        else if (target.restart.policy === 'always') problems.push({ path: where, message: `${d.service} has restart: always, so it never completes; use service_started or service_healthy` });
+        else if (explicitHealth.has(d.service)) {
+          problems.push({ path: where, message: `${d.service} has a health check, which a service that completes does not use; use service_healthy, or drop its health` });
+        }
         target.oneshot = true;
         target.health = { type: 'none' };
       }

@@ -98,7 +98,8 @@ function makeLocate(doc: Document, lineCounter: LineCounter): Locate {
 /** Parses YAML keeping positions; syntax errors, duplicate keys and alias bombs become problems. */
 export function parseYaml(text: string): ParsedYaml {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
+  // merge: YAML merge keys (`<<: *common`), as Compose files use them to share settings.
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, logLevel: 'error', merge: true });
   const locate = makeLocate(doc, lineCounter);
   const problems: Problem[] = doc.errors.map((error) => {
     const pos = lineCounter.linePos(error.pos[0]);

@@ -17,7 +17,7 @@ export interface Project {
   migrations: Migration[];
 }
 
-export type Service = PostgresService | ContainerService;
+export type Service = PostgresService | ContainerService | ProcessService;
 
 /** What a dependant waits for (Compose's depends_on conditions). */
 export type DependencyCondition =
@@ -57,6 +57,8 @@ export interface PostgresService extends ServiceBase {
   password: string;
   /** True when devenv generated the password (kept in .devenv/secrets.json). */
   passwordGenerated: boolean;
+  /** The password as devenv.yml writes it, when it uses variables (`${DB_PASSWORD:-}`): no secret itself. */
+  passwordSource?: string;
   /** Host port on 127.0.0.1; 0 = any free port (known after start). */
   hostPort: number;
   /** Absolute paths of files mounted into /docker-entrypoint-initdb.d (run once on a fresh volume). */
@@ -132,28 +134,67 @@ export interface ContainerService extends ServiceBase {
   oneshot: boolean;
 }
 
-export type Migration = RunMigration | SqlMigration;
+/** A command devenv runs on the host, supervised: restarted by its policy, stopped with its process group. */
+export interface ProcessService extends ServiceBase {
+  kind: 'process';
+  /** ["sh", "-c", process] for a string. */
+  command: string[];
+  /** Absolute working folder. */
+  cwd: string;
+  /** The host port it listens on, if any. */
+  port?: number;
+  /** Resolved for the host: references are 127.0.0.1 and the published port. */
+  env: Record<string, Template>;
+  /** http and tcp checks go to 127.0.0.1:port; a command check runs on the host. */
+  health: HealthCheck;
+  oneshot: boolean;
+}
 
-export interface RunMigration {
-  kind: 'run';
+export type Migration = RunMigration | SqlMigration | ProcessMigration;
+
+interface MigrationBase {
   name: string;
+  /** always: on every up (the step skips what it applied). fresh: once per database, recorded in it (a seed). */
+  when: 'always' | 'fresh';
+}
+
+export interface RunMigration extends MigrationBase {
+  kind: 'run';
   /** The service whose image and env the one-off container uses. */
   service: string;
   /** ["sh", "-c", run] for a string. */
   command: string[];
+  /** The database whose freshness a `when: fresh` step follows. */
+  database?: string;
 }
 
-export interface SqlMigration {
+export interface SqlMigration extends MigrationBase {
   kind: 'sql';
-  name: string;
   /** The Postgres service the files are applied to. */
   database: string;
   /** Absolute folder of .sql files, applied in lexical order. */
   dir: string;
 }
 
+/** A command run on the host (prisma migrate deploy, a seed script), with references resolved for the host. */
+export interface ProcessMigration extends MigrationBase {
+  kind: 'process';
+  command: string[];
+  /** Absolute working folder. */
+  cwd: string;
+  env: Record<string, Template>;
+  /** The database whose freshness a `when: fresh` step follows. */
+  database?: string;
+}
+
 export function findService(project: Project, name: string): Service | undefined {
   return project.services.find((s) => s.name === name);
+}
+
+/** The Postgres services a migration step needs ready: its database, and those its env refers to. */
+export function migrationDatabases(m: Migration): string[] {
+  const refs = m.kind === 'process' ? Object.values(m.env).flatMap((t) => t.filter((p): p is ServiceRef => typeof p !== 'string').map((p) => p.service)) : [];
+  return [...new Set([...(m.database ? [m.database] : []), ...refs])];
 }
 
 /** The names of the services `service` depends on. */

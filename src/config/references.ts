@@ -1,4 +1,4 @@
-import { findService, type ContainerService, type PostgresService, type Project, type ServiceRef, type Template } from './project.js';
+import { findService, type PostgresService, type Project, type ServiceRef, type Template } from './project.js';
 
 export interface ConnectionValues {
   url: string;
@@ -33,7 +33,7 @@ export function renderTemplate(t: Template, resolve: (ref: ServiceRef) => string
  * (falling back to its configured hostPort). References were checked by the loader, so an unknown
  * one here is a bug.
  */
-export function resolveEnv(project: Project, service: ContainerService, place: 'network' | 'host', hostPorts?: Record<string, number>): Record<string, string> {
+export function resolveEnv(project: Project, service: { env: Record<string, Template> }, place: 'network' | 'host', hostPorts?: Record<string, number>): Record<string, string> {
   const cache = new Map<string, ConnectionValues>();
   const resolve = (ref: ServiceRef): string => {
     let values = cache.get(ref.service);

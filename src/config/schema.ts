@@ -5,7 +5,9 @@
  */
 import { z } from 'zod';
 
-export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
+import { NAME_PATTERN } from './name-pattern.js';
+
+export { NAME_PATTERN };
 const NAME_EXPECTED = 'a name of lowercase letters, digits, "_" and "-" that starts with a letter or digit';
 
 const text = (expected: string) => z.string({ error: `expected ${expected}` }).min(1, { error: `expected ${expected}` });
@@ -121,13 +123,39 @@ export const containerServiceSchema = z.strictObject({
   stop_timeout: stopTimeout.optional(),
 }).meta({ title: 'Container service' });
 
+const envMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }), {
+  error: 'expected a map of environment variables',
+}).meta({ description: 'Environment; values may use ${VAR} and references such as ${db.url} (resolved for the host: 127.0.0.1 and the published port).' });
+
+export const processServiceSchema = z.strictObject({
+  process: command('The command run on the host (not in a container)')
+    .meta({ title: 'Host process', description: 'A command run on the host under devenv\'s supervisor: a string (sh -c) or a list.' }),
+  cwd: text('a folder path').optional().meta({ description: 'Working folder, relative to devenv.yml; default its folder.' }),
+  port: port('a port number 1-65535', 'The host port the process listens on: the summary URL, the default tcp health check, a port check before start.').optional(),
+  env: envMap.optional(),
+  env_file: oneOrMany('a file path').optional().meta({ description: 'Files of KEY=value lines; values in env win.' }),
+  health: health.optional().meta({ description: '{ http: /path }, { tcp: port } or { command: [...] } (run on the host), plus interval and timeout. Default: tcp on port.' }),
+  oneshot: z.boolean({ error: 'expected true or false' }).optional()
+    .meta({ description: 'The process runs to completion: exit 0 is success and dependants start after it.' }),
+  depends_on: dependsOn.optional(),
+  restart: restart.optional(),
+  max_restarts: maxRestarts.optional(),
+  stop_timeout: stopTimeout.optional(),
+}).meta({ title: 'Host process service' });
+
 export const migrationSchema = z.strictObject({
   name: text('a step name').meta({ description: 'Unique name of the step.' }),
   run: command('Command run in a one-off container of `service`').optional(),
   service: text('a service name').optional().meta({ description: 'The container service whose image and env run the step.' }),
   sql: text('a folder path').optional().meta({ description: 'A folder of .sql files applied in lexical order.' }),
-  database: text('a service name').optional().meta({ description: 'The Postgres service the sql files are applied to.' }),
-}, { error: 'expected a map with name and run+service or sql+database' });
+  process: command('Command run on the host').optional(),
+  cwd: text('a folder path').optional().meta({ description: 'With process: the working folder, relative to devenv.yml.' }),
+  env: envMap.optional(),
+  database: text('a service name').optional()
+    .meta({ description: 'The Postgres service the sql files are applied to; for a `when: fresh` step, the database whose freshness counts (default: the only one).' }),
+  when: z.enum(['always', 'fresh'], { error: 'expected always or fresh' }).optional()
+    .meta({ description: 'always (the default): on every up, the step skipping what it applied. fresh: once per database (a seed): on a new or reset database.' }),
+}, { error: 'expected a map with name and run+service, process, or sql+database' });
 
 const topLevel = {
   version: z.union([z.literal(1), z.literal('1')], { error: 'expected 1 (the only format version)' }).optional()
@@ -147,11 +175,12 @@ export const topLevelSchema = z.strictObject({
 /** The whole file, as published in schemas/devenv.schema.json. */
 export const devenvSchema = z.strictObject({
   ...topLevel,
-  services: z.record(serviceName, z.union([postgresServiceSchema, containerServiceSchema]))
-    .meta({ description: 'Service name → a Postgres service (postgres:) or a container (image: or build:).' }),
+  services: z.record(serviceName, z.union([postgresServiceSchema, containerServiceSchema, processServiceSchema]))
+    .meta({ description: 'Service name → a Postgres service (postgres:), a container (image: or build:) or a host process (process:).' }),
 }).meta({ title: 'devenv.yml', description: 'A devenv project: its services and migration steps.' });
 
 export type TopLevelConfig = z.infer<typeof topLevelSchema>;
 export type PostgresServiceConfig = z.infer<typeof postgresServiceSchema>;
 export type ContainerServiceConfig = z.infer<typeof containerServiceSchema>;
+export type ProcessServiceConfig = z.infer<typeof processServiceSchema>;
 export type MigrationConfig = z.infer<typeof migrationSchema>;

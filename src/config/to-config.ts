@@ -45,14 +45,30 @@ function service(s: Service, project: Project, rel: (p: string) => string, optio
         image: literal(s.image),
         database: literal(s.database),
         user: literal(s.user),
-        // A generated password is read from .devenv/secrets.json again; writing it out would leak it.
-        ...(s.passwordGenerated ? {} : { password: options.showSecrets ? literal(s.password) : '****' }),
+        // A generated password is read from .devenv/secrets.json again; writing it out would leak it. One
+        // taken from variables is written as it was: the variables give it again, and it shows no secret.
+        ...(s.passwordSource !== undefined ? { password: s.passwordSource }
+          : s.passwordGenerated ? {}
+            : { password: options.showSecrets ? literal(s.password) : '****' }),
         port: s.hostPort,
         init: s.init.map(rel),
       },
       health: { timeout: duration(s.readyTimeoutMs) },
       ...(s.command ? { command: s.command.map(literal) } : {}),
       ...common,
+    };
+  }
+  if (s.kind === 'process') {
+    return {
+      process: s.command.map(literal),
+      cwd: rel(s.cwd),
+      ...(s.port === undefined ? {} : { port: s.port }),
+      env: mapValues(s.env, template),
+      ...(s.health.type === 'none' ? {} : { health: health(s.health) }),
+      oneshot: s.oneshot,
+      ...common,
+      // Host processes are not on the project network.
+      aliases: undefined,
     };
   }
   return {
@@ -71,9 +87,10 @@ function service(s: Service, project: Project, rel: (p: string) => string, optio
 }
 
 function migration(m: Migration, rel: (p: string) => string): Record<string, unknown> {
-  return m.kind === 'sql'
-    ? { name: m.name, sql: rel(m.dir), database: m.database }
-    : { name: m.name, run: m.command.map(literal), service: m.service };
+  const common = { when: m.when, ...(m.kind !== 'sql' && m.database ? { database: m.database } : {}) };
+  if (m.kind === 'sql') return { name: m.name, sql: rel(m.dir), database: m.database, when: m.when };
+  if (m.kind === 'run') return { name: m.name, run: m.command.map(literal), service: m.service, ...common };
+  return { name: m.name, process: m.command.map(literal), cwd: rel(m.cwd), env: mapValues(m.env, template), ...common };
 }
 
 /** A template with its references written back as ${svc.field}. */

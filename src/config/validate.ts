@@ -3,16 +3,19 @@ import {
   containerServiceSchema,
   NAME_PATTERN,
   postgresServiceSchema,
+  processServiceSchema,
   topLevelSchema,
   type ContainerServiceConfig,
   type PostgresServiceConfig,
+  type ProcessServiceConfig,
   type TopLevelConfig,
 } from './schema.js';
 import { check } from './zod-issues.js';
 
 export type ServiceConfig =
   | { name: string; kind: 'postgres'; config: PostgresServiceConfig }
-  | { name: string; kind: 'container'; config: ContainerServiceConfig };
+  | { name: string; kind: 'container'; config: ContainerServiceConfig }
+  | { name: string; kind: 'process'; config: ProcessServiceConfig };
 
 export interface ValidConfig {
   top: TopLevelConfig;
@@ -27,6 +30,11 @@ function isMap(value: unknown): value is Record<string, unknown> {
   return prototype === Object.prototype || prototype === null;
 }
 
+/** Compose's extension fields (`x-common: &common …`, anchors to merge from): accepted and ignored. */
+function withoutExtensions(map: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(map).filter(([key]) => !key.startsWith('x-')));
+}
+
 function validateService(name: string, raw: unknown, problems: Problem[]): ServiceConfig | undefined {
   const path = ['services', name];
   if (!NAME_PATTERN.test(name)) {
@@ -37,26 +45,37 @@ function validateService(name: string, raw: unknown, problems: Problem[]): Servi
     });
   }
   if (!isMap(raw)) {
-    problems.push({ path, message: `expected a map with postgres, image or build, got ${describeValue(raw)}` });
+    problems.push({ path, message: `expected a map with postgres, image, build or process, got ${describeValue(raw)}` });
     return undefined;
   }
+  raw = withoutExtensions(raw);
+  if (!isMap(raw)) return undefined;
   const isPostgres = 'postgres' in raw;
+  const isProcess = 'process' in raw;
   const containerKey = ['image', 'build'].find((key) => key in raw);
-  if (isPostgres && containerKey !== undefined) {
+  const kinds = [isPostgres && 'postgres', containerKey, isProcess && 'process'].filter((k): k is string => typeof k === 'string');
+  if (kinds.length > 1) {
+    const [first, second] = kinds;
     problems.push({
-      path: [...path, containerKey],
+      path: [...path, second!],
       at: 'key',
-      message: `a Postgres service cannot also have "${containerKey}"`,
-      hint: 'for another Postgres image use postgres.image; for a separate container, declare a second service',
+      message: `a service is one of a Postgres database (postgres), a container (image or build) or a host process (process); this one has both "${first}" and "${second}"`,
+      hint: first === 'postgres' ? 'for another Postgres image use postgres.image; for a separate container, declare a second service' : 'declare a second service for the other one',
     });
     return undefined;
   }
-  if (!isPostgres && containerKey === undefined) {
+  if (kinds.length === 0) {
     problems.push({
       path,
       at: 'key',
-      message: 'a service needs "postgres" (a Postgres database) or "image"/"build" (a container); it has neither',
+      message: 'a service needs "postgres" (a Postgres database), "image"/"build" (a container) or "process" (a command on the host); it has none',
     });
+    return undefined;
+  }
+  if (isProcess) {
+    const result = check(processServiceSchema, raw, path);
+    if (result.ok) return { name, kind: 'process', config: result.value };
+    problems.push(...result.problems);
     return undefined;
   }
   if (isPostgres) {
@@ -72,11 +91,12 @@ function validateService(name: string, raw: unknown, problems: Problem[]): Servi
 }
 
 /** Checks the shape of the interpolated document. Problems are collected across all services. */
-export function validateConfig(data: unknown): { config?: ValidConfig; problems: Problem[] } {
-  if (!isMap(data)) {
-    const got = data === undefined || data === null ? 'an empty file' : describeValue(data);
+export function validateConfig(document: unknown): { config?: ValidConfig; problems: Problem[] } {
+  if (!isMap(document)) {
+    const got = document === undefined || document === null ? 'an empty file' : describeValue(document);
     return { problems: [{ path: [], message: `expected a map with "services" at the top of the file, got ${got}`, line: 1, col: 1 }] };
   }
+  const data = withoutExtensions(document);
   const top = check(topLevelSchema, data, []);
   const problems: Problem[] = top.ok ? [] : [...top.problems];
   const services: ServiceConfig[] = [];

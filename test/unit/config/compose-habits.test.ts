@@ -85,6 +85,18 @@ services:
     expect(container(project, 'cache').buildFrom).toBeUndefined();
   });
 
+  it('refuses ${x.image} on a service that has build itself', async () => {
+    expect(await problems('services:\n  web: { build: ., image: "${api.image}" }\n  api: { build: . }\n', { files: { Dockerfile: '' } })).toEqual([
+      'devenv.yml:2:27 services.web.image: a service with build names the tag of its own image; ${service.image} is for a service that runs another one\'s build',
+    ]);
+  });
+
+  it('refuses a one-shot target that restarts always', async () => {
+    expect(await problems('services:\n  seed: { image: x, restart: always }\n  app: { image: x, depends_on: { seed: { condition: service_completed_successfully } } }\n')).toEqual([
+      'devenv.yml:3:53 services.app.depends_on.seed.condition: seed has restart: always, so it never completes; use service_started or service_healthy',
+    ]);
+  });
+
   it('refuses ${x.image} when x has no build, and other references in image', async () => {
     expect(await problems('services:\n  db: { postgres: {} }\n  web: { image: x }\n  worker: { image: "${web.image}" }\n')).toEqual([
       'devenv.yml:4:20 services.worker.image: ${web.image}: "web" is not a service with build',
@@ -119,5 +131,22 @@ describe('Compose habits', () => {
   it('lets a Postgres service restart, take server flags, and stop within its own timeout', async () => {
     const project = await loadYaml('services:\n  db:\n    postgres: {}\n    restart: always\n    command: ["-c", "fsync=off"]\n    stop_timeout: 30s\n');
     expect(postgres(project, 'db')).toMatchObject({ restart: { policy: 'always', maxRestarts: 0 }, command: ['-c', 'fsync=off'], stopTimeoutMs: 30_000 });
+  });
+});
+
+describe('YAML shared settings', () => {
+  it('applies merge keys and ignores x- extension fields, as Compose does', async () => {
+    const project = await loadYaml(`x-common: &common
+  image: busybox
+  env: { LOG: debug }
+services:
+  a: { <<: *common, command: sleep 10 }
+  b:
+    <<: *common
+    x-note: only for people
+    env: { LOG: info }
+`);
+    expect(container(project, 'a')).toMatchObject({ image: 'busybox', env: { LOG: ['debug'] }, command: ['sh', '-c', 'sleep 10'] });
+    expect(container(project, 'b')).toMatchObject({ image: 'busybox', env: { LOG: ['info'] } });
   });
 });

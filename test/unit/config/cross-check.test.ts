@@ -46,7 +46,7 @@ migrations:
       'devenv.yml:8:40 migrations[3].database: expected a Postgres service, got "ghost" (unknown)',
       'devenv.yml:9:5 migrations[4]: service is missing: the container service whose image and env run this step',
       'devenv.yml:10:16 migrations[5].sql: database is missing: the Postgres service the sql files are applied to',
-      'devenv.yml:11:5 migrations[6]: a migration step has either run and service, or sql and database, not both',
+      'devenv.yml:11:5 migrations[6]: a migration step is one of run (in a container), sql (a folder) or process (on the host), not run and sql',
     ]);
   });
 

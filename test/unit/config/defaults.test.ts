@@ -201,9 +201,9 @@ migrations:
 `;
     const project = await loadYaml(yaml, { files: { 'db/sql/': '' } });
     expect(project.migrations).toEqual([
-      { kind: 'run', name: 'one', service: 'app', command: ['sh', '-c', 'npm run migrate'] },
-      { kind: 'run', name: 'two', service: 'app', command: ['node', 'seed.js'] },
-      { kind: 'sql', name: 'three', database: 'db', dir: path.join(project.dir, 'db/sql') },
+      { kind: 'run', name: 'one', when: 'always', service: 'app', command: ['sh', '-c', 'npm run migrate'] },
+      { kind: 'run', name: 'two', when: 'always', service: 'app', command: ['node', 'seed.js'] },
+      { kind: 'sql', name: 'three', when: 'always', database: 'db', dir: path.join(project.dir, 'db/sql') },
     ]);
   });
 });

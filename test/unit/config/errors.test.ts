@@ -85,10 +85,10 @@ services:
   list: [1, 2]
 `;
     expect(await problems(yaml)).toEqual([
-      'devenv.yml:2:3 services.web: a service needs "postgres" (a Postgres database) or "image"/"build" (a container); it has neither',
-      'devenv.yml:6:5 services.db.image: a Postgres service cannot also have "image"',
+      'devenv.yml:2:3 services.web: a service needs "postgres" (a Postgres database), "image"/"build" (a container) or "process" (a command on the host); it has none',
+      'devenv.yml:6:5 services.db.image: a service is one of a Postgres database (postgres), a container (image or build) or a host process (process); this one has both "postgres" and "image"',
       'devenv.yml:7:3 services.Bad_Name: expected a service name of lowercase letters, digits, "_" and "-" that starts with a letter or digit, got "Bad_Name"',
-      'devenv.yml:9:9 services.list: expected a map with postgres, image or build, got a list',
+      'devenv.yml:9:9 services.list: expected a map with postgres, image, build or process, got a list',
     ]);
   });
 

@@ -28,6 +28,7 @@ describe('the README example', () => {
           user: 'calsite',
           password: 's3cret',
           passwordGenerated: false,
+          passwordSource: '${DB_PASSWORD:-}',
           hostPort: 5432,
           init: [path.join(dir, 'db/init.sql')],
           readyTimeoutMs: 60_000,
@@ -66,8 +67,8 @@ describe('the README example', () => {
         },
       ],
       migrations: [
-        { kind: 'run', name: 'schema', service: 'app', command: ['sh', '-c', 'npm run migrate'] },
-        { kind: 'sql', name: 'seed', database: 'db', dir: path.join(dir, 'db/migrations') },
+        { kind: 'run', name: 'schema', when: 'always', service: 'app', command: ['sh', '-c', 'npm run migrate'] },
+        { kind: 'sql', name: 'seed', when: 'always', database: 'db', dir: path.join(dir, 'db/migrations') },
       ],
     };
     expect(project).toEqual(expected);

@@ -60,7 +60,7 @@ describe('references', () => {
     expect(await problems(bad)).toEqual([
       'devenv.yml:7:10 services.app.env.A: ${db.uri}: unknown field "uri" — did you mean "url"?',
       'devenv.yml:8:10 services.app.env.B: ${db.nope}: unknown field "nope" — expected one of url, host, port, user, password, database',
-      'devenv.yml:9:10 services.app.env.C: ${cache.url}: references are to Postgres services, and "cache" is a container',
+      'devenv.yml:9:10 services.app.env.C: ${cache.url}: references are to Postgres services, and "cache" is a container service',
       'devenv.yml:10:10 services.app.env.D: ${ghost.url} refers to an unknown service "ghost"',
     ]);
   });

@@ -41,6 +41,12 @@ describe('projectToConfig', () => {
     expect({ ...again, file: project.file }).toEqual(project);
   });
 
+  it('writes a password taken from variables as it was written, so it round-trips without showing it', async () => {
+    const dir = tempProject({ 'devenv.yml': 'services:\n  db: { postgres: { password: "${DB_PASSWORD:-}" } }\n' });
+    const project = await loadProject({ cwd: dir, env: { DB_PASSWORD: 'from-env' }, persistSecrets: false });
+    expect(projectToConfig(project, { showSecrets: false })).toMatchObject({ services: { db: { postgres: { password: '${DB_PASSWORD:-}' } } } });
+  });
+
   it('masks a password unless asked, and leaves out a generated one', async () => {
     const dir = tempProject({ 'devenv.yml': 'services:\n  db: { postgres: { password: hunter2 } }\n  gen: { postgres: {} }\n' });
     const printed = projectToConfig(await loadProject({ cwd: dir, env: {}, persistSecrets: false }), { showSecrets: false });
