@@ -14,6 +14,8 @@ import { lastLogLines } from './last-logs.js';
 
 /** How long a 4xx must persist before devenv calls the health path wrong rather than warming up. */
 export const CLIENT_ERROR_GRACE_MS = 3000;
+/** A service with no health check is ready once it has run this long without exiting or restarting. */
+export const MIN_UPTIME_MS = 1000;
 /** How much of an HTTP answer's body is kept to explain it. */
 const BODY_BYTES = 300;
 
@@ -32,16 +34,25 @@ export async function waitHealthy(
     const now = await runtime.inspectContainer(containerId);
     if (now.state === 'exited' || now.state === 'dead' || now.restartCount > first.restartCount) {
       const what = now.state === 'exited' || now.state === 'dead' ? `exited with code ${now.exitCode}` : `restarted (exit code ${now.exitCode})`;
-      throw new DevenvError('SERVICE_EXITED', `${service.name} ${what}${now.oomKilled ? ' (out of memory)' : ''} while devenv waited for it to become healthy`, {
+      const completed = now.state === 'exited' && now.exitCode === 0 && now.restartCount === first.restartCount;
+      throw new DevenvError('SERVICE_EXITED', `${service.name} ${what}${now.oomKilled ? ' (out of memory)' : ''} while devenv waited for it to ${health.type === 'none' ? 'stay up' : 'become healthy'}`, {
         details: await lastLogLines(runtime, containerId, 30),
-        hint: `Its last log lines are above (\`devenv logs ${service.name}\` shows them all). Check \`command\` and \`env\` of ${service.name} in devenv.yml.`,
+        hint: completed
+          ? `${service.name} ran to completion. If that is its job (a worker's batch, an asset build), mark it \`oneshot: true\` in devenv.yml; a long-running service must keep running.`
+          : `Its last log lines are above (\`devenv logs ${service.name}\` shows them all). Check \`command\` and \`env\` of ${service.name} in devenv.yml.`,
       });
     }
     return now;
   };
   if (health.type === 'none') {
-    await check();
-    return 'running';
+    // No check to pass: it must stay up a moment, so an exit at once is not taken for a start.
+    // (The engine's clock says since when: a container running for a while is ready at once.)
+    for (;;) {
+      const now = await check();
+      const up = now.startedAt > 0 ? Date.now() - now.startedAt : 0;
+      if (up >= MIN_UPTIME_MS) return 'running';
+      await clock.sleep(Math.min(100, MIN_UPTIME_MS - up), options.signal);
+    }
   }
 
   const target = describeTarget(health, first);

@@ -12,11 +12,14 @@ export type BusyPorts = Record<number, string>;
 
 /** The host ports a service declares (0 = any free one), with their container port and protocol. */
 export function declaredHostPorts(service: Service): { hostPort: number; containerPort: number; protocol: 'tcp' | 'udp' }[] {
-  return service.kind === 'postgres' ? [{ hostPort: service.hostPort, containerPort: 5432, protocol: 'tcp' }] : service.ports;
+  if (service.kind === 'postgres') return [{ hostPort: service.hostPort, containerPort: 5432, protocol: 'tcp' }];
+  if (service.kind === 'process') return service.port === undefined ? [] : [{ hostPort: service.port, containerPort: service.port, protocol: 'tcp' }];
+  return service.ports;
 }
 
-export async function busyHostPorts(runtime: Runtime, project: Project, own: ContainerSummary[]): Promise<BusyPorts> {
-  const ours = new Set(own.flatMap((c) => c.ports.map((p) => p.hostPort)));
+/** ownProcessPorts: the ports of the project's running host processes, held by themselves. */
+export async function busyHostPorts(runtime: Runtime, project: Project, own: ContainerSummary[], ownProcessPorts: number[] = []): Promise<BusyPorts> {
+  const ours = new Set([...own.flatMap((c) => c.ports.map((p) => p.hostPort)), ...ownProcessPorts]);
   const wanted = project.services
     .flatMap((s) => declaredHostPorts(s).filter((p) => p.protocol === 'tcp').map((p) => p.hostPort))
     .filter((port) => port > 0 && !ours.has(port));
@@ -27,7 +30,7 @@ export async function busyHostPorts(runtime: Runtime, project: Project, own: Con
   for (const port of taken) {
     const holder = everyone.find((c) => c.ports.some((p) => p.hostPort === port));
     const owner = holder?.labels[LABELS.project];
-    busy[port] = !holder ? 'another program' : owner ? `container ${holder.name} (devenv project ${owner})` : `container ${holder.name}`;
+    busy[port] = !holder ? 'another program (`lsof -i :' + port + '` or `ss -ltnp` names it)' : owner ? `container ${holder.name} (devenv project ${owner})` : `container ${holder.name}`;
   }
   return busy;
 }

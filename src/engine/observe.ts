@@ -6,6 +6,7 @@ import type { Project } from '../config/project.js';
 import { DevenvError } from '../errors.js';
 import { hashBuildContext } from '../runtime/build-context.js';
 import type { ContainerSummary, ImageSummary, ResourceSummary, Runtime } from '../runtime/runtime.js';
+import type { HostProcess, HostProcesses } from '../supervisor/client.js';
 import { readBuildRecords, type BuildRecord, type ContextManifest } from './build-manifests.js';
 import { busyHostPorts, type BusyPorts } from './host-ports.js';
 import { LABELS, projectLabels } from './labels.js';
@@ -20,6 +21,8 @@ export interface ObservedProject {
   volumes: ResourceSummary[];
   /** Images devenv built for this project. */
   images: ImageSummary[];
+  /** Host processes by service: live from the supervisor, or as recorded when it is not running. */
+  processes: Map<string, HostProcess>;
 }
 
 /** A service's containers as observed. */
@@ -47,21 +50,31 @@ export interface ObservedState extends ObservedProject {
   contexts: Record<string, { now: ContextManifest; built?: BuildRecord }>;
   /** Fixed host ports the project publishes that something else holds. */
   busyPorts: BusyPorts;
+  /** Host ports the project's own running service containers hold → which service. */
+  projectPorts: Record<number, string>;
   /** The host ports chosen for ports declared as 0 (remembered, else free now). */
   ports: PortChoices;
 }
 
-export async function observeProject(runtime: Runtime, project: string): Promise<ObservedProject> {
+/** host: the project's host processes, when its folder is known. */
+export async function observeProject(runtime: Runtime, project: string, host?: HostProcesses): Promise<ObservedProject> {
   const labels = projectLabels(project);
-  const [containers, networks, volumes, images] = await Promise.all([
+  const [containers, networks, volumes, images, processes] = await Promise.all([
     runtime.listContainers(labels),
     runtime.listNetworks(labels),
     runtime.listVolumes(labels),
     runtime.listImages(labels),
+    host?.list() ?? [],
   ]);
   // Built images carry the project's labels and the engine copies image labels onto every container
   // made from them, so a `docker run` of such an image looks like ours. devenv's own always have a role.
-  return { containers: containers.filter((c) => c.labels[LABELS.role] !== undefined), networks, volumes, images };
+  return {
+    containers: containers.filter((c) => c.labels[LABELS.role] !== undefined),
+    networks,
+    volumes,
+    images,
+    processes: new Map(processes.map((p) => [p.service, p])),
+  };
 }
 
 /** Service name → its containers, newest first. */
@@ -76,7 +89,7 @@ export function groupByService(containers: ContainerSummary[]): Map<string, Cont
   return groups;
 }
 
-export async function observe(runtime: Runtime, project: Project): Promise<ObservedState> {
+export async function observe(runtime: Runtime, project: Project, host?: HostProcesses): Promise<ObservedState> {
   const pulled = new Set<string>();
   const contextHashes: Record<string, string> = {};
   const contexts: ObservedState['contexts'] = {};
@@ -98,22 +111,29 @@ export async function observe(runtime: Runtime, project: Project): Promise<Obser
           });
         },
       ));
-    } else if (s.kind === 'postgres' || !s.buildFrom) {
+    } else if (s.kind === 'postgres' || (s.kind === 'container' && !s.buildFrom)) {
       pulled.add(s.image);
     }
   }
   const [state, present] = await Promise.all([
-    observeProject(runtime, project.name),
+    observeProject(runtime, project.name, host),
     Promise.all([...pulled].map(async (ref) => [ref, (await runtime.imageId(ref)) !== undefined] as const)),
     Promise.all(hashing),
   ]);
-  // The host ports each service's current container holds, by service/containerPort/protocol.
+  // The host ports each service's current container holds, by service/containerPort/protocol, and by port.
   const held: Record<string, number> = {};
+  const projectPorts: Record<number, string> = {};
   for (const c of state.containers) {
     if (c.labels[LABELS.role] !== 'service') continue;
-    for (const p of c.ports) if (p.hostPort > 0) held[portKey(c.labels[LABELS.service] ?? '', p.containerPort, p.protocol)] = p.hostPort;
+    for (const p of c.ports) {
+      if (p.hostPort === 0) continue;
+      held[portKey(c.labels[LABELS.service] ?? '', p.containerPort, p.protocol)] = p.hostPort;
+      if (c.state === 'running') projectPorts[p.hostPort] = c.labels[LABELS.service] ?? c.name;
+    }
   }
-  const [busyPorts, ports] = await Promise.all([busyHostPorts(runtime, project, state.containers), choosePorts(project, held)]);
+  const processPorts = project.services.filter((s) => s.kind === 'process' && s.port !== undefined && state.processes.get(s.name)?.state === 'running')
+    .map((s) => (s.kind === 'process' ? s.port! : 0));
+  const [busyPorts, ports] = await Promise.all([busyHostPorts(runtime, project, state.containers, processPorts), choosePorts(project, held)]);
   const failed = readLocalState(project.dir).failed;
   const groups = groupByService(state.containers);
   const services = new Map<string, ObservedService>();
@@ -132,6 +152,7 @@ export async function observe(runtime: Runtime, project: Project): Promise<Obser
     contextHashes,
     contexts,
     busyPorts,
+    projectPorts,
     ports,
   };
 }

@@ -14,6 +14,8 @@ export interface DownOptions {
   images?: boolean;
   /** Only these containers (by ID); the network goes only if no other container of the project stays. */
   onlyContainers?: Set<string>;
+  /** Only these host processes (by service); with onlyContainers and without this: none. */
+  onlyProcesses?: Set<string>;
   /** Only the containers of these services (attached `up app` then Ctrl-C); one-offs stay too. */
   onlyServices?: Set<string>;
   /** Containers (by ID) to kill and keep, stopped: a failed service's, kept for its logs. */
@@ -34,6 +36,11 @@ export function planDown(project: string, observed: ObservedProject, options: Do
   const name = (c: (typeof removed)[number]) => (c.labels[LABELS.role] === 'service' ? (c.labels[LABELS.service] ?? c.name) : c.name);
   for (const c of observed.containers.filter((x) => keep.has(x.id) && x.state !== 'exited' && x.state !== 'dead')) {
     plan.add({ kind: 'container.stop', service: name(c), containerId: c.id, kill: true }, 'failed; kept, stopped, for its logs');
+  }
+  // Host processes: all of them on down; those of the named services; those a failed run started.
+  for (const p of observed.processes.values()) {
+    const wanted = options.onlyProcesses ? options.onlyProcesses.has(p.service) : services ? services.has(p.service) : !only;
+    if (wanted) plan.add({ kind: 'process.remove', service: p.service }, only ? 'started by this run' : services ? 'stopping what this up started' : 'down');
   }
   const containerSteps = removed.map((c) => {
     const kill = options.kill?.has(c.id) ?? false;

@@ -3,7 +3,7 @@
  * migrations app waits for, with what they need), `restart app` only app, `run app …` prepares
  * app's image and starts its dependencies. Pure.
  */
-import { dependencyNames, type Project, type Service } from '../config/project.js';
+import { dependencyNames, migrationDatabases, type Project, type Service } from '../config/project.js';
 import { DevenvError } from '../errors.js';
 
 export type UpMode =
@@ -58,13 +58,13 @@ export function selectServices(project: Project, options: SelectOptions): Select
   const imageOnly = new Set([...prepare].filter((name) => !started.has(name)));
 
   const needed = migrationNeeds(project, byName);
-  const waits = (name: string) => byName.get(name)?.kind === 'container' && !needed.has(name);
+  const waits = (name: string) => byName.get(name)?.kind !== 'postgres' && !needed.has(name);
   // `up` of the whole project runs them; `up app` when app waits for them (not `up db` alone).
   const migrations = mode === 'up' && project.migrations.length > 0 && (all || [...started, ...prepare].some(waits));
   if (migrations) {
     for (const m of project.migrations) {
-      if (m.kind === 'sql') closure([m.database], started);
-      else {
+      closure(migrationDatabases(m), started);
+      if (m.kind === 'run') {
         closure(dependencyNames(byName.get(m.service)!), started);
         if (!started.has(m.service)) imageOnly.add(m.service);
       }
@@ -83,8 +83,8 @@ function sharedBuildOf(service: Service | undefined): string | undefined {
 }
 
 /**
- * Services the migrations need running: each `sql:` step's database and the dependencies of each
- * `run:` step's service, transitively. Every other container service waits for the migrations.
+ * Services the migrations need running: the databases they use and the dependencies of each `run:`
+ * step's service, transitively. Every other service (container or host process) waits for them.
  */
 export function migrationNeeds(project: Project, byName = new Map(project.services.map((s) => [s.name, s]))): Set<string> {
   const needed = new Set<string>();
@@ -94,8 +94,8 @@ export function migrationNeeds(project: Project, byName = new Map(project.servic
     for (const d of dependencyNames(byName.get(name)!)) add(d);
   };
   for (const m of project.migrations) {
-    if (m.kind === 'sql') add(m.database);
-    else for (const d of dependencyNames(byName.get(m.service)!)) add(d);
+    migrationDatabases(m).forEach(add);
+    if (m.kind === 'run') for (const d of dependencyNames(byName.get(m.service)!)) add(d);
   }
   return needed;
 }

@@ -1,23 +1,26 @@
 /**
  * plan for `up` (and `restart`, `start`, and `run`'s preparation): pure. (project, observed, options) → Plan.
+ * Containers and host processes are resources alike: created or started, kept when unchanged,
+ * replaced with the cause, then checked.
  */
-import type { Project, Service } from '../config/project.js';
+import { migrationDatabases, type Project, type Service } from '../config/project.js';
 import { DevenvError } from '../errors.js';
-import type { ContainerSummary, ImageSummary } from '../runtime/runtime.js';
-import { describeChanges } from './build-manifests.js';
+import type { ContainerSummary } from '../runtime/runtime.js';
+import { decideContainer, decideProcess, type ContainerDecision, type ProcessDecision } from './decide.js';
 import { declaredHostPorts } from './host-ports.js';
 import { LABELS } from './labels.js';
 import { networkName } from './names.js';
 import type { ObservedState } from './observe.js';
 import { PlanBuilder, type Plan } from './plan.js';
+import { planImages } from './plan-images.js';
+import { migrationNeeds, selectServices, type SelectOptions } from './plan-select.js';
 import { portKey, withChosenPorts } from './port-memory.js';
-import { migrationNeeds, selectServices, type SelectOptions, type Selection } from './plan-select.js';
-import { changedFields, desiredContainer, desiredVolumes, type DesiredContainer } from './service-spec.js';
+import { desiredVolumes } from './service-spec.js';
 
 export interface UpOptions extends SelectOptions {
   /** Rebuild the images of the named services even when their build context is unchanged. */
   build?: boolean;
-  /** Recreate the containers of the named services even when their config is unchanged. */
+  /** Recreate the containers (restart the processes) of the named services even when their config is unchanged. */
   forceRecreate?: boolean;
 }
 
@@ -27,25 +30,30 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
   const byName = new Map(project.services.map((s) => [s.name, s]));
   const started = project.services.filter((s) => selection.started.has(s.name));
   if (mode === 'start') refuseMissing(started, observed);
-  const decisions = new Map(started.map((s) => [s.name, decide(s, project, observed, options, selection)]));
-  refuseBusyPorts(started.filter((s) => decisions.get(s.name)!.recreate !== undefined || !decisions.get(s.name)!.current), observed);
+  if (mode === 'restart') refuseStoppedDependencies(started, byName, observed);
+  const containers = new Map<string, ContainerDecision>();
+  for (const s of started) if (s.kind !== 'process') containers.set(s.name, decideContainer(s, project, observed, options, selection));
+  const processes = new Map<string, ProcessDecision>();
+  const hostPorts = databaseHostPorts(project, observed, containers);
+  for (const s of started) if (s.kind === 'process') processes.set(s.name, decideProcess(s, project, observed, options, selection, hostPorts));
+  refuseBusyPorts(started.filter((s) => (s.kind === 'process' ? processes.get(s.name)!.start !== undefined : containers.get(s.name)!.recreate !== undefined || !containers.get(s.name)!.current)), observed);
 
   const plan = new PlanBuilder();
+  const anyContainer = started.some((s) => s.kind !== 'process') || selection.migrations;
   const net = networkName(project.name);
-  const networkStep = observed.networks.some((n) => n.name === net) || mode === 'start'
+  const networkStep = !anyContainer || observed.networks.some((n) => n.name === net) || mode === 'start'
     ? undefined
     : plan.add({ kind: 'network.create', name: net }, 'no network');
 
   const volumeSteps = new Map<string, number>();
-  const neededVolumes = project.services.filter((s) => selection.started.has(s.name) || (selection.migrations && isRunMigrationService(project, s.name)));
+  const neededVolumes = project.services.filter((s) => selection.started.has(s.name) || (selection.migrations && project.migrations.some((m) => m.kind === 'run' && m.service === s.name)));
   for (const name of desiredVolumes({ ...project, services: neededVolumes })) {
     if (mode !== 'start' && !observed.volumes.some((v) => v.name === name)) volumeSteps.set(name, plan.add({ kind: 'volume.create', name }, 'no volume'));
   }
 
-  const imageSteps = mode === 'start' ? new Map<string, number>() : planImages(plan, project, observed, options, selection, decisions);
+  const imageSteps = mode === 'start' ? new Map<string, number>() : planImages(plan, project, observed, options, selection, containers);
 
-  // Containers that no longer belong: services gone from devenv.yml, one-offs left by an interrupted
-  // run, duplicates. They go before anything new starts: they may hold a host port or a name.
+  // What no longer belongs goes before anything new starts: it may hold a host port or a name.
   const cleanup: number[] = [];
   const remove = (c: ContainerSummary, service: string, cause: string) =>
     cleanup.push(plan.add({ kind: 'container.remove', service, containerId: c.id, name: c.name }, cause));
@@ -55,12 +63,17 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
     remove(c, c.name, 'one-off container left over from an interrupted run');
   }
   for (const s of started) for (const c of observed.services.get(s.name)?.duplicates ?? []) remove(c, s.name, 'duplicate container');
+  const orphaned = [...observed.processes.values()].filter((p) => p.orphaned).map((p) => p.service);
+  if (orphaned.length > 0) cleanup.push(plan.add({ kind: 'process.orphans', services: orphaned }, 'left running by a supervisor that was killed'));
+  for (const p of observed.processes.values()) {
+    if (!byName.has(p.service)) cleanup.push(plan.add({ kind: 'process.remove', service: p.service }, 'service no longer in devenv.yml'));
+  }
 
   // A container being replaced that holds a fixed host port another service now wants must go
   // before that service starts.
   const earlyRemovals = new Map<string, number>();
-  const wantedPorts = [...decisions].map(([name, d]) => [name, new Set(d.desired.spec.ports.map((p) => p.hostPort).filter((p) => p > 0))] as const);
-  for (const [name, d] of decisions) {
+  const wantedPorts = [...containers].map(([name, d]) => [name, new Set(d.desired.spec.ports.map((p) => p.hostPort).filter((p) => p > 0))] as const);
+  for (const [name, d] of containers) {
     if (!d.current || d.recreate === undefined) continue;
     const current = d.current;
     const wanted = wantedPorts.find(([other, ports]) => other !== name && current.ports.some((p) => ports.has(p.hostPort)));
@@ -69,6 +82,7 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
     earlyRemovals.set(name, id);
     cleanup.push(id);
   }
+  refuseProjectPorts(started, containers, processes, observed, earlyRemovals);
 
   /** Step after which a service counts as started / as ready (healthy, or completed); undefined: already so. */
   const startSteps = new Map<string, number | undefined>();
@@ -76,32 +90,43 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
   const waitFor = (s: Service): (number | undefined)[] =>
     s.dependsOn.filter((d) => selection.started.has(d.service)).map((d) => (d.condition === 'started' ? startSteps.get(d.service) : readySteps.get(d.service)));
 
-  const startService = (s: Service, extraDeps: (number | undefined)[]): void => {
-    const { desired, current, recreate, done } = decisions.get(s.name)!;
-    const deps = [networkStep, imageSteps.get(s.name), ...volumesOf(desired.spec.mounts, volumeSteps), ...waitFor(s), ...extraDeps, ...cleanup];
-    let containerStep: number | undefined;
+  /** The container step of a service: start, restart, or (remove and) create; undefined: reused as it is. */
+  const containerStep = (s: Service, deps: (number | undefined)[]): { step?: number; done?: boolean } => {
+    const { desired, current, recreate, done } = containers.get(s.name)!;
     if (current && recreate === undefined) {
-      if (current.state !== 'running' && !done) {
-        containerStep = plan.add({ kind: 'container.start', service: s.name, containerId: current.id }, `container is ${current.state}`, deps);
-      } else if (mode === 'restart' && current.state === 'running') {
-        containerStep = plan.add({ kind: 'container.restart', service: s.name, containerId: current.id }, 'config unchanged', deps);
-      }
-    } else {
-      if (current && !earlyRemovals.has(s.name)) {
-        // Removed only when its replacement could start: a failing build or migration leaves it running.
-        deps.push(plan.add({ kind: 'container.remove', service: s.name, containerId: current.id, name: current.name, replacesRunning: current.state === 'running' }, recreate!, [...deps]));
-      }
-      const spec = withChosenPorts(desired.spec, s.name, observed.ports);
-      const chosen = spec.ports.filter((p, i) => p.hostPort !== desired.spec.ports[i]!.hostPort)
-        .map((p) => `127.0.0.1:${p.hostPort}${observed.ports[portKey(s.name, p.containerPort, p.protocol)]?.remembered ? ' (remembered)' : ''}`);
-      const cause = `${recreate ?? 'no existing container'}${chosen.length ? `; host port ${chosen.join(', ')}` : ''}`;
-      containerStep = plan.add({ kind: 'container.create', service: s.name, desired: { ...desired, spec }, declaredPorts: desired.spec.ports }, cause, deps);
+      if (current.state !== 'running' && !done) return { step: plan.add({ kind: 'container.start', service: s.name, containerId: current.id }, `container is ${current.state}`, deps) };
+      if (mode === 'restart' && current.state === 'running') return { step: plan.add({ kind: 'container.restart', service: s.name, containerId: current.id }, 'config unchanged', deps) };
+      return { ...(done ? { done } : {}) };
     }
-    startSteps.set(s.name, containerStep);
-    // A reused container is checked once what it depends on (and the migrations) are ready too.
-    const [cause, readyDeps] = containerStep !== undefined ? ['after start', [containerStep]]
+    if (current && !earlyRemovals.has(s.name)) {
+      // Removed only when its replacement could start: a failing build or migration leaves it running.
+      deps.push(plan.add({ kind: 'container.remove', service: s.name, containerId: current.id, name: current.name, replacesRunning: current.state === 'running' }, recreate!, [...deps]));
+    }
+    const spec = withChosenPorts(desired.spec, s.name, observed.ports);
+    const chosen = spec.ports.filter((p, i) => p.hostPort !== desired.spec.ports[i]!.hostPort)
+      .map((p) => `127.0.0.1:${p.hostPort}${observed.ports[portKey(s.name, p.containerPort, p.protocol)]?.remembered ? ' (remembered)' : ''}`);
+    const cause = `${recreate ?? 'no existing container'}${chosen.length ? `; host port ${chosen.join(', ')}` : ''}`;
+    return { step: plan.add({ kind: 'container.create', service: s.name, desired: { ...desired, spec }, declaredPorts: desired.spec.ports }, cause, deps) };
+  };
+
+  /** The process step of a host process service; undefined: the running one is kept. */
+  const processStep = (s: Service, deps: (number | undefined)[]): { step?: number; done?: boolean } => {
+    const { current, start, done } = processes.get(s.name)!;
+    if (start !== undefined) return { step: plan.add({ kind: 'process.start', service: s.name }, start, deps) };
+    if (mode === 'restart' && current?.state === 'running') return { step: plan.add({ kind: 'process.restart', service: s.name }, 'config unchanged', deps) };
+    return { ...(done ? { done } : {}) };
+  };
+
+  const startService = (s: Service, extraDeps: (number | undefined)[]): void => {
+    const mounts = s.kind === 'process' ? [] : containers.get(s.name)!.desired.spec.mounts;
+    const deps = [networkStep, imageSteps.get(s.name), ...volumesOf(mounts, volumeSteps), ...waitFor(s), ...extraDeps, ...cleanup];
+    if (s.kind === 'process') deps.push(...Object.keys(hostPortRefs(s)).map((db) => readySteps.get(db)));
+    const { step, done } = s.kind === 'process' ? processStep(s, deps) : containerStep(s, deps);
+    startSteps.set(s.name, step);
+    // A reused one is checked once what it depends on (and the migrations) are ready too.
+    const [cause, readyDeps] = step !== undefined ? ['after start', [step]]
       : done ? ['completed earlier; config unchanged', deps]
-        : ['container reused', deps];
+        : [s.kind === 'process' ? 'process kept' : 'container reused', deps];
     const kind = s.kind === 'postgres' ? 'postgres.ready' : s.oneshot ? 'service.completed' : 'service.healthy';
     readySteps.set(s.name, plan.add({ kind, service: s.name }, cause, readyDeps));
   };
@@ -113,7 +138,7 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
     if (visited.has(s.name) || !selection.started.has(s.name)) return;
     visited.add(s.name);
     for (const d of s.dependsOn) visit(byName.get(d.service)!);
-    if (selection.migrations && s.kind === 'container' && !needed.has(s.name)) afterMigrations.push(s);
+    if (selection.migrations && s.kind !== 'postgres' && !needed.has(s.name)) afterMigrations.push(s);
     else startService(s, []);
   };
   started.forEach(visit);
@@ -121,10 +146,11 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
   let lastMigration: number | undefined;
   if (selection.migrations) {
     project.migrations.forEach((m, index) => {
-      const deps = m.kind === 'sql'
-        ? [readySteps.get(m.database)]
-        : [networkStep, imageSteps.get(m.service), ...volumesOf(mountsOf(byName.get(m.service)), volumeSteps), ...waitFor(byName.get(m.service)!)];
-      lastMigration = plan.add({ kind: 'migration', migration: m, index }, 'applies what is new', [...deps, ...cleanup, lastMigration]);
+      const deps = m.kind === 'run'
+        ? [networkStep, imageSteps.get(m.service), ...volumesOf(mountsOf(byName.get(m.service)), volumeSteps), ...waitFor(byName.get(m.service)!)]
+        : [];
+      deps.push(...migrationDatabases(m).map((db) => readySteps.get(db)));
+      lastMigration = plan.add({ kind: 'migration', migration: m, index }, m.when === 'fresh' ? 'once per database (when: fresh)' : 'applies what is new', [...deps, ...cleanup, lastMigration]);
     });
   }
   // Services that wait for migrations start in dependency order once the last one is done.
@@ -140,81 +166,51 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
   return { project: project.name, steps: plan.steps };
 }
 
-/** Builds and pulls for every service whose image is needed: one pull per reference, one build per built service. */
-function planImages(plan: PlanBuilder, project: Project, observed: ObservedState, options: UpOptions, selection: Selection, decisions: Map<string, Decision>): Map<string, number> {
-  const steps = new Map<string, number>();
-  const pulls = new Map<string, number>();
-  const needed = project.services.filter((s) => selection.started.has(s.name) || selection.imageOnly.has(s.name));
-  // Built images first, so services sharing one find its step.
-  for (const s of needed) {
-    if (s.kind !== 'container' || !s.build) continue;
-    const hash = observed.contextHashes[s.name] ?? '';
-    const built = builtImage(observed, s.name, s.image);
-    const context = observed.contexts[s.name];
-    const changes = context?.built && context.built.contextHash === built?.labels[LABELS.contextHash] ? describeChanges(context.built.files, context.now) : '';
-    const cause = options.build && selection.named.has(s.name) ? '--build'
-      : !built ? 'no image built yet'
-        : built.labels[LABELS.contextHash] !== hash ? `build context changed${changes ? `: ${changes}` : ''}` : undefined;
-    if (cause) steps.set(s.name, plan.add({ kind: 'image.build', service: s.name, build: s.build, tag: s.image, contextHash: hash, ...(context ? { manifest: context.now } : {}) }, cause));
+/** Each database's host port once settled: the reused container's, else the declared or chosen one. */
+function databaseHostPorts(project: Project, observed: ObservedState, containers: Map<string, ContainerDecision>): Record<string, number> {
+  const ports: Record<string, number> = {};
+  for (const s of project.services) {
+    if (s.kind !== 'postgres') continue;
+    const d = containers.get(s.name);
+    const held = d?.current && d.recreate === undefined ? d.current.ports.find((p) => p.containerPort === 5432 && p.hostPort > 0)?.hostPort : undefined;
+    const current = observed.services.get(s.name)?.container?.ports.find((p) => p.containerPort === 5432 && p.hostPort > 0)?.hostPort;
+    ports[s.name] = held ?? (s.hostPort || observed.ports[portKey(s.name, 5432, 'tcp')]?.hostPort || current || 0);
   }
-  for (const s of needed) {
-    if (s.kind === 'container' && s.build) continue;
-    if (s.kind === 'container' && s.buildFrom) {
-      const step = steps.get(s.buildFrom);
-      if (step !== undefined) steps.set(s.name, step);
-      continue;
-    }
-    // A reused container does not need its image again.
-    const decision = decisions.get(s.name);
-    if (observed.localImages[s.image] || (decision?.current && decision.recreate === undefined)) continue;
-    const step = pulls.get(s.image) ?? plan.add({ kind: 'image.pull', image: s.image }, 'image not present');
-    pulls.set(s.image, step);
-    steps.set(s.name, step);
-  }
-  return steps;
+  return ports;
+}
+
+/** The databases a host process's env refers to. */
+function hostPortRefs(s: Service): Record<string, true> {
+  if (s.kind !== 'process') return {};
+  return Object.fromEntries(Object.values(s.env).flatMap((t) => t.filter((p) => typeof p !== 'string').map((p) => [p.service, true] as const)));
 }
 
 function volumesOf(mounts: { type: string; source: string }[], volumeSteps: Map<string, number>): (number | undefined)[] {
   return mounts.filter((m) => m.type === 'volume').map((m) => volumeSteps.get(m.source));
 }
 
-interface Decision {
-  desired: DesiredContainer;
-  current?: ContainerSummary;
-  /** Why the current container is replaced; undefined: reused (or there is none). */
-  recreate?: string;
-  /** A one-shot that completed with this config: nothing to run. */
-  done?: boolean;
-}
-
-function decide(s: Service, project: Project, observed: ObservedState, options: UpOptions, selection: Selection): Decision {
-  const source = s.kind === 'container' ? (s.buildFrom ?? (s.build ? s.name : undefined)) : undefined;
-  const desired = desiredContainer(project, s, source ? observed.contextHashes[source] : undefined);
-  const seen = observed.services.get(s.name);
-  const current = seen?.container;
-  if (!current) return { desired };
-  if ((options.mode ?? 'up') === 'start') return { desired, current };
-  const changed = changedFields(current.labels[LABELS.configFields], desired.fields);
-  // The tag may point at a newer image than the container runs (an earlier run built it and failed).
-  const built = source ? builtImage(observed, source, s.image) : undefined;
-  const oneshot = s.kind === 'container' && s.oneshot;
-  const rebuilt = options.build && source !== undefined && selection.named.has(source);
-  const recreate = options.forceRecreate && selection.named.has(s.name) ? '--force-recreate'
-    : current.labels[LABELS.configHash] !== desired.hash ? `config changed: ${changed.join(', ') || 'labels'}`
-      : rebuilt ? 'image rebuilt (--build)'
-      : built && current.imageId && built.id !== current.imageId ? 'image rebuilt since the container was created'
-        : seen.failed ? `replaces the container a failed run kept (${seen.failed.reason})`
-          : oneshot && current.state === 'exited' && current.exitCode !== 0 ? `its last run exited with code ${current.exitCode ?? '?'}`
-            : undefined;
-  const done = oneshot && recreate === undefined && current.state === 'exited' && current.exitCode === 0;
-  return { desired, current, ...(recreate ? { recreate } : {}), ...(done ? { done } : {}) };
+/** `restart app` touches app alone: what app needs must already run, or it would wait for nothing. */
+function refuseStoppedDependencies(services: Service[], byName: Map<string, Service>, observed: ObservedState): void {
+  for (const s of services) {
+    for (const d of s.dependsOn) {
+      const dep = byName.get(d.service)!;
+      const running = dep.kind === 'process'
+        ? ['running', 'backoff'].includes(observed.processes.get(dep.name)?.state ?? '') || (d.condition === 'completed' && observed.processes.get(dep.name)?.state === 'exited')
+        : observed.services.get(dep.name)?.container?.state === 'running' || (d.condition === 'completed' && observed.services.get(dep.name)?.container?.exitCode === 0);
+      if (!running) {
+        throw new DevenvError('USAGE', `${dep.name}, which ${s.name} depends on, is not running`, {
+          hint: `\`devenv start ${dep.name}\` (or \`devenv up ${s.name}\`, which brings up what it needs) first.`,
+        });
+      }
+    }
+  }
 }
 
 function refuseMissing(services: Service[], observed: ObservedState): void {
-  const missing = services.filter((s) => !observed.services.get(s.name)?.container).map((s) => s.name);
+  const missing = services.filter((s) => (s.kind === 'process' ? !observed.processes.has(s.name) : !observed.services.get(s.name)?.container)).map((s) => s.name);
   if (missing.length === 0) return;
-  throw new DevenvError('USAGE', `no container to start for ${missing.join(', ')}`, {
-    hint: `\`devenv start\` starts existing containers; \`devenv up ${missing.join(' ')}\` creates them.`,
+  throw new DevenvError('USAGE', `nothing to start for ${missing.join(', ')}: no container or process yet`, {
+    hint: `\`devenv start\` starts existing ones; \`devenv up ${missing.join(' ')}\` creates them.`,
   });
 }
 
@@ -231,21 +227,24 @@ function refuseBusyPorts(services: Service[], observed: ObservedState): void {
   });
 }
 
+/**
+ * A fixed host port another service of this project holds, and keeps holding through this plan (it is
+ * not being replaced), cannot go to a service this plan creates: say so now, before anything changes.
+ */
+function refuseProjectPorts(started: Service[], containers: Map<string, ContainerDecision>, processes: Map<string, ProcessDecision>, observed: ObservedState, leaving: Map<string, number>): void {
+  for (const s of started) {
+    const creating = s.kind === 'process' ? processes.get(s.name)!.start !== undefined : containers.get(s.name)!.recreate !== undefined || !containers.get(s.name)!.current;
+    if (!creating) continue;
+    for (const { hostPort } of declaredHostPorts(s)) {
+      const holder = observed.projectPorts[hostPort];
+      if (!holder || holder === s.name || leaving.has(holder)) continue;
+      throw new DevenvError('PORT_IN_USE', `port 127.0.0.1:${hostPort} for ${s.name} is held by ${holder} of this project, which keeps it`, {
+        hint: `Bring both up together (\`devenv up ${holder} ${s.name}\`, which moves ${holder} off it if its ports changed), or give ${s.name} another host port in devenv.yml.`,
+      });
+    }
+  }
+}
+
 function mountsOf(service: Service | undefined): { type: string; source: string }[] {
   return service?.kind === 'container' ? service.volumes : [];
-}
-
-function isRunMigrationService(project: Project, name: string): boolean {
-  return project.migrations.some((m) => m.kind === 'run' && m.service === name);
-}
-
-/** The image devenv built for a service, found by its tag. */
-function builtImage(observed: ObservedState, service: string, tag: string): ImageSummary | undefined {
-  return observed.images.find((i) => i.labels[LABELS.service] === service && i.tags.map(withTag).includes(withTag(tag)));
-}
-
-/** "redis" → "redis:latest"; references with a tag or digest stay as they are. */
-function withTag(ref: string): string {
-  const name = ref.slice(ref.lastIndexOf('/') + 1);
-  return name.includes(':') || name.includes('@') ? ref : `${ref}:latest`;
 }

@@ -27,6 +27,16 @@ export type StepAction =
   | { kind: 'container.stop'; service: string; containerId: string; kill?: boolean }
   /** Stop and start again, keeping the container (`devenv restart` of an unchanged service). */
   | { kind: 'container.restart'; service: string; containerId: string }
+  /** Start (or replace) a host process through the supervisor. */
+  | { kind: 'process.start'; service: string }
+  /** Stop and start a host process whose config is unchanged. */
+  | { kind: 'process.restart'; service: string }
+  /** Stop a host process, keeping it for `start`; kill: at once. */
+  | { kind: 'process.stop'; service: string }
+  /** Stop and forget a host process (down, a service gone). */
+  | { kind: 'process.remove'; service: string }
+  /** Stop host processes a killed supervisor left running. */
+  | { kind: 'process.orphans'; services: string[] }
   | { kind: 'postgres.ready'; service: string }
   | { kind: 'service.healthy'; service: string }
   /** A one-shot service exits 0. */
@@ -65,6 +75,11 @@ export function describeStep(step: StepAction): string {
     case 'container.start': return `container:${step.service} start`;
     case 'container.stop': return `container:${step.service} stop`;
     case 'container.restart': return `container:${step.service} restart`;
+    case 'process.start': return `process:${step.service} start`;
+    case 'process.restart': return `process:${step.service} restart`;
+    case 'process.stop': return `process:${step.service} stop`;
+    case 'process.remove': return `process:${step.service} remove`;
+    case 'process.orphans': return `process:${step.services.join(',')} stop`;
     case 'postgres.ready': return `postgres:${step.service} ready`;
     case 'service.healthy': return `service:${step.service} healthy`;
     case 'service.completed': return `service:${step.service} completed`;

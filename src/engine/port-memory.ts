@@ -5,6 +5,7 @@
  * DATABASE_URL from `devenv env`, and a database GUI's saved connection, survive `down` and `up`.
  * The config hash sees only the declared 0: which free port is used is not a config change.
  */
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import type { Project } from '../config/project.js';
@@ -41,7 +42,7 @@ export async function choosePorts(project: Project, held: Record<string, number>
     const remembered = own ?? memory[key(project.name, p.service, p.containerPort, p.protocol)];
     // A hand-edited file, or a port another service of the project now declares, is not asked for.
     const usable = Number.isInteger(remembered) && remembered! > 0 && remembered! < 65536 && !taken.has(remembered!) && (own !== undefined || (await canBind(remembered!)));
-    const hostPort = usable ? remembered! : await freePort(taken);
+    const hostPort = usable ? remembered! : await freePort(taken, key(project.name, p.service, p.containerPort, p.protocol));
     if (hostPort === undefined) continue; // the engine picks one
     taken.add(hostPort);
     choices[portKey(p.service, p.containerPort, p.protocol)] = { hostPort, remembered: usable };
@@ -57,8 +58,19 @@ export function withChosenPorts(spec: ContainerSpec, service: string, choices: P
   };
 }
 
-/** A port the system says is free now, not among `taken`. */
-async function freePort(taken: Set<number>): Promise<number | undefined> {
+/** Where a project's free ports are looked for first: above the usual servers, below the engine's own range. */
+const STABLE_FROM = 40_000;
+const STABLE_SPAN = 10_000;
+
+/**
+ * A port free now, not among `taken`: the first free one from a spot derived from `seed`, so that
+ * `up --plan` and the `up` after it choose the same port; else one the system hands out.
+ */
+async function freePort(taken: Set<number>, seed: string): Promise<number | undefined> {
+  const start = STABLE_FROM + (parseInt(createHash('sha256').update(seed).digest('hex').slice(0, 8), 16) % STABLE_SPAN);
+  for (let port = start; port < start + 50; port++) {
+    if (!taken.has(port) && (await canBind(port))) return port;
+  }
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await new Promise<number | undefined>((resolve) => {
       const server = createServer();
@@ -75,10 +87,9 @@ async function freePort(taken: Set<number>): Promise<number | undefined> {
 
 /** Records the host ports used for the ports declared as 0. Never throws. */
 export function rememberPorts(dir: string, project: string, service: string, declared: ContainerSpec['ports'], published: PublishedPort[]): void {
-  // One project per folder is the rule; entries of other names (e.g. test runs with -p) are dropped.
-  const stored = read(dir);
-  const memory = Object.fromEntries(Object.entries(stored).filter(([k]) => k.startsWith(`${project}/`)));
-  let changed = Object.keys(memory).length !== Object.keys(stored).length;
+  // Entries of every project name are kept: `-p` runs several projects from one folder.
+  const memory = read(dir);
+  let changed = false;
   for (const p of declared.filter((d) => d.hostPort === 0)) {
     const actual = published.find((x) => x.containerPort === p.containerPort && x.protocol === p.protocol && x.hostPort > 0);
     const k = key(project, service, p.containerPort, p.protocol);

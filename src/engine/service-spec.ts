@@ -20,9 +20,15 @@ export interface DesiredContainer {
   fields: Record<string, string>;
 }
 
-const shortHash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 12);
+export const shortHash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 12);
 
-export function desiredContainer(project: Project, service: Service, contextHash?: string): DesiredContainer {
+/** One hash over named field hashes, and the "name:hash,…" list a changed resource is compared with. */
+export function hashFields(fields: Record<string, string>): { hash: string; sorted: string } {
+  const sorted = Object.keys(fields).sort().map((k) => `${k}:${fields[k]}`).join(',');
+  return { hash: createHash('sha256').update(sorted).digest('hex').slice(0, 16), sorted };
+}
+
+export function desiredContainer(project: Project, service: PostgresService | ContainerService, contextHash?: string): DesiredContainer {
   const spec = service.kind === 'postgres' ? postgresSpec(project, service) : containerSpec(project, service);
   const fields: Record<string, string> = {
     image: shortHash([spec.image, contextHash ?? null]),
@@ -37,12 +43,11 @@ export function desiredContainer(project: Project, service: Service, contextHash
   if (aliases.length > 0) fields.aliases = shortHash(aliases);
   if (service.kind === 'container' && service.oneshot) fields.oneshot = shortHash(true);
   for (const [key, value] of Object.entries(spec.env)) fields[`env.${key}`] = shortHash(value);
-  const sorted = Object.keys(fields).sort().map((k) => `${k}:${fields[k]}`);
-  const hash = createHash('sha256').update(sorted.join(',')).digest('hex').slice(0, 16);
+  const { hash, sorted } = hashFields(fields);
   spec.labels = {
     ...spec.labels,
     [LABELS.configHash]: hash,
-    [LABELS.configFields]: sorted.join(','),
+    [LABELS.configFields]: sorted,
     [LABELS.configFile]: project.file,
     [LABELS.kind]: service.kind,
     [LABELS.version]: devenvVersion(),
@@ -111,7 +116,7 @@ export function desiredVolumes(project: Project): string[] {
   const names = new Set<string>();
   for (const s of project.services) {
     if (s.kind === 'postgres') names.add(dataVolumeName(project.name, s.name));
-    else for (const v of s.volumes) if (v.type === 'volume') names.add(v.source);
+    else if (s.kind === 'container') for (const v of s.volumes) if (v.type === 'volume') names.add(v.source);
   }
   return [...names];
 }

@@ -2,21 +2,25 @@
  * What each plan step does against the engine. The executor calls these; they decide nothing
  * about order. RunState records what this run created, for the teardown after a failure.
  */
-import type { ContainerService, PostgresService, Project } from '../config/project.js';
+import type { ContainerService, PostgresService, Project, Service } from '../config/project.js';
 import { connectionValues } from '../config/references.js';
 import { DevenvError } from '../errors.js';
-import { applySqlMigrations } from '../postgres/sql-migrator.js';
 import { waitForPostgres } from '../postgres/wait-ready.js';
 import { type ContainerSpec, type EngineInfo, type Runtime } from '../runtime/runtime.js';
 import type { StepHandler } from './execute.js';
 import { waitHealthy } from './health.js';
+import { realClock } from '../util/retry.js';
 import { lastLogLines } from './last-logs.js';
 import { rememberPorts } from './port-memory.js';
 import type { Step } from './plan.js';
 import type { FailedContainer } from './run-state.js';
 import { saveBuildRecord } from './build-manifests.js';
-import { runMigrationContainer } from './run-migration.js';
+import type { HostProcesses } from '../supervisor/client.js';
+import { runMigration } from './migration-steps.js';
+import { waitProcessReady } from './process-steps.js';
+import { desiredProcess } from './process-spec.js';
 import { LABELS, projectLabels } from './labels.js';
+import { databasePorts, hostConnection, reusedOr } from './running.js';
 
 export interface RunState {
   /** Service → container ID, for every service container this run created, started or reused. */
@@ -31,10 +35,12 @@ export interface RunState {
   failed: Map<string, FailedContainer>;
   /** Services whose earlier container this run removed (to replace it). */
   replaced: Set<string>;
+  /** Host process services this run started (the failure teardown stops exactly these). */
+  startedProcesses: Set<string>;
 }
 
 export function newRunState(): RunState {
-  return { containers: new Map(), created: new Set(), ready: new Set(), createdVolumes: new Set(), failed: new Map(), replaced: new Set() };
+  return { containers: new Map(), created: new Set(), ready: new Set(), createdVolumes: new Set(), failed: new Map(), replaced: new Set(), startedProcesses: new Set() };
 }
 
 export interface HandlerContext {
@@ -46,6 +52,8 @@ export interface HandlerContext {
   force?: AbortSignal;
   /** Seconds a container gets to stop before it is killed. */
   stopTimeoutSeconds?: number;
+  /** The project's host processes (through the supervisor). */
+  host?: HostProcesses;
 }
 
 export function stepHandler(ctx: HandlerContext): StepHandler {
@@ -54,16 +62,16 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
     if (!ctx.project) throw new DevenvError('INTERNAL', 'this step needs the project');
     return ctx.project;
   };
-  const service = <K extends 'postgres' | 'container'>(name: string, kind: K) => {
+  const service = <K extends Service['kind']>(name: string, kind: K) => {
     const s = project().services.find((x) => x.name === name && x.kind === kind);
     if (!s) throw new DevenvError('INTERNAL', `no ${kind} service "${name}"`);
-    return s as K extends 'postgres' ? PostgresService : ContainerService;
+    return s as Extract<Service, { kind: K }>;
   };
-  const containerOf = (name: string) => {
-    const id = state.containers.get(name);
-    if (!id) throw new DevenvError('INTERNAL', `no container known for service "${name}"`);
-    return id;
+  const host = () => {
+    if (!ctx.host) throw new DevenvError('INTERNAL', 'this step needs the host process supervisor');
+    return ctx.host;
   };
+  const kindOf = (name: string) => project().services.find((x) => x.name === name)?.kind;
   const labels = () => projectLabels(project().name);
 
   return async (step: Step, signal, progress) => {
@@ -122,39 +130,39 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
         state.ready.add(step.service);
         return detail;
       }
-      case 'service.healthy': {
-        const id = await reusedOr(ctx, step.service);
-        const detail = await waitHealthy(runtime, id, service(step.service, 'container'), { signal, onProgress: progress })
-          .catch((error: unknown) => { throw keepEvidence(state, step.service, id, error); });
-        state.ready.add(step.service);
-        return detail;
+      case 'process.start': {
+        // The env resolved now, from the databases' actual ports (the plan's are a prediction).
+        const ports = await databasePorts(ctx);
+        const { spec } = desiredProcess(project(), service(step.service, 'process'), ports);
+        state.startedProcesses.add(step.service);
+        const status = await host().start(spec);
+        return `pid ${status.pid ?? '?'}`;
       }
-      case 'service.completed': {
-        const id = await reusedOr(ctx, step.service);
-        const exitCode = await runtime.waitContainer(id, signal);
-        if (exitCode !== 0) {
-          throw keepEvidence(state, step.service, id, new DevenvError('SERVICE_EXITED', `${step.service} (a oneshot service) exited with code ${exitCode}`, {
-            details: await lastLogLines(runtime, id, 30),
-            hint: `Its last log lines are above (\`devenv logs ${step.service}\` shows them all). Exit 0 is success; fix \`command\` of ${step.service}, then \`devenv up\` runs it again.`,
-          }));
+      case 'process.restart': {
+        const status = await host().restart(step.service);
+        return `pid ${status.pid ?? '?'}`;
+      }
+      case 'process.stop':
+        await host().stop(step.service);
+        return;
+      case 'process.remove':
+        await host().remove(step.service);
+        return;
+      case 'process.orphans': {
+        const stopped = await host().stopOrphans();
+        return stopped.length > 0 ? `stopped ${stopped.join(', ')}` : 'none left';
+      }
+      case 'service.healthy':
+      case 'service.completed':
+        if (kindOf(step.service) === 'process') {
+          const detail = await waitProcessReady(host(), service(step.service, 'process'), { signal, onProgress: progress });
+          state.ready.add(step.service);
+          return detail;
         }
-        state.ready.add(step.service);
-        return 'exited 0';
-      }
-      case 'migration': {
-        const m = step.migration;
-        if (m.kind === 'run') {
-          await runMigrationContainer(runtime, project(), m, service(m.service, 'container'), signal, progress);
-          return;
-        }
-        const db = service(m.database, 'postgres');
-        const conn = await hostConnection(ctx, db, containerOf(db.name));
-        const result = await applySqlMigrations(conn, { name: m.name, dir: m.dir }, {
-          signal,
-          onEvent: (e) => progress(`${e.type} ${e.file}`),
-        });
-        return `${result.applied.length} applied, ${result.skipped.length} already applied`;
-      }
+        if (step.kind === 'service.completed') return containerCompleted(ctx, step.service, signal, progress);
+        return containerHealthy(ctx, step.service, signal, progress);
+      case 'migration':
+        return runMigration(ctx, step.migration, signal, progress);
       case 'network.remove':
         await runtime.removeNetwork(step.networkId);
         return;
@@ -187,30 +195,6 @@ async function createAndStart(ctx: HandlerContext, service: string, spec: Contai
   }
 }
 
-/** The container of a service: the one this run started, else the running one observed again. */
-async function reusedOr(ctx: HandlerContext, service: string): Promise<string> {
-  const known = ctx.state.containers.get(service);
-  if (known) return known;
-  const [found] = await ctx.runtime.listContainers({ ...projectLabels(ctx.project!.name), [LABELS.service]: service, [LABELS.role]: 'service' });
-  if (!found) throw new DevenvError('INTERNAL', `container of service "${service}" disappeared`);
-  ctx.state.containers.set(service, found.id);
-  return found.id;
-}
-
-async function hostConnection(ctx: HandlerContext, db: PostgresService, containerId: string) {
-  const details = await ctx.runtime.inspectContainer(containerId);
-  const port = details.ports.find((p) => p.containerPort === 5432 && p.hostPort > 0)?.hostPort;
-  if (!port) {
-    // Only a container that is not running has no port: it exited as soon as it started.
-    throw new DevenvError('DATABASE_NOT_READY', `${db.name} is ${details.state} (exit code ${details.exitCode}) before accepting a connection`, {
-      details: await lastLogLines(ctx.runtime, containerId, 20),
-      hint: `Its last log lines are above. Check \`postgres\` of ${db.name} in devenv.yml (image, init files).`,
-    });
-  }
-  const v = connectionValues(db, 'host', port);
-  return { host: v.host, port, user: v.user, password: v.password, database: v.database };
-}
-
 async function postgresReady(ctx: HandlerContext, db: PostgresService, containerId: string, signal: AbortSignal): Promise<string> {
   const conn = await hostConnection(ctx, db, containerId);
   const isAlive = async () => {
@@ -229,12 +213,53 @@ async function postgresReady(ctx: HandlerContext, db: PostgresService, container
   }
 }
 
+async function containerHealthy(ctx: HandlerContext, service: string, signal: AbortSignal, progress: (m: string) => void): Promise<string> {
+  const s = ctx.project!.services.find((x): x is ContainerService => x.name === service && x.kind === 'container');
+  if (!s) throw new DevenvError('INTERNAL', `no container service "${service}"`);
+  const id = await reusedOr(ctx, service);
+  const detail = await waitHealthy(ctx.runtime, id, s, { signal, onProgress: progress })
+    .catch((error: unknown) => { throw keepEvidence(ctx.state, service, id, error); });
+  ctx.state.ready.add(service);
+  return detail;
+}
+
+async function containerCompleted(ctx: HandlerContext, service: string, signal: AbortSignal, progress: (m: string) => void): Promise<string> {
+  const id = await reusedOr(ctx, service);
+  // A one-shot has no deadline (an asset build may take minutes), so devenv says how long it has run.
+  const started = Date.now();
+  const ticker = setInterval(() => progress(`still running after ${Math.round((Date.now() - started) / 1000)} s (\`devenv logs ${service}\` shows its output)`), 5000);
+  try {
+    return await completed(ctx, service, id, signal);
+  } finally {
+    clearInterval(ticker);
+  }
+}
+
+async function completed(ctx: HandlerContext, service: string, id: string, signal: AbortSignal): Promise<string> {
+  let exitCode = await ctx.runtime.waitContainer(id, signal);
+  // With restart: on-failure the engine runs it again: only its last exit counts. (A wait on a
+  // restarting container returns at once, so this polls until it stays exited.)
+  for (let now = await ctx.runtime.inspectContainer(id); exitCode !== 0 && (now.state === 'restarting' || now.state === 'running'); now = await ctx.runtime.inspectContainer(id)) {
+    await realClock.sleep(100, signal);
+    exitCode = now.state === 'running' ? await ctx.runtime.waitContainer(id, signal) : (await ctx.runtime.inspectContainer(id)).exitCode;
+  }
+  if (exitCode !== 0) {
+    throw keepEvidence(ctx.state, service, id, new DevenvError('SERVICE_EXITED', `${service} (a oneshot service) exited with code ${exitCode}`, {
+      details: await lastLogLines(ctx.runtime, id, 30),
+      hint: `Its last log lines are above (\`devenv logs ${service}\` shows them all). Exit 0 is success; fix \`command\` of ${service}, then \`devenv up\` runs it again.`,
+    }));
+  }
+  ctx.state.ready.add(service);
+  return 'exited 0';
+}
+
 /**
  * Records that a service's container failed, so the teardown keeps it (stopped) for `devenv logs`,
  * and returns the error with what the user needs to know about it.
  */
 function keepEvidence(state: RunState, service: string, containerId: string, error: unknown): unknown {
-  if (!(error instanceof DevenvError) || error.code === 'INTERRUPTED') return error;
+  // A container an earlier `up -d` started is left as it is (running); only this run's own are kept stopped.
+  if (!(error instanceof DevenvError) || error.code === 'INTERRUPTED' || !state.created.has(containerId)) return error;
   const reason = /exited with code -?\d+|restarted \(exit code -?\d+\)|did not become healthy|answers HTTP \d+/.exec(error.message)?.[0] ?? 'failed';
   state.failed.set(service, { containerId, reason });
   return error;

@@ -3,7 +3,8 @@
  * On failure or Ctrl-C it removes what this run created (volumes stay), keeps the container of the
  * service that failed (stopped, for `devenv logs`), and rethrows.
  */
-import type { Project } from '../config/project.js';
+import type { Project, Service } from '../config/project.js';
+import type { HostProcesses } from '../supervisor/client.js';
 import { connectionValues } from '../config/references.js';
 import { DevenvError } from '../errors.js';
 import type { EngineInfo, Runtime } from '../runtime/runtime.js';
@@ -21,7 +22,8 @@ import { teardown } from './teardown.js';
 
 export interface Endpoint {
   service: string;
-  kind: 'postgres' | 'container';
+  kind: Service['kind'];
+  /** The container; for a host process, empty. */
   containerId: string;
   /** Where to reach it from the host: an http:// or postgres:// URL, or host:port. Undefined when nothing is published. */
   url?: string;
@@ -34,6 +36,8 @@ export interface Endpoint {
 export interface UpResult {
   plan: Plan;
   endpoints: Endpoint[];
+  /** Services whose container this run created or started, or whose host process it started. */
+  broughtUp: Set<string>;
 }
 
 export interface UpRequest {
@@ -48,17 +52,19 @@ export interface UpRequest {
   /** Events of the teardown after a failure; default onEvent. */
   onTeardownEvent?: EventSink;
   onPlan?: (plan: Plan) => void | Promise<void>;
+  /** The project's host processes, through the supervisor. */
+  host?: HostProcesses;
 }
 
 export async function up(request: UpRequest): Promise<UpResult> {
   const { runtime, project } = request;
   const options = request.options ?? {};
-  const observed = await observe(runtime, project);
+  const observed = await observe(runtime, project, request.host);
   const plan = planUp(project, observed, options);
   await request.onPlan?.(plan);
   const state = newRunState();
   try {
-    await executePlan(plan, stepHandler({ runtime, engine: request.engine, project, state, force: request.force }), {
+    await executePlan(plan, stepHandler({ runtime, engine: request.engine, project, state, force: request.force, ...(request.host ? { host: request.host } : {}) }), {
       signal: request.signal,
       onEvent: request.onEvent,
     });
@@ -66,7 +72,7 @@ export async function up(request: UpRequest): Promise<UpResult> {
     // What this run started goes; containers an earlier `up -d` left running stay, and so do volumes.
     const onEvent = request.onTeardownEvent ?? request.onEvent;
     onEvent?.({ type: 'teardown', message: 'removing the containers this run created; data volumes stay unless their database never initialised' });
-    await teardown(runtime, project.name, failureTeardown(project, state), { force: request.force, onEvent }).catch(() => undefined);
+    await teardown(runtime, project.name, failureTeardown(project, state), { force: request.force, onEvent, ...(request.host ? { host: request.host } : {}) }).catch(() => undefined);
     updateLocalState(project.dir, (local) => {
       for (const [service, kept] of state.failed) local.failed[stateKey(project.name, service)] = kept;
     });
@@ -76,7 +82,8 @@ export async function up(request: UpRequest): Promise<UpResult> {
   updateLocalState(project.dir, (local) => {
     for (const service of started) delete local.failed[stateKey(project.name, service)];
   });
-  return { plan, endpoints: await endpoints(runtime, project, state, started) };
+  const broughtUp = new Set([...state.startedProcesses, ...plan.steps.flatMap((s) => (s.kind === 'container.create' || s.kind === 'container.start' ? [s.service] : []))]);
+  return { plan, endpoints: await endpoints(runtime, project, state, started), broughtUp };
 }
 
 /**
@@ -96,7 +103,8 @@ function failureTeardown(project: Project, state: RunState): DownOptions {
       .map((s) => dataVolumeName(project.name, s.name))
       .filter((name) => state.createdVolumes.has(name)),
   );
-  return { onlyContainers: state.created, kill, volumes, keep };
+  // Host processes this run started go too, the failed one included: its output stays in .devenv/logs.
+  return { onlyContainers: state.created, onlyProcesses: state.startedProcesses, kill, volumes, keep };
 }
 
 /** Says where the failed service's output went, and what became of the container it replaced. */
@@ -112,8 +120,14 @@ function explainKept(error: unknown, state: RunState): unknown {
 }
 
 async function endpoints(runtime: Runtime, project: Project, state: RunState, started: Set<string>): Promise<Endpoint[]> {
-  const services = project.services.filter((s) => started.has(s.name) && state.containers.has(s.name));
+  const services = project.services.filter((s) => started.has(s.name) && (s.kind === 'process' || state.containers.has(s.name)));
   return Promise.all(services.map(async (s): Promise<Endpoint> => {
+    if (s.kind === 'process') {
+      if (s.oneshot) return { service: s.name, kind: s.kind, containerId: '', completed: true };
+      if (s.port === undefined) return { service: s.name, kind: s.kind, containerId: '' };
+      const url = s.health.type === 'http' ? `http://127.0.0.1:${s.port}` : `127.0.0.1:${s.port}`;
+      return { service: s.name, kind: s.kind, containerId: '', url, maskedUrl: url };
+    }
     const containerId = state.containers.get(s.name)!;
     const details = await runtime.inspectContainer(containerId);
     const published = details.ports.filter((p) => p.hostPort > 0);

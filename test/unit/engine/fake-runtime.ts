@@ -152,7 +152,8 @@ export class FakeRuntime implements Runtime {
 
   async inspectContainer(id: string): Promise<ContainerDetails> {
     const c = this.get(id);
-    return { ...this.summary(c), env: c.spec.env, exitCode: c.exitCode, restartCount: 0, oomKilled: false, error: '' };
+    // Started long enough ago to count as up: the fake has no clock.
+    return { ...this.summary(c), startedAt: c.state === 'running' ? 1 : 0, env: c.spec.env, exitCode: c.exitCode, restartCount: 0, oomKilled: false, error: '' };
   }
 
   async waitContainer(id: string): Promise<number> {

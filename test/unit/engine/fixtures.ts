@@ -32,22 +32,23 @@ export function demoProject(): Project {
       },
     ],
     migrations: [
-      { kind: 'sql', name: 'schema', database: 'db', dir: '/src/demo/db/migrations' },
-      { kind: 'run', name: 'seed', service: 'app', command: ['sh', '-c', 'npm run seed'] },
+      { kind: 'sql', name: 'schema', when: 'always', database: 'db', dir: '/src/demo/db/migrations' },
+      { kind: 'run', name: 'seed', when: 'always', service: 'app', command: ['sh', '-c', 'npm run seed'] },
     ],
   };
 }
 
 export function emptyObserved(): ObservedState {
-  return observed({ containers: [], networks: [], volumes: [], images: [], localImages: {}, contextHashes: { app: 'ctx1' }, contexts: {}, busyPorts: {}, ports: {} });
+  return observed({ containers: [], networks: [], volumes: [], images: [], localImages: {}, contextHashes: { app: 'ctx1' }, contexts: {}, busyPorts: {}, projectPorts: {}, ports: {} });
 }
 
 /** An observed state from its flat parts, grouped the way observe() groups them. */
-export function observed(parts: Omit<ObservedState, 'services' | 'orphans' | 'leftovers'>, project = demoProject()): ObservedState {
+export function observed(parts: Omit<ObservedState, 'services' | 'orphans' | 'leftovers' | 'processes'> & { processes?: ObservedState['processes'] }, project = demoProject()): ObservedState {
   const groups = groupByService(parts.containers);
   const names = new Set(project.services.map((s) => s.name));
   return {
     ...parts,
+    processes: parts.processes ?? new Map(),
     services: new Map(project.services.map((s) => {
       const [container, ...duplicates] = groups.get(s.name) ?? [];
       return [s.name, { duplicates, ...(container ? { container } : {}) }];
@@ -60,6 +61,7 @@ export function observed(parts: Omit<ObservedState, 'services' | 'orphans' | 'le
 let seq = 0;
 export function runningContainer(project: Project, service: string, state: ContainerState = 'running', contextHash?: string): ContainerSummary {
   const s = project.services.find((x) => x.name === service)!;
+  if (s.kind === 'process') throw new Error('fixture: a host process has no container');
   const desired = desiredContainer(project, s, contextHash);
   seq += 1;
   return {
@@ -81,6 +83,7 @@ export function upObserved(project: Project): ObservedState {
     contextHashes: { app: 'ctx1' },
     contexts: {},
     busyPorts: {},
+    projectPorts: {},
     ports: {},
   }, project);
 }

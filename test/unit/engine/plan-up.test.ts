@@ -111,6 +111,7 @@ describe('planUp', () => {
   it('finds a built image whose tag was given without one ("web" is "web:latest")', () => {
     const project = demoProject();
     const app = project.services.find((s) => s.name === 'app')!;
+    if (app.kind !== 'container') throw new Error('fixture');
     app.image = 'demo-web';
     const observed = upObserved(project);
     observed.images[0]!.tags = ['demo-web:latest'];
@@ -168,5 +169,14 @@ describe('planUp', () => {
     expect(removal).toMatch(/^\[\] -> #(\d+) container:app remove \(config changed: ports; frees a port cache wants\)$/);
     const id = /#(\d+)/.exec(removal)![1]!;
     expect(/^\[([0-9,]+)\]/.exec(lines.find((l) => l.includes('container:cache create'))!)![1]!.split(',')).toContain(id);
+  });
+
+  it('refuses up of one service whose fixed port another service of the project keeps', () => {
+    const project = demoProject();
+    const observed = regroup({ ...upObserved(project), projectPorts: { 3000: 'app' } }, project);
+    const cache = project.services.find((s) => s.name === 'cache')!;
+    if (cache.kind !== 'container') throw new Error('fixture');
+    cache.ports = [{ hostIp: '127.0.0.1', hostPort: 3000, containerPort: 6379, protocol: 'tcp' }];
+    expect(() => planUp(project, observed, { services: ['cache'] })).toThrow('port 127.0.0.1:3000 for cache is held by app of this project, which keeps it');
   });
 });

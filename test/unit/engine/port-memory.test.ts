@@ -58,11 +58,11 @@ describe('port memory', () => {
     expect((await choosePorts(projectIn(dir)))['db/5432/tcp']).toMatchObject({ remembered: false });
   });
 
-  it('keeps only the current project\'s entries', () => {
+  it('keeps the entries of other project names (-p runs several from one folder)', () => {
     const dir = tempDir('devenv-ports');
     mkdirSync(join(dir, '.devenv'));
     writeFileSync(join(dir, '.devenv', 'ports.json'), JSON.stringify({ 'other/db/5432/tcp': 40000 }));
     rememberPorts(dir, 'p', 'db', spec(0).ports, [{ hostIp: '127.0.0.1', hostPort: 40001, containerPort: 5432, protocol: 'tcp' }]);
-    expect(JSON.parse(readFileSync(join(dir, '.devenv', 'ports.json'), 'utf8'))).toEqual({ 'p/db/5432/tcp': 40001 });
+    expect(JSON.parse(readFileSync(join(dir, '.devenv', 'ports.json'), 'utf8'))).toEqual({ 'other/db/5432/tcp': 40000, 'p/db/5432/tcp': 40001 });
   });
 });

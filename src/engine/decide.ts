@@ -1,0 +1,89 @@
+/**
+ * What becomes of each started service's container or host process: reused, started, or replaced,
+ * and why. Pure, from the project and the observed state.
+ */
+import type { ContainerService, PostgresService, ProcessService, Project } from '../config/project.js';
+import type { HostProcess } from '../supervisor/client.js';
+import type { ContainerSummary, ImageSummary } from '../runtime/runtime.js';
+import { LABELS } from './labels.js';
+import type { ObservedState } from './observe.js';
+import type { UpOptions } from './plan-up.js';
+import type { Selection } from './plan-select.js';
+import { desiredProcess, type DesiredProcess } from './process-spec.js';
+import { changedFields, desiredContainer, type DesiredContainer } from './service-spec.js';
+
+export interface ContainerDecision {
+  desired: DesiredContainer;
+  current?: ContainerSummary;
+  /** Why the current container is replaced; undefined: reused (or there is none). */
+  recreate?: string;
+  /** A one-shot that completed with this config: nothing to run. */
+  done?: boolean;
+}
+
+export interface ProcessDecision {
+  desired: DesiredProcess;
+  current?: HostProcess;
+  /** Why the process is started (again); undefined: the running one is kept. */
+  start?: string;
+  done?: boolean;
+}
+
+export function decideContainer(s: PostgresService | ContainerService, project: Project, observed: ObservedState, options: UpOptions, selection: Selection): ContainerDecision {
+  const source = s.kind === 'container' ? (s.buildFrom ?? (s.build ? s.name : undefined)) : undefined;
+  const desired = desiredContainer(project, s, source ? observed.contextHashes[source] : undefined);
+  const seen = observed.services.get(s.name);
+  const current = seen?.container;
+  if (!current) return { desired };
+  if ((options.mode ?? 'up') === 'start') return { desired, current };
+  const changed = changedFields(current.labels[LABELS.configFields], desired.fields);
+  // The tag may point at a newer image than the container runs (an earlier run built it and failed).
+  const built = source ? builtImage(observed, source, s.image) : undefined;
+  const oneshot = s.kind === 'container' && s.oneshot;
+  const rebuilt = options.build && source !== undefined && selection.named.has(source);
+  const recreate = options.forceRecreate && selection.named.has(s.name) ? '--force-recreate'
+    : current.labels[LABELS.configHash] !== desired.hash ? `config changed: ${changed.join(', ') || 'labels'}`
+      : rebuilt ? 'image rebuilt (--build)'
+        : built && current.imageId && built.id !== current.imageId ? 'image rebuilt since the container was created'
+          : seen.failed ? `replaces the container a failed run kept (${seen.failed.reason})`
+            : oneshot && current.state === 'exited' && current.exitCode !== 0 ? `its last run exited with code ${current.exitCode ?? '?'}`
+              : undefined;
+  // `restart` of a one-shot runs it again.
+  const done = oneshot && options.mode !== 'restart' && recreate === undefined && current.state === 'exited' && current.exitCode === 0;
+  return { desired, current, ...(recreate ? { recreate } : {}), ...(done ? { done } : {}) };
+}
+
+/**
+ * hostPorts: each database's host port as it will be once its container is settled, for the
+ * references in the process's env (the executor resolves them again from the running containers).
+ */
+export function decideProcess(s: ProcessService, project: Project, observed: ObservedState, options: UpOptions, selection: Selection, hostPorts: Record<string, number>): ProcessDecision {
+  const desired = desiredProcess(project, s, hostPorts);
+  const current = observed.processes.get(s.name);
+  if (!current) return { desired, start: 'not running' };
+  if (current.orphaned) return { desired, current, start: 'left running by a supervisor that was killed' };
+  const changed = changedFields(current.configFields, desired.fields);
+  const alive = current.state === 'running' || current.state === 'backoff';
+  const start = options.forceRecreate && selection.named.has(s.name) ? '--force-recreate'
+    : current.configHash !== desired.hash ? `config changed: ${changed.join(', ') || 'process'}`
+      : current.state === 'errored' ? `errored: ${current.reason ?? 'it kept crashing'}`
+        : s.oneshot && current.state === 'exited' && current.lastExit?.code !== 0 ? `its last run exited with code ${current.lastExit?.code ?? '?'}`
+          : !alive && !(s.oneshot && current.state === 'exited') ? `process is ${current.state}`
+            : undefined;
+  // `restart` of a one-shot runs it again.
+  const rerun = s.oneshot && options.mode === 'restart' && current.state === 'exited' ? 'run again (restart)' : undefined;
+  const why = start ?? rerun;
+  const done = s.oneshot && why === undefined && current.state === 'exited' && current.lastExit?.code === 0;
+  return { desired, current, ...(why ? { start: why } : {}), ...(done ? { done } : {}) };
+}
+
+/** The image devenv built for a service, found by its tag. */
+export function builtImage(observed: ObservedState, service: string, tag: string): ImageSummary | undefined {
+  return observed.images.find((i) => i.labels[LABELS.service] === service && i.tags.map(withTag).includes(withTag(tag)));
+}
+
+/** "redis" → "redis:latest"; references with a tag or digest stay as they are. */
+function withTag(ref: string): string {
+  const name = ref.slice(ref.lastIndexOf('/') + 1);
+  return name.includes(':') || name.includes('@') ? ref : `${ref}:latest`;
+}

@@ -1,0 +1,43 @@
+/** The image steps of a plan: one pull per reference, one build per built service. Pure. */
+import type { Project } from '../config/project.js';
+import { describeChanges } from './build-manifests.js';
+import { builtImage, type ContainerDecision } from './decide.js';
+import { LABELS } from './labels.js';
+import type { ObservedState } from './observe.js';
+import type { PlanBuilder } from './plan.js';
+import type { UpOptions } from './plan-up.js';
+import type { Selection } from './plan-select.js';
+
+/** Service → the step that makes its image available (a build, or a pull), when one is needed. */
+export function planImages(plan: PlanBuilder, project: Project, observed: ObservedState, options: UpOptions, selection: Selection, decisions: Map<string, ContainerDecision>): Map<string, number> {
+  const steps = new Map<string, number>();
+  const pulls = new Map<string, number>();
+  const needed = project.services.filter((s) => selection.started.has(s.name) || selection.imageOnly.has(s.name));
+  // Built images first, so services sharing one find its step.
+  for (const s of needed) {
+    if (s.kind !== 'container' || !s.build) continue;
+    const hash = observed.contextHashes[s.name] ?? '';
+    const built = builtImage(observed, s.name, s.image);
+    const context = observed.contexts[s.name];
+    const changes = context?.built && context.built.contextHash === built?.labels[LABELS.contextHash] ? describeChanges(context.built.files, context.now) : '';
+    const cause = options.build && selection.named.has(s.name) ? '--build'
+      : !built ? 'no image built yet'
+        : built.labels[LABELS.contextHash] !== hash ? `build context changed${changes ? `: ${changes}` : ''}` : undefined;
+    if (cause) steps.set(s.name, plan.add({ kind: 'image.build', service: s.name, build: s.build, tag: s.image, contextHash: hash, ...(context ? { manifest: context.now } : {}) }, cause));
+  }
+  for (const s of needed) {
+    if (s.kind === 'process' || (s.kind === 'container' && s.build)) continue;
+    if (s.kind === 'container' && s.buildFrom) {
+      const step = steps.get(s.buildFrom);
+      if (step !== undefined) steps.set(s.name, step);
+      continue;
+    }
+    // A reused container does not need its image again.
+    const decision = decisions.get(s.name);
+    if (observed.localImages[s.image] || (decision?.current && decision.recreate === undefined)) continue;
+    const step = pulls.get(s.image) ?? plan.add({ kind: 'image.pull', image: s.image }, 'image not present');
+    pulls.set(s.image, step);
+    steps.set(s.name, step);
+  }
+  return steps;
+}

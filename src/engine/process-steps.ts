@@ -1,0 +1,85 @@
+/**
+ * What the plan's host-process steps do: start, restart, stop and remove through the supervisor,
+ * and wait until a process is ready: healthy (its check on 127.0.0.1), running a while without a
+ * restart (no check), or exited 0 (a one-shot). An exit, a restart or an errored state while devenv
+ * waits fails at once with its last output lines.
+ */
+import { spawn } from 'node:child_process';
+import type { ProcessService } from '../config/project.js';
+import { DevenvError } from '../errors.js';
+import type { HostProcess, HostProcesses } from '../supervisor/client.js';
+import { describeExit } from '../supervisor/managed-process.js';
+import { realClock, retryUntil, type Clock } from '../util/retry.js';
+import { probeHttp, probeTcp } from './health.js';
+
+/** A process with no health check is ready once it has run this long without a restart. */
+export const MIN_UPTIME_MS = 1000;
+
+export async function waitProcessReady(
+  host: HostProcesses,
+  service: ProcessService,
+  options: { signal: AbortSignal; clock?: Clock; onProgress?: (message: string) => void },
+): Promise<string> {
+  const clock = options.clock ?? realClock;
+  const current = async () => (await host.list()).find((p) => p.service === service.name);
+  const first = await current();
+  if (!first) throw new DevenvError('INTERNAL', `the supervisor does not know ${service.name}`);
+  const startedAt = clock.now();
+  const failed = (p: HostProcess | undefined, what: string) =>
+    new DevenvError('SERVICE_EXITED', `${service.name} ${what} while devenv waited for it ${service.oneshot ? 'to complete' : 'to become ready'}`, {
+      details: p?.lastLines ?? [],
+      hint: `Its last output lines are above (\`devenv logs ${service.name}\` shows them all). Check \`process\`, \`cwd\` and \`env\` of ${service.name} in devenv.yml.`,
+    });
+  const check = async (): Promise<HostProcess | undefined> => {
+    const p = await current();
+    if (service.oneshot && p?.state === 'exited') {
+      if (p.lastExit?.code === 0) return p;
+      throw failed(p, `(a oneshot service) exited ${describeExit(p.lastExit?.code ?? null, p.lastExit?.signal ?? null)}`);
+    }
+    if (!p || p.state === 'exited' || p.state === 'stopped') throw failed(p, `exited ${describeExit(p?.lastExit?.code ?? null, p?.lastExit?.signal ?? null)}`);
+    if (p.state === 'errored') throw failed(p, `is errored: ${p.reason ?? 'it kept crashing'}`);
+    if (p.restarts > first.restarts || p.state === 'backoff') {
+      throw failed(p, `exited ${describeExit(p.lastExit?.code ?? null, p.lastExit?.signal ?? null)} and is restarting (${p.restarts} restart${p.restarts === 1 ? '' : 's'})`);
+    }
+    return undefined;
+  };
+
+  const health = service.health;
+  const deadline = health.type === 'none' ? Math.max(service.stopTimeoutMs, 60_000) : health.timeoutMs;
+  return retryUntil(async () => {
+    const done = await check();
+    if (done) return { done: true, value: 'exited 0' };
+    if (service.oneshot) return { done: false, reason: 'still running' };
+    if (health.type === 'none') {
+      const up = clock.now() - startedAt;
+      return up >= MIN_UPTIME_MS ? { done: true, value: `running (pid ${first.pid ?? '?'})` } : { done: false, reason: 'just started' };
+    }
+    const probe = health.type === 'http' ? await probeHttp(health.port, health.path)
+      : health.type === 'tcp' ? await probeTcp(health.port)
+        : await probeHostCommand(health.command, service.cwd, Math.min(5000, health.timeoutMs), options.signal);
+    if (!probe.done) options.onProgress?.(`waiting: ${probe.reason}`);
+    return probe;
+  }, {
+    timeoutMs: deadline,
+    initialIntervalMs: health.type === 'none' ? 100 : health.intervalMs,
+    maxIntervalMs: 1000,
+    signal: options.signal,
+    clock,
+    onTimeout: (reason, elapsed) => new DevenvError('HEALTH_TIMEOUT', `${service.name} did not become ${service.oneshot ? 'done' : 'healthy'} within ${Math.round(elapsed / 1000)} s; last result: ${reason}`, {
+      hint: `Check that ${service.name} listens where its \`health\` in devenv.yml looks (\`devenv logs ${service.name}\`), or raise \`health.timeout\`.`,
+    }),
+  });
+}
+
+/** A health command run on the host, in the service's folder, bounded in time. */
+function probeHostCommand(command: string[], cwd: string, limitMs: number, signal: AbortSignal): Promise<{ done: true; value: string } | { done: false; reason: string }> {
+  return new Promise((resolve) => {
+    const [file, ...args] = command;
+    const child = spawn(file!, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], signal: AbortSignal.any([signal, AbortSignal.timeout(limitMs)]) });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
+    child.once('error', (e) => resolve({ done: false, reason: e.name === 'AbortError' ? `the command did not finish within ${limitMs / 1000} s` : e.message }));
+    child.once('exit', (code) => resolve(code === 0 ? { done: true, value: 'command exited 0' } : { done: false, reason: `exit code ${code}: ${output.trim().split('\n').pop() ?? ''}` }));
+  });
+}
