@@ -6,6 +6,9 @@ import { DevenvError } from '../errors.js';
 import { resolveConfigFile } from '../config/find-config.js';
 import { findConfigFile, loadProject } from '../config/load-project.js';
 import { projectNameFromFolder } from '../config/normalise.js';
+import { NAME_PATTERN } from '../config/name-pattern.js';
+import { LABELS } from '../engine/labels.js';
+import type { HostProcesses } from '../supervisor/client.js';
 import type { Project } from '../config/project.js';
 import type { EngineInfo, Runtime } from '../runtime/runtime.js';
 import { createLogger, type Logger } from './logger.js';
@@ -30,9 +33,46 @@ export async function connect(log?: Logger): Promise<{ runtime: Runtime; engine:
  * stop `down`: then its literal `name` is used if it is a plain name.
  */
 export async function projectNameFor(options: GlobalOptions): Promise<string> {
-  if (options.project) return options.project;
+  return (await projectTarget(options)).name;
+}
+
+/** A project as label-only commands find it: its name, and its folder when a devenv.yml is found. */
+export interface ProjectTarget {
+  name: string;
+  /** The folder of devenv.yml (for .devenv/: host processes, their logs). */
+  dir?: string;
+}
+
+export async function projectTarget(options: GlobalOptions): Promise<ProjectTarget> {
+  if (options.project !== undefined && !NAME_PATTERN.test(options.project)) {
+    throw new DevenvError('USAGE', `invalid project name ${JSON.stringify(options.project)}`, {
+      hint: 'A project name is lowercase letters, digits, "_" and "-", starting with a letter or digit.',
+    });
+  }
   const file = options.file === undefined ? findConfigFile(process.cwd()) : resolveConfigFile(options.file, process.cwd());
-  if (!file) return projectNameFromFolder(process.cwd());
+  const dir = file ? dirname(file) : undefined;
+  if (options.project) return { name: options.project, ...(dir ? { dir } : {}) };
+  if (!file) return { name: projectNameFromFolder(process.cwd()) };
+  return { name: await nameFromFile(options, file), dir: dirname(file) };
+}
+
+/**
+ * The project's host processes: through the supervisor of its folder, found from devenv.yml or, with
+ * only -p, from the devenv.yml path its containers carry. Undefined when the folder is unknown.
+ */
+export async function hostProcessesFor(runtime: Runtime | undefined, target: ProjectTarget): Promise<HostProcesses | undefined> {
+  let dir = target.dir;
+  if (!dir && runtime) {
+    const [c] = await runtime.listContainers({ [LABELS.project]: target.name });
+    const file = c?.labels[LABELS.configFile];
+    if (file) dir = dirname(file);
+  }
+  if (!dir) return undefined;
+  const { DaemonHostProcesses } = await import('../supervisor/client.js');
+  return new DaemonHostProcesses(dir, target.name);
+}
+
+async function nameFromFile(options: GlobalOptions, file: string): Promise<string> {
   try {
     return (await loadFor(options, false)).name;
   } catch (error) {

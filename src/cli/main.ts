@@ -126,6 +126,12 @@ export function parseCli(argv: string[]): Parsed | undefined {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // The host process supervisor, started detached by devenv itself: not a command for people.
+  if (argv[2] === '__supervise') {
+    const { runDaemon } = await import('../supervisor/daemon.js');
+    await runDaemon(argv[3]!, argv[4]!);
+    return new Promise<number>(() => {}); // it exits by itself once nothing is left to supervise
+  }
   const debug = argv.includes('--debug');
   // `devenv logs -F | head`: a closed pipe ends the command as Ctrl-C would (attached up tears down).
   let piped = false;

@@ -15,8 +15,9 @@ export interface Progress {
   finished(): Promise<void>;
 }
 
+/** A task list needs a terminal with a width (some pseudo-terminals report 0 columns). */
 export function isInteractive(): boolean {
-  return Boolean(process.stdout.isTTY) && !process.env.CI;
+  return Boolean(process.stdout.isTTY) && !process.env.CI && (process.stdout.columns ?? 0) > 0;
 }
 
 export function createProgress(log: Logger): Progress {

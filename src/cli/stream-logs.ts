@@ -1,16 +1,43 @@
-/** Streams containers' logs to stdout, each line prefixed with its service's name. */
+/**
+ * Streams containers' logs, and host processes' log files, to stdout, each line prefixed with its
+ * service's name. A followed container that the engine restarts (a restart policy, `devenv restart`)
+ * is followed again; with `untilStopped`, a service that stops for good ends its stream.
+ */
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Runtime } from '../runtime/runtime.js';
 
 const COLOURS = [36, 33, 32, 35, 34, 91, 92, 93];
+/** How often a stopped container (or a log file) is looked at again. */
+const POLL_MS = 300;
 
 interface Target {
   service: string;
   containerId: string;
 }
 
+/** A host process's log: its file, and (to follow) whether the process still runs. */
+export interface FileTarget {
+  service: string;
+  file: string;
+  alive?: () => Promise<boolean>;
+}
+
+export interface FollowOptions {
+  /** Keep streaming new lines; else print what there is and end. */
+  follow: boolean;
+  /**
+   * With follow: a container that stopped and is not restarting ends its stream (an attached `up`).
+   * Without it, devenv waits for the service to run again, as `docker compose logs -f` does.
+   */
+  untilStopped?: boolean;
+  /** The service's current container, for following it across a recreate (`logs -f`). */
+  current?: (service: string) => Promise<string | undefined>;
+}
+
 /** Until they stop or signal aborts (with follow), else their logs so far. */
 export async function streamLogs(runtime: Runtime, containers: Target[], options: { signal: AbortSignal; tail?: number; follow?: boolean }): Promise<void> {
-  const follower = new LogFollower(runtime, options.signal, options.follow ?? true, Math.max(0, ...containers.map((c) => c.service.length)));
+  const follower = new LogFollower(runtime, options.signal, { follow: options.follow ?? true, untilStopped: true }, Math.max(0, ...containers.map((c) => c.service.length)));
   follower.follow(containers, options.tail);
   await follower.done();
 }
@@ -24,20 +51,27 @@ export class LogFollower {
   constructor(
     private readonly runtime: Runtime,
     private readonly signal: AbortSignal,
-    private readonly followNew = true,
+    private readonly options: FollowOptions = { follow: true, untilStopped: true },
     private width = 0,
   ) {}
 
-  follow(containers: Target[], tail?: number): void {
+  /** since: epoch ms; only lines written from then on (older ones belong to an earlier run). */
+  follow(containers: Target[], tail?: number, since?: number): void {
     for (const { service, containerId } of containers) {
       if (this.streams.has(containerId)) continue;
-      this.width = Math.max(this.width, service.length);
-      if (!this.colours.has(service)) this.colours.set(service, COLOURS[this.colours.size % COLOURS.length]!);
-      this.streams.set(containerId, this.stream(service, containerId, tail));
+      this.register(service);
+      this.streams.set(containerId, this.stream(service, containerId, tail, since));
     }
   }
 
-  /** Resolves when every followed container has stopped (or the signal aborted). */
+  /** Follows a host process's log file: its last `tail` lines, then what it appends. */
+  followFile({ service, file, alive }: FileTarget, tail?: number): void {
+    if (this.streams.has(file)) return;
+    this.register(service);
+    this.streams.set(file, this.streamFile(service, file, tail, alive));
+  }
+
+  /** Resolves when every followed stream has ended (or the signal aborted). */
   async done(): Promise<void> {
     for (;;) {
       const before = this.streams.size;
@@ -47,24 +81,107 @@ export class LogFollower {
   }
 
   async close(): Promise<void> {
-    await Promise.race([this.done(), new Promise((resolve) => setTimeout(resolve, 100))]);
+    await Promise.race([this.done(), sleep(100)]);
   }
 
-  private async stream(service: string, containerId: string, tail: number | undefined): Promise<void> {
-    const prefix = () => {
-      const name = service.padEnd(this.width);
-      return this.colour ? `\u001b[${this.colours.get(service)}m${name} |\u001b[39m ` : `${name} | `;
-    };
-    try {
-      for await (const { line } of this.runtime.logs(containerId, { follow: this.followNew, tail, signal: this.signal })) {
-        process.stdout.write(`${prefix()}${line}\n`);
+  private register(service: string): void {
+    this.width = Math.max(this.width, service.length);
+    if (!this.colours.has(service)) this.colours.set(service, COLOURS[this.colours.size % COLOURS.length]!);
+  }
+
+  private write(service: string, line: string): void {
+    const name = service.padEnd(this.width);
+    const prefix = this.colour ? `\u001b[${this.colours.get(service)}m${name} |\u001b[39m ` : `${name} | `;
+    process.stdout.write(`${prefix}${line}\n`);
+  }
+
+  private async stream(service: string, first: string, tail: number | undefined, since: number | undefined): Promise<void> {
+    let containerId = first;
+    let from = since;
+    let lines = tail;
+    for (;;) {
+      try {
+        for await (const { line } of this.runtime.logs(containerId, { follow: this.options.follow, tail: lines, since: from, signal: this.signal })) {
+          this.write(service, line);
+        }
+      } catch (error) {
+        // One stream failing (its container removed, the engine restarting) must not end the others.
+        if (!this.signal.aborted) this.write(service, `cannot read its logs: ${(error as Error).message}`);
+        return;
       }
-    } catch (error) {
-      if (!this.signal.aborted) throw error;
+      if (this.signal.aborted || !this.options.follow) return;
+      const ended = Date.now();
+      const next = await this.whenRunningAgain(service, containerId);
+      if (!next) return;
+      // Only what the next run writes: what came before was shown already.
+      containerId = next;
+      from = ended;
+      lines = undefined;
     }
-    if (!this.signal.aborted && this.followNew) {
+  }
+
+  /** The container to follow next once this one stopped; undefined when the stream should end. */
+  private async whenRunningAgain(service: string, containerId: string): Promise<string | undefined> {
+    let reported = false;
+    while (!this.signal.aborted) {
       const details = await this.runtime.inspectContainer(containerId).catch(() => undefined);
-      if (details && details.state !== 'running') process.stdout.write(`${prefix()}exited with code ${details.exitCode}\n`);
+      if (details?.state === 'running') return containerId;
+      if (!reported && details && details.state !== 'restarting') {
+        this.write(service, `exited with code ${details.exitCode}`);
+        reported = true;
+      }
+      if (this.options.untilStopped && details?.state !== 'restarting') return undefined;
+      // `logs -f` waits for the service to run again, in this container or a new one.
+      const current = await this.options.current?.(service);
+      if (current && current !== containerId) return current;
+      await sleep(POLL_MS, undefined, { signal: this.signal }).catch(() => undefined);
     }
+    return undefined;
+  }
+
+  private async streamFile(service: string, file: string, tail: number | undefined, alive?: () => Promise<boolean>): Promise<void> {
+    let size = sizeOf(file);
+    const lines = readRange(file, 0, size).split('\n').slice(0, -1);
+    for (const line of tail === undefined ? lines : tail === 0 ? [] : lines.slice(-tail)) this.write(service, line);
+    if (!this.options.follow) return;
+    let partial = '';
+    let checks = 0;
+    while (!this.signal.aborted) {
+      await sleep(POLL_MS / 2, undefined, { signal: this.signal }).catch(() => undefined);
+      const now = sizeOf(file);
+      if (now < size) size = 0; // rotated
+      if (now > size) {
+        const parts = (partial + readRange(file, size, now)).split('\n');
+        size = now;
+        partial = parts.pop() ?? '';
+        for (const line of parts) this.write(service, line);
+      } else if (this.options.untilStopped && alive && ++checks % 5 === 0 && !(await alive())) {
+        this.write(service, 'stopped');
+        return;
+      }
+    }
+  }
+}
+
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0; // no output yet, or removed until it comes back
+  }
+}
+
+function readRange(file: string, from: number, to: number): string {
+  if (to <= from) return '';
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const buffer = Buffer.alloc(to - from);
+    readSync(fd, buffer, 0, buffer.length, from);
+    return buffer.toString('utf8');
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }

@@ -3,10 +3,11 @@
  * .dockerignore lets through) and the folders of the `sql:` migrations. A burst of changes becomes
  * one `up` of the services concerned: the plan rebuilds what changed, recreates only those
  * services (and dependants whose config changed), applies new migrations and checks health again.
- * A failed rebuild leaves the running container alone; watching goes on.
+ * A failed rebuild leaves the running container alone; watching goes on. A changed devenv.yml is
+ * loaded again and applied (a broken one is reported, and the stack left as it is).
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import type { Project } from '../config/project.js';
 import { DevenvError } from '../errors.js';
 import { selectServices } from '../engine/plan-select.js';
@@ -18,10 +19,13 @@ import type { Logger } from './logger.js';
 import { printError } from './print-error.js';
 import type { Interrupts } from './signals.js';
 import { LogFollower } from './stream-logs.js';
-import { runUp } from './commands/up.js';
+import { followServices, runUp } from './commands/up.js';
+import type { HostProcesses } from '../supervisor/client.js';
 
 /** Changes closer together than this are one burst. */
 const QUIET_MS = 300;
+/** Editors' and tools' short-lived files (vim's swap and 4913 probe, emacs' locks, sed -i's temp): no change of their own. */
+const SCRATCH = /(^\.#|^#.*#$|~$|\.sw[px]$|^4913$|^sed[A-Za-z0-9]{6}$|\.tmp$)/;
 
 export interface WatchRequest {
   runtime: Runtime;
@@ -33,6 +37,12 @@ export interface WatchRequest {
   /** Watch without streaming logs. */
   detach: boolean;
   endpoints: Endpoint[];
+  host?: HostProcesses;
+  debug?: boolean;
+  /** When the up began: the first logs shown start there. */
+  since?: number;
+  /** Loads devenv.yml again, after it changed. */
+  reload?: () => Promise<Project>;
 }
 
 /** A folder to watch and the services a change in it concerns. */
@@ -46,15 +56,13 @@ interface Watched {
 }
 
 export async function watchProject(request: WatchRequest): Promise<void> {
-  const { project, interrupts } = request;
-  const started = selectServices(project, request.options).started;
-  const targets = watchTargets(project, started);
-  if (targets.length === 0) {
-    process.stdout.write('Nothing to watch: no started service has `build`, and there are no `sql:` migrations.\n');
-    return;
-  }
+  const { interrupts } = request;
+  let project = request.project;
+  let targets = watchTargets(project, selectServices(project, request.options).started);
+  const configFile = basename(project.file);
+  let configChanged = false;
   const logs = request.detach ? undefined : new LogFollower(request.runtime, interrupts.signal);
-  logs?.follow(request.endpoints.filter((e) => !e.completed), 20);
+  if (logs) await followServices(request.runtime, project, request.endpoints, interrupts.signal, request.host, logs, request.since);
 
   const pending = new Set<string>();
   const changed = new Set<string>();
@@ -63,6 +71,17 @@ export async function watchProject(request: WatchRequest): Promise<void> {
   let wake: () => void = () => {};
 
   const watchers = new Map<string, FSWatcher>();
+  const schedule = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => { timer = undefined; wake(); }, QUIET_MS);
+  };
+  // devenv.yml itself (editors replace the file, so its folder is watched).
+  const configWatcher = watch(dirname(project.file), { persistent: true }, (_event, name) => {
+    if (name?.toString() !== configFile) return;
+    configChanged = true;
+    schedule();
+  });
+  configWatcher.on('error', () => configWatcher.close());
   const refresh = async () => {
     const wanted = await folders(targets);
     for (const [dir, w] of watchers) if (!wanted.has(dir)) { w.close(); watchers.delete(dir); }
@@ -70,13 +89,13 @@ export async function watchProject(request: WatchRequest): Promise<void> {
       if (watchers.has(dir)) continue;
       try {
         const w = watch(dir, { persistent: true }, (_event, name) => {
+          if (name && SCRATCH.test(basename(name.toString()))) return;
           const path = name ? join(dir, name.toString()) : dir;
           // A file .dockerignore leaves out changes no image.
           if (target.context && target.included && !target.included(relative(target.context.root, path).split(sep).join('/'))) return;
           for (const s of target.services) pending.add(s);
           changed.add(relative(project.dir, path) || '.');
-          clearTimeout(timer);
-          timer = setTimeout(() => wake(), QUIET_MS);
+          schedule();
         });
         w.on('error', () => { w.close(); watchers.delete(dir); });
         watchers.set(dir, w);
@@ -86,30 +105,51 @@ export async function watchProject(request: WatchRequest): Promise<void> {
     }
   };
   await refresh();
-  process.stdout.write(`Watching ${targets.map((t) => relative(project.dir, t.dir) || '.').join(', ')} for changes (Ctrl-C stops).\n`);
+  process.stdout.write(`Watching ${[configFile, ...targets.map((t) => relative(project.dir, t.dir) || '.')].join(', ')} for changes (Ctrl-C stops).\n`);
 
+  const onAbort = () => wake();
+  interrupts.signal.addEventListener('abort', onAbort, { once: true });
   try {
     while (!interrupts.signal.aborted) {
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        interrupts.signal.addEventListener('abort', () => resolve(), { once: true });
-      });
-      if (interrupts.signal.aborted || pending.size === 0) continue;
+      // Changes that came during the last update are waited for no more: they go next.
+      if ((pending.size === 0 && !configChanged) || timer !== undefined) {
+        await new Promise<void>((resolve) => { wake = resolve; });
+        wake = () => {};
+      }
+      if (interrupts.signal.aborted) continue;
+      if (configChanged && request.reload) {
+        configChanged = false;
+        // A changed devenv.yml applies to every service watched: the plan recreates only what changed.
+        try {
+          project = await request.reload();
+        } catch (error) {
+          printError(error, Boolean(request.debug));
+          process.stderr.write(`${configFile} has problems; the running stack is left as it is. Watching for the next change.\n`);
+          continue;
+        }
+        targets = watchTargets(project, selectServices(project, request.options).started);
+        for (const s of selectServices(project, request.options).started) pending.add(s);
+        changed.add(configFile);
+      }
+      if (pending.size === 0) continue;
       const services = [...pending];
       const files = [...changed];
       pending.clear();
       changed.clear();
       process.stdout.write(`\nChanged: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ` and ${files.length - 5} more` : ''}; updating ${services.join(', ')}…\n`);
       const t0 = performance.now();
-      running = runUp({ ...request, options: { services, build: false } }).then(
+      const updateStarted = Date.now();
+      // Detached, Ctrl-C ends the watch, not the update under way: the stack is left running and whole.
+      const updateInterrupts = request.detach ? { ...interrupts, signal: new AbortController().signal, force: new AbortController().signal } : interrupts;
+      running = runUp({ ...request, project, interrupts: updateInterrupts, options: { services, build: false } }).then(
         (result) => {
           const healthy = result.endpoints.filter((e) => services.includes(e.service)).map((e) => `${e.service} ${e.completed ? 'completed' : 'healthy'}`);
           process.stdout.write(`Updated in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${healthy.join(', ')}.\n`);
-          logs?.follow(result.endpoints.filter((e) => !e.completed), 50);
+          if (logs) void followServices(request.runtime, project, result.endpoints, interrupts.signal, request.host, logs, updateStarted);
         },
         (error: unknown) => {
           if (interrupts.signal.aborted) return;
-          printError(error, false);
+          printError(error, Boolean(request.debug));
           process.stderr.write(error instanceof DevenvError && error.code === 'IMAGE_BUILD_FAILED'
             ? 'The running container was kept. Watching for the next change.\n'
             : 'Watching for the next change.\n');
@@ -119,6 +159,8 @@ export async function watchProject(request: WatchRequest): Promise<void> {
       await refresh();
     }
   } finally {
+    interrupts.signal.removeEventListener('abort', onAbort);
+    configWatcher.close();
     clearTimeout(timer);
     for (const w of watchers.values()) w.close();
     await logs?.close();

@@ -89,7 +89,8 @@ describe.sequential('the daily loop', { shuffle: false }, () => {
   it('exec gives the command a TTY when stdin is a terminal, and none with -T', async () => {
     // `script` runs devenv on a pseudo-terminal, as a user's shell would.
     const inTerminal = (args: string) => spawnSync('script', ['-qec', `${process.execPath} ${bin} -p ${project} ${args}`, '/dev/null'], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-    const tty = inTerminal("exec web sh -c 'tty; stty size'");
+    // The size follows the start on engines before API 1.42: the command waits a moment for it.
+    const tty = inTerminal("exec web sh -c 'sleep 0.5; tty; stty size'");
     expect(tty.status).toBe(0);
     expect(tty.stdout).toMatch(/\/dev\/pts\/\d+\r*\n24 80/);
     expect(inTerminal("exec -T web sh -c 'tty || true'").stdout).toContain('not a tty');

@@ -56,7 +56,8 @@ export function devenvAttached(args: string[], options: RunOptions = {}): Attach
     child,
     output: () => stdout + stderr,
     exited,
-    waitFor: (text, timeoutMs = 180_000) => new Promise((resolve, reject) => {
+    // Below the tests' 120 s, so a wait that never ends fails with the output, not a bare timeout.
+    waitFor: (text, timeoutMs = 90_000) => new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const check = () => {
         const all = stdout + stderr;

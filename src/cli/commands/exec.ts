@@ -7,7 +7,7 @@
 import { DevenvError } from '../../errors.js';
 import { LABELS, serviceLabels } from '../../engine/labels.js';
 import type { ContainerDetails, Runtime } from '../../runtime/runtime.js';
-import { connect, projectNameFor } from '../context.js';
+import { connect, hostProcessesFor, projectTarget } from '../context.js';
 import type { CommandResult, GlobalOptions } from '../options.js';
 import { openTerminal, parseEnvOptions } from '../terminal.js';
 
@@ -19,8 +19,15 @@ export interface ExecFlags extends GlobalOptions {
 }
 
 export async function execCommand(service: string, command: string[] | undefined, flags: ExecFlags): Promise<CommandResult> {
-  const project = await projectNameFor(flags);
+  const target = await projectTarget(flags);
+  const project = target.name;
   const { runtime } = await connect();
+  const host = await hostProcessesFor(runtime, target);
+  if ((await host?.list())?.some((p) => p.service === service)) {
+    throw new DevenvError('USAGE', `${service} runs on this machine, not in a container: there is nothing to exec into`, {
+      hint: `\`devenv run ${service} CMD…\` runs a command with its environment and folder.`,
+    });
+  }
   const container = await runningContainer(runtime, project, service);
   const postgres = container.labels[LABELS.kind] === 'postgres';
   if (!command?.length && !postgres) {
@@ -44,14 +51,20 @@ export async function execCommand(service: string, command: string[] | undefined
 export async function runningContainer(runtime: Runtime, project: string, service: string): Promise<ContainerDetails> {
   const [found] = await runtime.listContainers(serviceLabels(project, service, 'service'));
   if (!found) {
+    const known = [...new Set((await runtime.listContainers({ [LABELS.project]: project, [LABELS.role]: 'service' })).map((c) => c.labels[LABELS.service]))];
     throw new DevenvError('USAGE', `no container for service "${service}" in project "${project}"`, {
-      hint: `Run \`devenv up -d ${service}\` first (\`devenv ps\` lists what runs).`,
+      hint: known.length > 0
+        ? `The services with a container are ${known.join(', ')}; \`devenv up -d ${service}\` creates ${service}'s if it is one of devenv.yml's.`
+        : `Run \`devenv up -d ${service}\` first (\`devenv ps\` lists what runs).`,
     });
   }
   const details = await runtime.inspectContainer(found.id);
   if (details.state !== 'running') {
-    throw new DevenvError('USAGE', `${service} is not running (${details.status})`, {
-      hint: `\`devenv start ${service}\` starts it; \`devenv logs ${service}\` shows why it stopped.`,
+    const completed = details.labels[LABELS.oneshot] === 'true' && details.state === 'exited' && details.exitCode === 0;
+    throw new DevenvError('USAGE', `${service} is not running (${completed ? 'a one-shot service that has completed' : details.status})`, {
+      hint: completed
+        ? `\`devenv run ${service} CMD…\` runs a command in a new container of its image.`
+        : `\`devenv start ${service}\` starts it; \`devenv logs ${service}\` shows why it stopped.`,
     });
   }
   return details;

@@ -20,7 +20,13 @@ export async function buildCommand(services: string[], flags: GlobalOptions): Pr
   for (const s of project.services) {
     if (s.kind !== 'container' || !s.build || !sources.has(s.name)) continue;
     const manifest: Record<string, string> = {};
-    plan.add({ kind: 'image.build', service: s.name, build: s.build, tag: s.image, contextHash: await hashBuildContext(s.build, manifest), manifest }, 'devenv build');
+    const contextHash = await hashBuildContext(s.build, manifest).catch((error: unknown) => {
+      throw new DevenvError('IMAGE_BUILD_FAILED', `cannot read the build context of ${s.name} (${s.build!.context}): ${(error as Error).message}`, {
+        hint: 'Make it readable, or exclude what cannot be read in its .dockerignore.',
+        cause: error,
+      });
+    });
+    plan.add({ kind: 'image.build', service: s.name, build: s.build, tag: s.image, contextHash, manifest }, 'devenv build');
   }
   if (skipped.length > 0) process.stdout.write(`${skipped.join(', ')}: ${skipped.length === 1 ? 'uses' : 'use'} an image, nothing to build (\`devenv pull\` updates it).\n`);
   return execute(project, { project: project.name, steps: plan.steps }, flags);
@@ -32,7 +38,7 @@ export async function pullCommand(services: string[], flags: GlobalOptions): Pro
   const plan = new PlanBuilder();
   const images = new Set<string>();
   for (const s of chosen) {
-    if (s.kind === 'container' && (s.build || s.buildFrom)) continue;
+    if (s.kind === 'process' || (s.kind === 'container' && (s.build || s.buildFrom))) continue;
     if (!images.has(s.image)) plan.add({ kind: 'image.pull', image: s.image }, 'devenv pull');
     images.add(s.image);
   }

@@ -12,7 +12,8 @@ import { PlanBuilder, type Plan } from '../../engine/plan.js';
 import type { UpMode } from '../../engine/plan-select.js';
 import { newRunState, stepHandler } from '../../engine/step-handlers.js';
 import type { Runtime } from '../../runtime/runtime.js';
-import { connect, loadFor, loggerFor, projectNameFor } from '../context.js';
+import { connect, hostProcessesFor, loadFor, loggerFor, projectTarget } from '../context.js';
+import type { HostProcesses } from '../../supervisor/client.js';
 import type { CommandResult, GlobalOptions } from '../options.js';
 import { plainRenderer } from '../render/plain.js';
 import { listenForInterrupts } from '../signals.js';
@@ -27,12 +28,14 @@ export function startCommand(services: string[], flags: GlobalOptions): Promise<
 }
 
 export async function stopCommand(services: string[], flags: GlobalOptions): Promise<CommandResult> {
-  const project = await projectNameFor(flags);
+  const target = await projectTarget(flags);
+  const project = target.name;
   const { runtime } = await connect();
+  const host = await hostProcessesFor(runtime, target);
   const interrupts = listenForInterrupts();
   try {
-    const plan = await labelPlan(runtime, project, services, 'stop');
-    await executePlan(plan, stepHandler({ runtime, engine: NO_ENGINE, state: newRunState(), force: interrupts.signal }), { concurrency: 8, onEvent: plainRenderer() });
+    const plan = await labelPlan(runtime, project, services, 'stop', host);
+    await executePlan(plan, stepHandler({ runtime, engine: NO_ENGINE, state: newRunState(), force: interrupts.signal, ...(host ? { host } : {}) }), { concurrency: 8, onEvent: plainRenderer() });
     const stopped = plan.steps.map((s) => ('service' in s ? s.service : ''));
     process.stdout.write(stopped.length === 0 ? `Nothing runs in project "${project}".\n` : `Stopped ${stopped.join(', ')}; \`devenv start\` starts ${stopped.length === 1 ? 'it' : 'them'} again.\n`);
     return 0;
@@ -50,9 +53,10 @@ async function withHealth(mode: Exclude<UpMode, 'up'>, services: string[], flags
   if (!project) return labelsOnly(mode, services, flags);
   const log = loggerFor(project, flags);
   const { runtime, engine } = await connect(log);
+  const host = await hostProcessesFor(runtime, { name: project.name, dir: project.dir });
   const interrupts = listenForInterrupts((sig) => process.stderr.write(`\n${sig}: stopping; press Ctrl-C again to kill.\n`));
   try {
-    const result = await runUp({ runtime, engine, project, log, interrupts, options: { services, mode } });
+    const result = await runUp({ runtime, engine, project, log, interrupts, options: { services, mode }, ...(host ? { host } : {}) });
     printSummary(project.name, result.endpoints, performance.now() - t0, false, engine);
     return 0;
   } finally {
@@ -72,12 +76,14 @@ async function loadOrNot(flags: GlobalOptions): Promise<Project | undefined> {
 
 /** Without devenv.yml there is no health check to wait for: the containers are restarted or started. */
 async function labelsOnly(mode: 'restart' | 'start', services: string[], flags: GlobalOptions): Promise<CommandResult> {
-  const project = await projectNameFor(flags);
+  const target = await projectTarget(flags);
+  const project = target.name;
   const { runtime } = await connect();
+  const host = await hostProcessesFor(runtime, target);
   const interrupts = listenForInterrupts();
   try {
-    const plan = await labelPlan(runtime, project, services, mode);
-    await executePlan(plan, stepHandler({ runtime, engine: NO_ENGINE, state: newRunState(), force: interrupts.force }), { concurrency: 8, onEvent: plainRenderer() });
+    const plan = await labelPlan(runtime, project, services, mode, host);
+    await executePlan(plan, stepHandler({ runtime, engine: NO_ENGINE, state: newRunState(), force: interrupts.force, ...(host ? { host } : {}) }), { concurrency: 8, onEvent: plainRenderer() });
     process.stdout.write(`${mode === 'restart' ? 'Restarted' : 'Started'} ${plan.steps.length} container(s) of project "${project}" (no devenv.yml here, so no health check).\n`);
     return 0;
   } finally {
@@ -86,9 +92,10 @@ async function labelsOnly(mode: 'restart' | 'start', services: string[], flags: 
 }
 
 /** stop, start or restart of the named services' containers (all when none is named), from labels. */
-async function labelPlan(runtime: Runtime, project: string, services: string[], mode: 'stop' | 'start' | 'restart'): Promise<Plan> {
-  const groups = groupByService((await observeProject(runtime, project)).containers);
-  const unknown = services.filter((s) => !groups.has(s));
+async function labelPlan(runtime: Runtime, project: string, services: string[], mode: 'stop' | 'start' | 'restart', host?: HostProcesses): Promise<Plan> {
+  const observed = await observeProject(runtime, project, host);
+  const groups = groupByService(observed.containers);
+  const unknown = services.filter((s) => !groups.has(s) && !observed.processes.has(s));
   if (unknown.length > 0) {
     throw new DevenvError('USAGE', `no container for ${unknown.map((s) => `"${s}"`).join(', ')} in project "${project}"`, {
       hint: `Run \`devenv ps -p ${project}\` to see its services, or \`devenv up\` first.`,
@@ -103,6 +110,14 @@ async function labelPlan(runtime: Runtime, project: string, services: string[], 
     if (mode === 'stop' && running) plan.add({ kind: 'container.stop', service, containerId: container.id }, 'stop');
     if (mode === 'start' && !running) plan.add({ kind: 'container.start', service, containerId: container.id }, `container is ${container.state}`);
     if (mode === 'restart') plan.add({ kind: running ? 'container.restart' : 'container.start', service, containerId: container.id }, 'restart');
+  }
+  for (const [service, p] of observed.processes) {
+    if (services.length > 0 && !services.includes(service)) continue;
+    const alive = p.state === 'running' || p.state === 'backoff';
+    if (mode === 'stop' && alive) plan.add({ kind: 'process.stop', service }, 'stop');
+    // A stopped process starts again from the spec the supervisor recorded.
+    if (mode === 'start' && !alive && !(p.state === 'exited' && services.length === 0)) plan.add({ kind: 'process.restart', service }, `process is ${p.state}`);
+    if (mode === 'restart') plan.add({ kind: 'process.restart', service }, 'restart');
   }
   return { project, steps: plan.steps };
 }

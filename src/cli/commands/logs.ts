@@ -1,32 +1,47 @@
 import { DevenvError } from '../../errors.js';
-import { LABELS } from '../../engine/labels.js';
+import { serviceLabels } from '../../engine/labels.js';
 import { groupByService, observeProject } from '../../engine/observe.js';
-import { connect, projectNameFor } from '../context.js';
+import { connect, hostProcessesFor, projectTarget } from '../context.js';
 import type { CommandResult, GlobalOptions } from '../options.js';
 import { listenForInterrupts } from '../signals.js';
-import { streamLogs } from '../stream-logs.js';
+import { LogFollower } from '../stream-logs.js';
 
 interface LogsFlags extends GlobalOptions {
   follow?: boolean;
   tail?: string | number;
 }
 
-/** The logs of the named services' containers (all when none is named), from labels alone. */
+/**
+ * The logs of the named services (all when none is named): a container's from the engine, a host
+ * process's from its file under .devenv/logs, alike.
+ */
 export async function logsCommand(services: string[], flags: LogsFlags): Promise<CommandResult> {
-  const project = await projectNameFor(flags);
+  const target = await projectTarget(flags);
+  const project = target.name;
   const tail = flags.tail === undefined ? undefined : Number(flags.tail);
   if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) throw new DevenvError('USAGE', `--tail expects a whole number, got "${flags.tail}"`);
   const { runtime } = await connect();
-  const groups = groupByService((await observeProject(runtime, project)).containers);
-  const unknown = services.filter((s) => !groups.has(s));
-  if (unknown.length > 0 || groups.size === 0) {
-    const what = unknown.length > 0 ? `no container for service ${unknown.map((s) => `"${s}"`).join(', ')}` : 'no containers';
+  const host = await hostProcessesFor(runtime, target);
+  const observed = await observeProject(runtime, project, host);
+  const groups = groupByService(observed.containers);
+  const known = new Set([...groups.keys(), ...observed.processes.keys()]);
+  const unknown = services.filter((s) => !known.has(s));
+  if (unknown.length > 0 || known.size === 0) {
+    const what = unknown.length > 0 ? `no container or host process for service ${unknown.map((s) => `"${s}"`).join(', ')}` : 'no containers or host processes';
     throw new DevenvError('USAGE', `${what} in project "${project}"`, { hint: 'Run `devenv up` first, or `devenv ps` to see what runs.' });
   }
-  const chosen = [...groups].filter(([service]) => services.length === 0 || services.includes(service)).map(([service, [c]]) => ({ service, containerId: c!.id, oneshot: c!.labels[LABELS.oneshot] === 'true' }));
+  const wanted = (service: string) => services.length === 0 || services.includes(service);
   const interrupts = listenForInterrupts();
   try {
-    await streamLogs(runtime, chosen, { signal: interrupts.signal, follow: Boolean(flags.follow), tail });
+    const width = Math.max(0, ...[...known].map((s) => s.length));
+    // Followed across restarts and recreates, as `docker compose logs -f` does.
+    const current = async (service: string) => (await runtime.listContainers(serviceLabels(project, service, 'service'))).find((c) => c.state === 'running')?.id;
+    const logs = new LogFollower(runtime, interrupts.signal, { follow: Boolean(flags.follow), current }, width);
+    logs.follow([...groups].filter(([service]) => wanted(service)).map(([service, [c]]) => ({ service, containerId: c!.id })), tail);
+    for (const [service] of [...observed.processes].filter(([s]) => wanted(s))) {
+      logs.followFile({ service, file: host!.logFile(service) }, tail);
+    }
+    await logs.done();
     return 0;
   } finally {
     interrupts.dispose();

@@ -6,7 +6,8 @@ import type { HealthCheck } from '../../config/project.js';
 import { LABELS } from '../../engine/labels.js';
 import { observeProject } from '../../engine/observe.js';
 import type { ContainerDetails, ContainerSummary, Runtime } from '../../runtime/runtime.js';
-import { connect, projectNameFor } from '../context.js';
+import { connect, hostProcessesFor, projectTarget } from '../context.js';
+import type { HostProcess } from '../../supervisor/client.js';
 import type { CommandResult, GlobalOptions } from '../options.js';
 
 interface PsFlags extends GlobalOptions {
@@ -25,30 +26,40 @@ export interface PsRow {
   restarts: number;
   exitCode?: number;
   ports: string[];
+  /** A host process's pid. */
+  pid?: number;
+  /** An errored host process's last output lines. */
+  lastLines?: string[];
 }
 
 export async function psCommand(flags: PsFlags): Promise<CommandResult> {
-  const project = await projectNameFor(flags);
+  const target = await projectTarget(flags);
+  const project = target.name;
   const { runtime } = await connect();
-  const { containers } = await observeProject(runtime, project);
+  const host = await hostProcessesFor(runtime, target);
+  const { containers, processes } = await observeProject(runtime, project, host);
   const shown = containers.filter((c) => flags.all || (c.labels[LABELS.role] === 'service' && !completed(c)));
-  const rows = (await Promise.all(shown.map((c) => row(runtime, c))))
+  const shownProcesses = [...processes.values()].filter((p) => flags.all || !(p.state === 'exited' && p.lastExit?.code === 0));
+  const rows = [...(await Promise.all(shown.map((c) => row(runtime, c)))), ...(await Promise.all(shownProcesses.map(processRow)))]
     .sort((a, b) => a.service.localeCompare(b.service) || a.name.localeCompare(b.name));
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ project, containers: rows }, null, 2)}\n`);
     return 0;
   }
   if (rows.length === 0) {
-    const hidden = containers.length - shown.length;
+    const hidden = containers.length - shown.length + processes.size - shownProcesses.length;
     process.stdout.write(`No containers for project "${project}"${hidden > 0 ? ` (${hidden} completed or one-off: \`devenv ps -a\`)` : ''}.\n`);
     return 0;
   }
   const table = [
     ['SERVICE', 'STATE', 'HEALTH', 'IMAGE', 'PORTS'],
-    ...rows.map((r) => [r.role === 'service' ? r.service : `${r.service} (${r.role}: ${r.name})`, r.state + (r.restarts > 0 ? `, ${r.restarts} restarts` : ''), r.health, r.image, r.ports.join(', ')]),
+    ...rows.map((r) => [r.role === 'service' || r.role === 'process' ? r.service : `${r.service} (${r.role}: ${r.name})`, r.state + (r.restarts > 0 ? `, ${r.restarts} restart${r.restarts === 1 ? '' : 's'}` : ''), clip(r.health, 50), r.image, r.ports.join(', ')]),
   ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((line) => line[i]!.length)));
   for (const line of table) process.stdout.write(`${line.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+  for (const r of rows.filter((x) => x.lastLines?.length)) {
+    process.stdout.write(`\n${r.service}'s last output (\`devenv logs ${r.service}\` shows it all):\n${r.lastLines!.map((l) => `  ${l}`).join('\n')}\n`);
+  }
   return 0;
 }
 
@@ -70,6 +81,49 @@ async function row(runtime: Runtime, c: ContainerSummary): Promise<PsRow> {
     ...(c.state === 'exited' ? { exitCode: details?.exitCode ?? c.exitCode } : {}),
     ports: c.ports.filter((p) => p.hostPort > 0).map((p) => `${p.hostIp}:${p.hostPort}->${p.containerPort}/${p.protocol}`),
   };
+}
+
+/** A host process: its pid, how long it has been up, its restarts; errored with the reason. */
+async function processRow(p: HostProcess): Promise<PsRow> {
+  const up = p.state === 'running' ? `, pid ${p.pid}, up ${duration(Date.now() - p.startedAt)}` : '';
+  const state = p.orphaned ? `running, pid ${p.pid}, orphaned (its supervisor was killed; \`devenv up\` or \`down\` stops it)`
+    : p.state === 'exited' ? (p.lastExit?.code === 0 ? 'completed' : `exited (${p.lastExit?.signal ?? p.lastExit?.code})`)
+      : p.state === 'errored' ? `errored: ${p.reason ?? ''}`
+        : `${p.state}${up}`;
+  return {
+    service: p.service,
+    name: `pid ${p.pid ?? '-'}`,
+    role: 'process',
+    image: `(host) ${(p.command[0] === 'sh' && p.command[1] === '-c' ? p.command.slice(2) : p.command).join(' ').slice(0, 40)}`,
+    state,
+    health: p.state === 'running' ? await processHealth(p) : '',
+    restarts: p.restarts,
+    ...(p.lastExit ? { exitCode: p.lastExit.code ?? undefined } : {}),
+    ports: [],
+    ...(p.pid !== undefined ? { pid: p.pid } : {}),
+    ...(p.state === 'errored' ? { lastLines: p.lastLines.slice(-5) } : {}),
+  };
+}
+
+/** A host process's own check (http or tcp on 127.0.0.1), bounded to 2 s. */
+async function processHealth(p: HostProcess): Promise<string> {
+  const check = p.health;
+  if (check.type !== 'http' && check.type !== 'tcp') return '';
+  const { probeHttp, probeTcp } = await import('../../engine/health.js');
+  const result = check.type === 'http' ? await probeHttp(check.port, check.path) : await probeTcp(check.port);
+  return result.done ? 'healthy' : `unhealthy: ${result.reason}`;
+}
+
+/** Long text cut at a word for the table (--json keeps it whole). */
+function clip(text: string, width: number): string {
+  if (text.length <= width) return text;
+  const cut = text.slice(0, width - 1);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), width / 2))}…`;
+}
+
+function duration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m` : `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
 }
 
 /** The service's own check, as `up` runs it, bounded to 2 s. */
@@ -101,5 +155,5 @@ async function health(runtime: Runtime, details: ContainerDetails): Promise<stri
       result = check.type === 'http' ? await probeHttp(port, check.path) : await probeTcp(port);
     }
   }
-  return result.done ? 'healthy' : `unhealthy: ${result.reason ?? ''}`.slice(0, 60);
+  return result.done ? 'healthy' : `unhealthy: ${result.reason ?? ''}`;
 }

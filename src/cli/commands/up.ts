@@ -7,13 +7,15 @@ import { teardown } from '../../engine/teardown.js';
 import { up, type Endpoint } from '../../engine/up.js';
 import type { Project } from '../../config/project.js';
 import type { EngineInfo, Runtime } from '../../runtime/runtime.js';
-import { connect, loadFor, loggerFor } from '../context.js';
+import { connect, hostProcessesFor, loadFor, loggerFor } from '../context.js';
 import type { Logger } from '../logger.js';
 import type { CommandResult, GlobalOptions } from '../options.js';
 import { createProgress } from '../progress.js';
 import { plainRenderer } from '../render/plain.js';
 import { exitCodeForSignal, listenForInterrupts, type Interrupts } from '../signals.js';
-import { streamLogs } from '../stream-logs.js';
+import { LogFollower } from '../stream-logs.js';
+import type { HostProcesses } from '../../supervisor/client.js';
+import { logFile } from '../../supervisor/protocol.js';
 
 export interface UpFlags extends GlobalOptions {
   detach?: boolean;
@@ -26,44 +28,59 @@ export interface UpFlags extends GlobalOptions {
 
 export async function upCommand(services: string[], flags: UpFlags): Promise<CommandResult> {
   const t0 = performance.now();
+  const startedAt = Date.now();
   const project = await loadFor(flags, true);
   const log = loggerFor(project, flags);
   const options: UpOptions = { services, build: flags.build, forceRecreate: flags.forceRecreate };
   const { runtime, engine } = await connect(log);
+  const host = await hostProcessesFor(runtime, { name: project.name, dir: project.dir });
 
   if (flags.plan) {
-    process.stdout.write(`${printPlan(planUp(project, await observe(runtime, project), options))}\n`);
+    process.stdout.write(`${printPlan(planUp(project, await observe(runtime, project, host), options))}\n`);
     return 0;
   }
 
-  const interrupts = listenForInterrupts((sig) => process.stderr.write(`\n${sig}: stopping; press Ctrl-C again to kill.\n`));
-  // Attached, Ctrl-C takes down what this up brought up; other services of the project stay.
-  const started = selectServices(project, options).started;
-  const teardownSelected = () => teardown(runtime, project.name, { onlyServices: started }, { force: interrupts.force, onEvent: plainRenderer() }).catch((e) => log.error(e));
+  const interrupts = listenForInterrupts((sig) => process.stderr.write(flags.detach
+    ? `\n${sig}: ${flags.watch ? 'no longer watching; the stack stays up' : 'stopping'}.\n`
+    : `\n${sig}: stopping; press Ctrl-C again to kill.\n`));
+  // Attached, Ctrl-C takes down what this up brought up: the services named, and what it created or
+  // started for them. What an earlier `up -d` left running that this one only reused stays.
+  const selection = selectServices(project, options);
+  const owned = new Set(selection.named);
+  const teardownSelected = () => teardown(runtime, project.name, { onlyServices: owned }, { force: interrupts.force, onEvent: plainRenderer(), ...(host ? { host } : {}) }).catch((e) => log.error(e));
+  let result: Awaited<ReturnType<typeof runUp>>;
   try {
-    const result = await runUp({ runtime, engine, project, log, interrupts, options });
-    printSummary(project.name, result.endpoints, performance.now() - t0, Boolean(flags.showSecrets), engine);
-    if (flags.watch) {
-      const { watchProject } = await import('../watch.js');
-      await watchProject({ runtime, engine, project, log, interrupts, options, detach: Boolean(flags.detach), endpoints: result.endpoints });
-      if (flags.detach) return 0;
-    } else if (flags.detach) return 0;
-    else {
-      process.stdout.write('Streaming logs; press Ctrl-C to stop and remove the containers (data volumes stay).\n');
-      const running = result.endpoints.filter((e) => !e.completed);
-      await streamLogs(runtime, running.map((e) => ({ service: e.service, containerId: e.containerId })), { signal: interrupts.signal, tail: 20 });
-      if (!interrupts.signal.aborted) process.stdout.write('Every service has stopped.\n');
-    }
-    process.stdout.write('Removing the containers and the network (data volumes stay)…\n');
-    await teardownSelected();
-    return interrupts.received() ? exitCodeForSignal(interrupts.received()) : 1;
+    result = await runUp({ runtime, engine, project, log, interrupts, options, ...(host ? { host } : {}) });
+    for (const service of result.broughtUp) owned.add(service);
   } catch (error) {
+    // A Ctrl-C during up: up() removed what it created; the named services go too.
+    interrupts.dispose();
     if (!interrupts.signal.aborted) throw error;
     await teardownSelected();
     // Ctrl-C during the teardown after a real failure must not hide that failure.
     if (!(error instanceof DevenvError && error.code === 'INTERRUPTED')) throw error;
     process.stderr.write('Interrupted; containers and network removed.\n');
     return exitCodeForSignal(interrupts.received());
+  }
+  try {
+    printSummary(project.name, result.endpoints, performance.now() - t0, Boolean(flags.showSecrets), engine);
+    if (flags.watch) {
+      const { watchProject } = await import('../watch.js');
+      await watchProject({ runtime, engine, project, log, interrupts, options, detach: Boolean(flags.detach), endpoints: result.endpoints, debug: Boolean(flags.debug), since: startedAt, reload: () => loadFor(flags, true), ...(host ? { host } : {}) });
+      if (flags.detach) return interrupts.received() ? exitCodeForSignal(interrupts.received()) : 0;
+    } else if (flags.detach) return 0;
+    else {
+      process.stdout.write('Streaming logs; press Ctrl-C to stop and remove the containers (data volumes stay).\n');
+      await followServices(runtime, project, result.endpoints, interrupts.signal, host, undefined, startedAt);
+      if (!interrupts.signal.aborted) process.stdout.write('Every service has stopped.\n');
+    }
+    process.stdout.write('Removing the containers and the network (data volumes stay)…\n');
+    await teardownSelected();
+    return interrupts.received() ? exitCodeForSignal(interrupts.received()) : 1;
+  } catch (error) {
+    // Attached, the stack is this command's: whatever ends it takes the stack down too.
+    if (!flags.detach) await teardownSelected();
+    throw error;
   } finally {
     interrupts.dispose();
   }
@@ -76,10 +93,27 @@ export interface UpRun {
   log: Logger;
   interrupts: Interrupts;
   options: UpOptions;
+  host?: HostProcesses;
+}
+
+/** Streams the logs of the services up started (containers and host processes) until they stop or Ctrl-C. */
+export async function followServices(runtime: Runtime, project: Project, endpoints: Endpoint[], signal: AbortSignal, host?: HostProcesses, follower?: LogFollower, since?: number): Promise<void> {
+  const logs = follower ?? new LogFollower(runtime, signal, { follow: true, untilStopped: true }, Math.max(0, ...endpoints.map((e) => e.service.length)));
+  const running = endpoints.filter((e) => !e.completed);
+  // What this up saw happen (older lines belong to earlier runs), at most the last 50 lines each.
+  logs.follow(running.filter((e) => e.kind !== 'process').map((e) => ({ service: e.service, containerId: e.containerId })), 50, since);
+  for (const e of running.filter((x) => x.kind === 'process')) {
+    logs.followFile({
+      service: e.service,
+      file: host?.logFile(e.service) ?? logFile(project.dir, e.service),
+      alive: async () => ['running', 'backoff', 'stopping'].includes((await host?.list())?.find((p) => p.service === e.service)?.state ?? ''),
+    }, 20);
+  }
+  if (!follower) await logs.done();
 }
 
 /** One up (or restart, start) with progress on the terminal; the task list has ended when it returns. */
-export async function runUp(run: UpRun): Promise<{ endpoints: Endpoint[] }> {
+export async function runUp(run: UpRun): Promise<{ endpoints: Endpoint[]; broughtUp: Set<string> }> {
   const progress = createProgress(run.log);
   try {
     return await up({
@@ -93,6 +127,7 @@ export async function runUp(run: UpRun): Promise<{ endpoints: Endpoint[] }> {
       // After a failure the task list has ended; the teardown prints plain lines below it.
       onTeardownEvent: plainRenderer(),
       onPlan: (plan) => progress.onPlan(plan),
+      ...(run.host ? { host: run.host } : {}),
     });
   } finally {
     await progress.finished();
