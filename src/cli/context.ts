@@ -1,11 +1,9 @@
 /** What most commands need: the project, the engine, the logger. */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parse } from 'yaml';
 import { DevenvError } from '../errors.js';
-import { resolveConfigFile } from '../config/find-config.js';
-import { findConfigFile, loadProject } from '../config/load-project.js';
-import { projectNameFromFolder } from '../config/normalise.js';
+import { findConfigFile, resolveConfigFile } from '../config/find-config.js';
+import { projectNameFromFolder } from '../config/project-name.js';
 import { NAME_PATTERN } from '../config/name-pattern.js';
 import { LABELS } from '../engine/labels.js';
 import type { HostProcesses } from '../supervisor/client.js';
@@ -15,16 +13,26 @@ import { createLogger, type Logger } from './logger.js';
 import type { GlobalOptions } from './options.js';
 
 export async function loadFor(options: GlobalOptions, persistSecrets: boolean): Promise<Project> {
+  // The loader (yaml, zod) is loaded only by commands that read devenv.yml whole.
+  const { loadProject } = await import('../config/load-project.js');
   return loadProject({ file: options.file, cwd: process.cwd(), env: process.env, persistSecrets, projectName: options.project });
 }
 
 export async function connect(log?: Logger): Promise<{ runtime: Runtime; engine: EngineInfo }> {
-  // Commands that never reach the engine (validate, config) do not load the runtime.
-  const { connectRuntime } = await import('../runtime/docker-runtime.js');
-  const runtime = connectRuntime(process.env);
+  const runtime = await runtimeOnly();
   const engine = await runtime.info();
   log?.debug({ engine }, 'connected to the engine');
   return { runtime, engine };
+}
+
+/**
+ * The engine without asking its version first: for commands that only read and remove (ps, logs,
+ * down), one round trip less. An engine that does not answer still fails their first call clearly.
+ */
+export async function runtimeOnly(): Promise<Runtime> {
+  // Commands that never reach the engine (validate, config) do not load the runtime.
+  const { connectRuntime } = await import('../runtime/docker-runtime.js');
+  return connectRuntime(process.env);
 }
 
 /**
@@ -72,19 +80,29 @@ export async function hostProcessesFor(runtime: Runtime | undefined, target: Pro
   return new DaemonHostProcesses(dir, target.name);
 }
 
+/**
+ * The name as `up` would read it. A literal `name` (or none: the folder's) is read from the YAML
+ * alone; one with variables takes the whole loader.
+ */
 async function nameFromFile(options: GlobalOptions, file: string): Promise<string> {
+  // Most files say `name: plain-name` on a line of its own: read that without a YAML parser.
+  const text = readFileSync(file, 'utf8');
+  const names = [...text.matchAll(/^name:[ \t]*(.*?)[ \t]*(?:#.*)?$/gm)].map((m) => m[1]!.replace(/^(["'])(.*)\1$/, '$2'));
+  if (names.length === 1 && NAME_PATTERN.test(names[0]!)) return names[0]!;
+  if (names.length === 0 && !/^["']?name["']?\s*:/m.test(text) && !/^\s*\{/.test(text)) return projectNameFromFolder(dirname(file));
+  const { parse } = await import('yaml');
+  let raw: unknown;
+  let readable = true;
+  try {
+    raw = (parse(text) as { name?: unknown } | null)?.name;
+  } catch {
+    readable = false; // Unparsable YAML: its `name`, if any, is unknown.
+  }
+  if (readable && raw === undefined) return projectNameFromFolder(dirname(file));
+  if (typeof raw === 'string' && NAME_PATTERN.test(raw)) return raw;
   try {
     return (await loadFor(options, false)).name;
   } catch (error) {
-    let raw: unknown;
-    let readable = true;
-    try {
-      raw = (parse(readFileSync(file, 'utf8')) as { name?: unknown } | null)?.name;
-    } catch {
-      readable = false; // Unparsable YAML: its `name`, if any, is unknown.
-    }
-    if (readable && raw === undefined) return projectNameFromFolder(dirname(file));
-    if (typeof raw === 'string' && /^[a-z0-9][a-z0-9_-]*$/.test(raw)) return raw;
     throw new DevenvError('USAGE', `cannot tell the project name: ${file} does not load`, {
       hint: 'Pass the name with -p NAME (`devenv ps` in a working folder shows it), or fix devenv.yml.',
       cause: error,

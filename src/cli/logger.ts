@@ -2,23 +2,25 @@
  * pino, writing JSON to .devenv/devenv.log and, with --debug (or for warnings), to stderr:
  * pretty on a TTY, JSON otherwise. Never to stdout, which the renderers and --json own.
  */
-import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import pino from 'pino';
+import { dirname } from 'node:path';
+import type pinoModule from 'pino';
+import { ensureDevenvDir, refuseSymlink } from '../util/devenv-dir.js';
 
-export type Logger = pino.Logger;
+export type Logger = pinoModule.Logger;
 
 const require = createRequire(import.meta.url);
 const MAX_LOG_BYTES = 5_000_000;
 
+/** file: .devenv/devenv.log of the project. pino is loaded here, by the commands that log. */
 export function createLogger(options: { file?: string; debug: boolean }): Logger {
-  const streams: pino.StreamEntry[] = [];
+  const pino = require('pino') as typeof pinoModule;
+  const streams: pinoModule.StreamEntry[] = [];
   if (options.file) {
-    const dir = dirname(options.file);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    // .devenv/ holds secrets and logs: never commit it.
-    if (!existsSync(join(dir, '.gitignore'))) writeFileSync(join(dir, '.gitignore'), '*\n');
+    // .devenv/ holds secrets and logs: private, never committed, never written through a link.
+    ensureDevenvDir(dirname(dirname(options.file)));
+    refuseSymlink(options.file);
     // One previous log is kept; without this the file would grow with every run, forever.
     if (existsSync(options.file) && statSync(options.file).size > MAX_LOG_BYTES) renameSync(options.file, `${options.file}.1`);
     streams.push({ level: 'debug', stream: pino.destination({ dest: options.file, sync: true }) });

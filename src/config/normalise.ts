@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { EnvTemplates } from './interpolate-document.js';
 import type { Vars } from './interpolate.js';
+import { projectNameFromFolder } from './project-name.js';
 import { normaliseContainer, normaliseEnv, type ContainerContext } from './normalise-container.js';
 import { normaliseProcess } from './normalise-process.js';
 import { normalisePostgres } from './normalise-postgres.js';
@@ -17,16 +18,6 @@ export interface NormaliseContext {
   passwordSources: Map<string, string>;
   display: (file: string) => string;
   home?: string;
-}
-
-/** The folder's name lower-cased, other characters replaced by "-", leading "-"/"_" and trailing "-" trimmed. */
-export function projectNameFromFolder(dir: string): string {
-  return path
-    .basename(dir)
-    .toLowerCase()
-    .replace(/[^a-z0-9_-]/g, '-')
-    .replace(/^[-_]+/, '')
-    .replace(/-+$/, '');
 }
 
 function normaliseMigration(step: MigrationConfig, index: number, context: ContainerContext, problems: Problem[]): Migration | undefined {

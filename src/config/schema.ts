@@ -5,6 +5,9 @@
  */
 import { z } from 'zod';
 
+// devenv validates one file once: compiling a fast parser for it (zod's default JIT) costs more than it saves.
+z.config({ jitless: true });
+
 import { NAME_PATTERN } from './name-pattern.js';
 
 export { NAME_PATTERN };

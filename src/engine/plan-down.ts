@@ -1,7 +1,7 @@
 /**
  * plan for `down` (and for the teardown after Ctrl-C or a failed `up`): pure, from labels alone.
  */
-import type { ObservedProject } from './observe.js';
+import type { ObservedProject } from './observe-project.js';
 import { PlanBuilder, type Plan } from './plan.js';
 import { LABELS } from './labels.js';
 

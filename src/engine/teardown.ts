@@ -3,7 +3,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { HostProcesses } from '../supervisor/client.js';
 import type { EventSink } from './events.js';
 import { executePlan } from './execute.js';
-import { observeProject } from './observe.js';
+import { observeProject } from './observe-project.js';
 import type { Plan } from './plan.js';
 import { planDown, type DownOptions } from './plan-down.js';
 import { newRunState, stepHandler } from './step-handlers.js';

@@ -34,7 +34,8 @@ export interface HostProcesses {
   logFile(service: string): string;
 }
 
-const BIN = fileURLToPath(new URL('../../bin/devenv.js', import.meta.url));
+/** The CLI that runs now (bin/devenv.js, or npx's link to it): the daemon is devenv itself. */
+const bin = () => process.argv[1] ?? fileURLToPath(new URL('../../bin/devenv.js', import.meta.url));
 
 export class DaemonHostProcesses implements HostProcesses {
   constructor(
@@ -109,7 +110,7 @@ export class DaemonHostProcesses implements HostProcesses {
   }
 
   private async startDaemon(socket: string): Promise<void> {
-    const child = spawn(process.execPath, [BIN, '__supervise', this.dir, this.project], { detached: true, stdio: 'ignore', cwd: this.dir });
+    const child = spawn(process.execPath, [bin(), '__supervise', this.dir, this.project], { detached: true, stdio: 'ignore', cwd: this.dir });
     child.unref();
     for (let waited = 0; waited < 10_000; waited += 25) {
       if (existsSync(socket) && (await send(socket, { op: 'status' }).catch(() => undefined))) return;

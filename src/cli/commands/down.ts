@@ -1,5 +1,5 @@
 import { teardown } from '../../engine/teardown.js';
-import { connect, hostProcessesFor, projectTarget } from '../context.js';
+import { hostProcessesFor, projectTarget, runtimeOnly } from '../context.js';
 import type { CommandResult, GlobalOptions } from '../options.js';
 import { plainRenderer } from '../render/plain.js';
 import { listenForInterrupts } from '../signals.js';
@@ -12,7 +12,7 @@ interface DownFlags extends GlobalOptions {
 export async function downCommand(flags: DownFlags): Promise<CommandResult> {
   const target = await projectTarget(flags);
   const project = target.name;
-  const { runtime } = await connect();
+  const runtime = await runtimeOnly();
   const host = await hostProcessesFor(runtime, target);
   const interrupts = listenForInterrupts();
   try {

@@ -1,5 +1,5 @@
 import { hostEnvironment, runningDatabasePorts } from '../../engine/host-env.js';
-import { observeProject } from '../../engine/observe.js';
+import { observeProject } from '../../engine/observe-project.js';
 import { connect, loadFor } from '../context.js';
 import type { CommandResult, GlobalOptions } from '../options.js';
 

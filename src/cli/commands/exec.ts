@@ -7,7 +7,7 @@
 import { DevenvError } from '../../errors.js';
 import { LABELS, serviceLabels } from '../../engine/labels.js';
 import type { ContainerDetails, Runtime } from '../../runtime/runtime.js';
-import { connect, hostProcessesFor, projectTarget } from '../context.js';
+import { hostProcessesFor, projectTarget, runtimeOnly } from '../context.js';
 import type { CommandResult, GlobalOptions } from '../options.js';
 import { openTerminal, parseEnvOptions } from '../terminal.js';
 
@@ -21,7 +21,7 @@ export interface ExecFlags extends GlobalOptions {
 export async function execCommand(service: string, command: string[] | undefined, flags: ExecFlags): Promise<CommandResult> {
   const target = await projectTarget(flags);
   const project = target.name;
-  const { runtime } = await connect();
+  const runtime = await runtimeOnly();
   const host = await hostProcessesFor(runtime, target);
   if ((await host?.list())?.some((p) => p.service === service)) {
     throw new DevenvError('USAGE', `${service} runs on this machine, not in a container: there is nothing to exec into`, {

@@ -7,7 +7,7 @@ import type { Project } from '../../config/project.js';
 import { DevenvError } from '../../errors.js';
 import { executePlan } from '../../engine/execute.js';
 import { LABELS } from '../../engine/labels.js';
-import { groupByService, observeProject } from '../../engine/observe.js';
+import { groupByService, observeProject } from '../../engine/observe-project.js';
 import { PlanBuilder, type Plan } from '../../engine/plan.js';
 import type { UpMode } from '../../engine/plan-select.js';
 import { newRunState, stepHandler } from '../../engine/step-handlers.js';

@@ -1,7 +1,7 @@
 import { DevenvError } from '../../errors.js';
 import { serviceLabels } from '../../engine/labels.js';
-import { groupByService, observeProject } from '../../engine/observe.js';
-import { connect, hostProcessesFor, projectTarget } from '../context.js';
+import { groupByService, observeProject } from '../../engine/observe-project.js';
+import { hostProcessesFor, projectTarget, runtimeOnly } from '../context.js';
 import type { CommandResult, GlobalOptions } from '../options.js';
 import { listenForInterrupts } from '../signals.js';
 import { LogFollower } from '../stream-logs.js';
@@ -20,7 +20,7 @@ export async function logsCommand(services: string[], flags: LogsFlags): Promise
   const project = target.name;
   const tail = flags.tail === undefined ? undefined : Number(flags.tail);
   if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) throw new DevenvError('USAGE', `--tail expects a whole number, got "${flags.tail}"`);
-  const { runtime } = await connect();
+  const runtime = await runtimeOnly();
   const host = await hostProcessesFor(runtime, target);
   const observed = await observeProject(runtime, project, host);
   const groups = groupByService(observed.containers);

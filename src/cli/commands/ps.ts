@@ -3,10 +3,9 @@
  * image and ports. -a adds completed one-shot services and one-off containers.
  */
 import type { HealthCheck } from '../../config/project.js';
-import { LABELS } from '../../engine/labels.js';
-import { observeProject } from '../../engine/observe.js';
+import { LABELS, projectLabels } from '../../engine/labels.js';
 import type { ContainerDetails, ContainerSummary, Runtime } from '../../runtime/runtime.js';
-import { connect, hostProcessesFor, projectTarget } from '../context.js';
+import { hostProcessesFor, projectTarget, runtimeOnly } from '../context.js';
 import type { HostProcess } from '../../supervisor/client.js';
 import type { CommandResult, GlobalOptions } from '../options.js';
 
@@ -35,9 +34,13 @@ export interface PsRow {
 export async function psCommand(flags: PsFlags): Promise<CommandResult> {
   const target = await projectTarget(flags);
   const project = target.name;
-  const { runtime } = await connect();
+  const runtime = await runtimeOnly();
   const host = await hostProcessesFor(runtime, target);
-  const { containers, processes } = await observeProject(runtime, project, host);
+  // Containers and processes only: networks, volumes and images are not shown.
+  const [containers, processes] = await Promise.all([
+    runtime.listContainers(projectLabels(project)).then((all) => all.filter((c) => c.labels[LABELS.role] !== undefined)),
+    host?.list().then((list) => new Map(list.map((p) => [p.service, p]))) ?? new Map<string, HostProcess>(),
+  ]);
   const shown = containers.filter((c) => flags.all || (c.labels[LABELS.role] === 'service' && !completed(c)));
   const shownProcesses = [...processes.values()].filter((p) => flags.all || !(p.state === 'exited' && p.lastExit?.code === 0));
   const rows = [...(await Promise.all(shown.map((c) => row(runtime, c)))), ...(await Promise.all(shownProcesses.map(processRow)))]

@@ -12,7 +12,7 @@ import { DevenvError } from '../../errors.js';
 import { hostEnvironment, runningDatabasePorts } from '../../engine/host-env.js';
 import { LABELS, serviceLabels } from '../../engine/labels.js';
 import { containerName } from '../../engine/names.js';
-import { observeProject } from '../../engine/observe.js';
+import { observeProject } from '../../engine/observe-project.js';
 import type { UpOptions } from '../../engine/plan-up.js';
 import { desiredContainer } from '../../engine/service-spec.js';
 import { up } from '../../engine/up.js';
