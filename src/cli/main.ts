@@ -35,6 +35,7 @@ export function parseCli(argv: string[]): Parsed | undefined {
     .option('-d, --detach', 'return after the summary and leave everything running')
     .option('--build', 'rebuild the images of the named services (all when none is named)')
     .option('--force-recreate', 'recreate the containers of the named services even when unchanged')
+    .option('--migrate', 'run every migration step, even those whose inputs are unchanged since their last success')
     .option('--watch', 'after up, rebuild and recreate a service when its build context or SQL migrations change')
     .option('--show-secrets', 'show passwords in the summary')
     .option('--plan', 'print the plan and exit without changing anything')

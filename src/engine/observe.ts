@@ -11,8 +11,9 @@ import { readBuildRecords, type BuildRecord, type ContextManifest } from './buil
 import { busyHostPorts, type BusyPorts } from './host-ports.js';
 import { groupByService, observeProject, type ObservedProject } from './observe-project.js';
 import { LABELS, projectLabels } from './labels.js';
+import { sqlFolderHash } from './plan-migrations.js';
 import { choosePorts, portKey, type PortChoices } from './port-memory.js';
-import { readLocalState, stateKey, type FailedContainer } from './run-state.js';
+import { readLocalState, stateKey, type FailedContainer, type MigrationRecord } from './run-state.js';
 
 export { groupByService, observeProject, type ObservedProject };
 
@@ -35,6 +36,12 @@ export interface ObservedState extends ObservedProject {
   leftovers: ContainerSummary[];
   /** Image references the project pulls → whether the engine already has them. */
   localImages: Record<string, boolean>;
+  /** Image references the project pulls → the image ID they point at, when present. */
+  imageIds: Record<string, string>;
+  /** `sql:` step → a hash of its folder's files (names and contents). */
+  sqlHashes: Record<string, string>;
+  /** "<project>/<step>" → what the step last succeeded with. */
+  migrationRecords: Record<string, MigrationRecord>;
   /** Build service → hash of its build context, Dockerfile, target and args. */
   contextHashes: Record<string, string>;
   /** Build service → its context file by file now, and as its image was last built (when recorded). */
@@ -73,10 +80,16 @@ export async function observe(runtime: Runtime, project: Project, host?: HostPro
       pulled.add(s.image);
     }
   }
+  const sqlHashes: Record<string, string> = {};
   const [state, present] = await Promise.all([
     observeProject(runtime, project.name, host),
-    Promise.all([...pulled].map(async (ref) => [ref, (await runtime.imageId(ref)) !== undefined] as const)),
+    Promise.all([...pulled].map(async (ref) => [ref, await runtime.imageId(ref)] as const)),
     Promise.all(hashing),
+    // A folder that cannot be read is the migration's to report, when it runs.
+    Promise.all(project.migrations.map(async (m) => {
+      const hash = await sqlFolderHash(m);
+      if (hash) sqlHashes[m.name] = hash;
+    })),
   ]);
   // The host ports each service's current container holds, by service/containerPort/protocol, and by port.
   const held: Record<string, number> = {};
@@ -92,7 +105,8 @@ export async function observe(runtime: Runtime, project: Project, host?: HostPro
   const processPorts = project.services.filter((s) => s.kind === 'process' && s.port !== undefined && state.processes.get(s.name)?.state === 'running')
     .map((s) => (s.kind === 'process' ? s.port! : 0));
   const [busyPorts, ports] = await Promise.all([busyHostPorts(runtime, project, state.containers, processPorts), choosePorts(project, held)]);
-  const failed = readLocalState(project.dir).failed;
+  const local = readLocalState(project.dir);
+  const failed = local.failed;
   const groups = groupByService(state.containers);
   const services = new Map<string, ObservedService>();
   for (const s of project.services) {
@@ -106,7 +120,10 @@ export async function observe(runtime: Runtime, project: Project, host?: HostPro
     services,
     orphans: state.containers.filter((c) => c.labels[LABELS.role] === 'service' && !names.has(c.labels[LABELS.service] ?? '')),
     leftovers: state.containers.filter((c) => c.labels[LABELS.role] !== 'service'),
-    localImages: Object.fromEntries(present),
+    localImages: Object.fromEntries(present.map(([ref, id]) => [ref, id !== undefined])),
+    imageIds: Object.fromEntries(present.filter((e): e is readonly [string, string] => e[1] !== undefined)),
+    sqlHashes,
+    migrationRecords: local.migrations,
     contextHashes,
     contexts,
     busyPorts,

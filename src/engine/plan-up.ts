@@ -6,13 +6,14 @@
 import { migrationDatabases, type Project, type Service } from '../config/project.js';
 import { DevenvError } from '../errors.js';
 import type { ContainerSummary } from '../runtime/runtime.js';
-import { decideContainer, decideProcess, type ContainerDecision, type ProcessDecision } from './decide.js';
+import { builtImage, decideContainer, decideProcess, type ContainerDecision, type ProcessDecision } from './decide.js';
 import { declaredHostPorts } from './host-ports.js';
 import { LABELS } from './labels.js';
 import { networkName } from './names.js';
 import type { ObservedState } from './observe.js';
 import { PlanBuilder, type Plan } from './plan.js';
 import { planImages } from './plan-images.js';
+import { migrationInputs, migrationKey, type MigrationFacts } from './plan-migrations.js';
 import { migrationNeeds, selectServices, type SelectOptions } from './plan-select.js';
 import { portKey, withChosenPorts } from './port-memory.js';
 import { desiredVolumes } from './service-spec.js';
@@ -22,6 +23,8 @@ export interface UpOptions extends SelectOptions {
   build?: boolean;
   /** Recreate the containers (restart the processes) of the named services even when their config is unchanged. */
   forceRecreate?: boolean;
+  /** Run every migration step, even those whose inputs are unchanged since their last success. */
+  migrate?: boolean;
 }
 
 export function planUp(project: Project, observed: ObservedState, options: UpOptions = {}): Plan {
@@ -145,12 +148,30 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
 
   let lastMigration: number | undefined;
   if (selection.migrations) {
+    const facts: MigrationFacts = {
+      volumeCreated: Object.fromEntries(observed.volumes.map((v) => [v.name, v.created])),
+      imageId: (name) => {
+        const s = byName.get(name);
+        if (s?.kind !== 'container' || imageSteps.has(name)) return undefined;
+        const source = s.build ? s.name : s.buildFrom;
+        return source ? builtImage(observed, source, s.image)?.id : observed.imageIds[s.image];
+      },
+      sqlHashes: observed.sqlHashes,
+    };
     project.migrations.forEach((m, index) => {
+      const now = migrationInputs(project, m, facts);
+      const last = observed.migrationRecords[migrationKey(project.name, m.name)];
+      if (!options.migrate && now && last && last.inputs === now.inputs && last.volumes === now.volumes) {
+        // Nothing to wait for: a skipped step runs nothing.
+        lastMigration = plan.add({ kind: 'migration', migration: m, index, skip: true }, 'unchanged since its last success on this database; skipped (up --migrate runs it)', [lastMigration]);
+        return;
+      }
       const deps = m.kind === 'run'
         ? [networkStep, imageSteps.get(m.service), ...volumesOf(mountsOf(byName.get(m.service)), volumeSteps), ...waitFor(byName.get(m.service)!)]
         : [];
       deps.push(...migrationDatabases(m).map((db) => readySteps.get(db)));
-      lastMigration = plan.add({ kind: 'migration', migration: m, index }, m.when === 'fresh' ? 'once per database (when: fresh)' : 'applies what is new', [...deps, ...cleanup, lastMigration]);
+      const cause = options.migrate ? '--migrate' : m.when === 'fresh' ? 'once per database (when: fresh)' : 'applies what is new';
+      lastMigration = plan.add({ kind: 'migration', migration: m, index }, cause, [...deps, ...cleanup, lastMigration]);
     });
   }
   // Services that wait for migrations start in dependency order once the last one is done.

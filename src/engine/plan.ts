@@ -41,7 +41,11 @@ export type StepAction =
   | { kind: 'service.healthy'; service: string }
   /** A one-shot service exits 0. */
   | { kind: 'service.completed'; service: string }
-  | { kind: 'migration'; migration: Migration; index: number }
+  /**
+   * record: what it runs with, saved after it succeeds (a later up with the same inputs skips it).
+   * skip: those inputs are unchanged since its last success: nothing to run.
+   */
+  | { kind: 'migration'; migration: Migration; index: number; skip?: boolean }
   | { kind: 'network.remove'; networkId: string; name: string }
   | { kind: 'volume.remove'; name: string }
   /** bestEffort: a failure (say, a container outside devenv still uses it) is not a failure of the plan. */

@@ -1,6 +1,7 @@
 /**
  * What devenv remembers between runs in .devenv/state.json: the containers a failed `up` kept for
- * their logs. The next `up` replaces those rather than starting them again, and says why.
+ * their logs (the next `up` replaces those rather than starting them again, and says why), and what
+ * each migration step last succeeded with (the next `up` skips a step whose inputs are unchanged).
  */
 import path from 'node:path';
 import { devenvDir, ensureDevenvDir, readJsonFile, writeFileAtomic } from '../util/devenv-dir.js';
@@ -11,17 +12,27 @@ export interface FailedContainer {
   reason: string;
 }
 
+/** What a migration step last succeeded with, so an `up` whose inputs are the same can skip it. */
+export interface MigrationRecord {
+  /** Hash of what the step runs: its image, command, env and mounts, or its SQL files. */
+  inputs: string;
+  /** The databases' volumes it ran against, as name@created: a new volume runs it again. */
+  volumes: string;
+}
+
 export interface LocalState {
   /** "<project>/<service>" → the container a failed run kept. */
   failed: Record<string, FailedContainer>;
+  /** "<project>/<step>" → its last success. */
+  migrations: Record<string, MigrationRecord>;
 }
 
 const file = (dir: string) => path.join(devenvDir(dir), 'state.json');
 
 export function readLocalState(dir: string): LocalState {
   const value = readJsonFile(file(dir)) as Partial<LocalState> | undefined;
-  const failed = value?.failed;
-  return { failed: failed && typeof failed === 'object' && !Array.isArray(failed) ? failed : {} };
+  const map = <T>(v: unknown): Record<string, T> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, T>) : {});
+  return { failed: map(value?.failed), migrations: map(value?.migrations) };
 }
 
 /** Applies `change` to the stored state and writes it back. Never throws: this state is a convenience. */

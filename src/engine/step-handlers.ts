@@ -2,7 +2,7 @@
  * What each plan step does against the engine. The executor calls these; they decide nothing
  * about order. RunState records what this run created, for the teardown after a failure.
  */
-import type { ContainerService, PostgresService, Project, Service } from '../config/project.js';
+import type { ContainerService, Migration, PostgresService, Project, Service } from '../config/project.js';
 import { connectionValues } from '../config/references.js';
 import { DevenvError } from '../errors.js';
 import { waitForPostgres } from '../postgres/wait-ready.js';
@@ -13,7 +13,8 @@ import { realClock } from '../util/retry.js';
 import { lastLogLines } from './last-logs.js';
 import { rememberPorts } from './port-memory.js';
 import type { Step } from './plan.js';
-import type { FailedContainer } from './run-state.js';
+import { updateLocalState, type FailedContainer } from './run-state.js';
+import { migrationInputs, migrationKey, sqlFolderHash } from './plan-migrations.js';
 import { saveBuildRecord } from './build-manifests.js';
 import type { HostProcesses } from '../supervisor/client.js';
 import { runMigration } from './migration-steps.js';
@@ -161,8 +162,15 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
         }
         if (step.kind === 'service.completed') return containerCompleted(ctx, step.service, signal, progress);
         return containerHealthy(ctx, step.service, signal, progress);
-      case 'migration':
-        return runMigration(ctx, step.migration, signal, progress);
+      case 'migration': {
+        if (step.skip) return 'skipped';
+        const key = migrationKey(project().name, step.migration.name);
+        // A step that fails runs again next time, whatever it last succeeded with.
+        updateLocalState(project().dir, (local) => { delete local.migrations[key]; });
+        const detail = await runMigration(ctx, step.migration, signal, progress);
+        await recordMigration(ctx, project(), step.migration);
+        return detail;
+      }
       case 'network.remove':
         await runtime.removeNetwork(step.networkId);
         return;
@@ -289,3 +297,24 @@ async function stopThenRemove(ctx: HandlerContext, id: string): Promise<void> {
 }
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+async function imageOf(runtime: Runtime, project: Project, service: string): Promise<string | undefined> {
+  const s = project.services.find((x) => x.name === service);
+  return s?.kind === 'container' ? runtime.imageId(s.image) : undefined;
+}
+
+/** Remembers what a migration step just succeeded with, read from the engine now (the image it ran, the volumes it ran against). */
+async function recordMigration(ctx: HandlerContext, project: Project, m: Migration): Promise<void> {
+  if (m.kind === 'process') return;
+  const [volumes, imageId, sqlHash] = await Promise.all([
+    ctx.runtime.listVolumes(projectLabels(project.name)),
+    m.kind === 'run' ? imageOf(ctx.runtime, project, m.service) : undefined,
+    sqlFolderHash(m),
+  ]);
+  const record = migrationInputs(project, m, {
+    volumeCreated: Object.fromEntries(volumes.map((v) => [v.name, v.created])),
+    imageId: () => imageId,
+    sqlHashes: sqlHash ? { [m.name]: sqlHash } : {},
+  });
+  if (record) updateLocalState(project.dir, (local) => { local.migrations[migrationKey(project.name, m.name)] = record; });
+}

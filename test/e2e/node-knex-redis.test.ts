@@ -24,6 +24,12 @@ describe.sequential('examples/node-knex-redis', { shuffle: false }, () => {
     expect(JSON.stringify(second)).not.toBe(JSON.stringify(first));
   });
 
+  it('a second up skips the knex migration: its image, command and env are unchanged', async () => {
+    const r = await devenv(['up', '-d', '-f', file, '-p', project], { env: { APP_PORT: String(await freePort()) } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('migration:schema run (unchanged since its last success on this database; skipped (up --migrate runs it))');
+  });
+
   it('down --volumes --images leaves nothing of the project', async () => {
     const r = await devenv(['down', '--volumes', '--images', '-p', project]);
     expect(r.code).toBe(0);

@@ -3,6 +3,8 @@
  * down keeps the data, down --volumes removes it. Real engine, real Postgres, real HTTP.
  */
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devenv, freePort, http } from '../helpers/cli.js';
@@ -35,12 +37,17 @@ describe.sequential('examples/node-postgres', { shuffle: false }, () => {
     expect(posted.status).toBeLessThan(300);
   });
 
-  it('a second up with nothing changed recreates nothing', async () => {
+  it('a second up with nothing changed recreates nothing and skips the unchanged migration', async () => {
     const r = await up();
     expect(r.code).toBe(0);
     expect(r.stdout).not.toMatch(/container:\w+ (create|remove|start)|image:app build/);
     expect(r.stdout).toContain('service:app healthy (container reused)');
-    expect(r.stdout).toContain('0 applied, 2 already applied');
+    expect(r.stdout).toContain('migration:schema sql (unchanged since its last success on this database; skipped (up --migrate runs it))');
+    const forced = await devenv(['up', '-d', '--migrate', '-f', file, '-p', project], { env: { APP_PORT: String(port) } });
+    expect(forced.stdout).toContain('0 applied, 2 already applied');
+    // A new file is a change: the step runs and applies it.
+    writeFileSync(join(dirname(file), 'db/migrations/003_tags.sql'), 'ALTER TABLE notes ADD COLUMN tag text;\n');
+    expect((await up()).stdout).toContain('1 applied, 2 already applied');
   });
 
   it('ps lists the running containers, published on 127.0.0.1 only', async () => {

@@ -21,6 +21,7 @@ export interface UpFlags extends GlobalOptions {
   detach?: boolean;
   build?: boolean;
   forceRecreate?: boolean;
+  migrate?: boolean;
   showSecrets?: boolean;
   plan?: boolean;
   watch?: boolean;
@@ -31,7 +32,7 @@ export async function upCommand(services: string[], flags: UpFlags): Promise<Com
   const startedAt = Date.now();
   const project = await loadFor(flags, true);
   const log = loggerFor(project, flags);
-  const options: UpOptions = { services, build: flags.build, forceRecreate: flags.forceRecreate };
+  const options: UpOptions = { services, build: flags.build, forceRecreate: flags.forceRecreate, migrate: flags.migrate };
   const { runtime, engine } = await connect(log);
   const host = await hostProcessesFor(runtime, { name: project.name, dir: project.dir });
 

@@ -39,7 +39,7 @@ export function demoProject(): Project {
 }
 
 export function emptyObserved(): ObservedState {
-  return observed({ containers: [], networks: [], volumes: [], images: [], localImages: {}, contextHashes: { app: 'ctx1' }, contexts: {}, busyPorts: {}, projectPorts: {}, ports: {} });
+  return observed({ containers: [], networks: [], volumes: [], images: [], localImages: {}, contextHashes: { app: 'ctx1' }, contexts: {}, busyPorts: {}, projectPorts: {}, ports: {}, imageIds: {}, sqlHashes: {}, migrationRecords: {} });
 }
 
 /** An observed state from its flat parts, grouped the way observe() groups them. */
@@ -85,6 +85,9 @@ export function upObserved(project: Project): ObservedState {
     busyPorts: {},
     projectPorts: {},
     ports: {},
+    imageIds: {},
+    sqlHashes: {},
+    migrationRecords: {},
   }, project);
 }
 

@@ -3,6 +3,7 @@ import { printPlan } from '../../../src/engine/plan.js';
 import { planUp } from '../../../src/engine/plan-up.js';
 import { demoProject, emptyObserved, regroup, runningContainer, upObserved } from './fixtures.js';
 import { LABELS } from '../../../src/engine/labels.js';
+import { migrationInputs, migrationKey } from '../../../src/engine/plan-migrations.js';
 
 describe('planUp', () => {
   it('plans everything for a first up, migrations before the app and after what they need', () => {
@@ -30,6 +31,68 @@ describe('planUp', () => {
 [1] -> #3 migration:schema sql (applies what is new)
 [1,2,3] -> #4 migration:seed run (applies what is new)
 [1,2,4] -> #5 service:app healthy (container reused)`);
+  });
+
+  describe('migrations whose inputs are unchanged', () => {
+    /** The state after an up whose migrations succeeded on the volume created at `created`. */
+    function migrated(project = demoProject(), created = '2026-11-29T00:00:00Z') {
+      const state = upObserved(project);
+      state.volumes = [{ ...state.volumes[0]!, created }];
+      state.sqlHashes = { schema: 'sql1' };
+      const facts = { volumeCreated: { 'demo-db-data': created }, imageId: () => 'sha256:1', sqlHashes: { schema: 'sql1' } };
+      for (const m of project.migrations) state.migrationRecords[migrationKey('demo', m.name)] = migrationInputs(project, m, facts)!;
+      return state;
+    }
+
+    it('skips both steps and says how to force them', () => {
+      const project = demoProject();
+      expect(printPlan(planUp(project, migrated(project)))).toBe(`\
+[] -> #1 postgres:db ready (container reused)
+[] -> #2 service:cache healthy (container reused)
+[] -> #3 migration:schema sql (unchanged since its last success on this database; skipped (up --migrate runs it))
+[3] -> #4 migration:seed run (unchanged since its last success on this database; skipped (up --migrate runs it))
+[1,2,4] -> #5 service:app healthy (container reused)`);
+    });
+
+    it('runs them with --migrate', () => {
+      const project = demoProject();
+      const lines = printPlan(planUp(project, migrated(project), { migrate: true }));
+      expect(lines).toContain('migration:schema sql (--migrate)');
+      expect(lines).toContain('migration:seed run (--migrate)');
+    });
+
+    it('runs them on a database volume made again since', () => {
+      const project = demoProject();
+      const state = migrated(project);
+      state.volumes = [{ ...state.volumes[0]!, created: '2026-11-29T01:00:00Z' }];
+      expect(printPlan(planUp(project, state))).not.toContain('skipped');
+    });
+
+    it('runs only the sql step whose files changed', () => {
+      const project = demoProject();
+      const state = migrated(project);
+      state.sqlHashes = { schema: 'sql2' };
+      const lines = printPlan(planUp(project, state));
+      expect(lines).toContain('migration:schema sql (applies what is new)');
+      expect(lines).toContain('migration:seed run (unchanged');
+    });
+
+    it('runs the run: step when its env changed or its image is to be rebuilt', () => {
+      const project = demoProject();
+      const state = migrated(project);
+      const app = project.services.find((s) => s.name === 'app')!;
+      if (app.kind !== 'container') throw new Error('fixture');
+      app.env.NODE_ENV = ['test'];
+      expect(printPlan(planUp(project, state))).toMatch(/migration:seed run \(applies what is new\)/);
+      expect(printPlan(planUp(demoProject(), migrated(), { build: true, services: ['app'] }))).toMatch(/migration:seed run \(applies what is new\)/);
+    });
+
+    it('runs them when the volume\'s creation time is unknown', () => {
+      const project = demoProject();
+      const state = migrated(project);
+      state.volumes = upObserved(project).volumes;
+      expect(printPlan(planUp(project, state))).not.toContain('skipped');
+    });
   });
 
   it('recreates only the service whose env changed and names the field', () => {

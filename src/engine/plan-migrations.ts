@@ -1,0 +1,53 @@
+/**
+ * Whether a migration step can be skipped: a `run:` step whose image, command, env and mounts, or a
+ * `sql:` step whose files, are what they were at its last success against the same database volumes,
+ * has nothing new to apply. (Compose v5 does the same for pre_start hooks.) A host `process:` step
+ * always runs: devenv cannot know what it reads.
+ */
+import { createHash } from 'node:crypto';
+import type { Migration, Project } from '../config/project.js';
+import { readSqlFiles } from '../postgres/sql-files.js';
+import { dataVolumeName } from './names.js';
+import type { MigrationRecord } from './run-state.js';
+import { desiredContainer } from './service-spec.js';
+
+/** What a step's inputs are made of, as observed before the plan or read again after the step succeeded. */
+export interface MigrationFacts {
+  /** Volume name → its creation time: a volume made again is a new database. */
+  volumeCreated: Record<string, string | undefined>;
+  /** The image ID a container service runs, or undefined when that is not known yet (an image still to build). */
+  imageId(service: string): string | undefined;
+  /** `sql:` step → the hash of its folder (sqlFolderHash). */
+  sqlHashes: Record<string, string>;
+}
+
+/** What the step runs with, or undefined when part of that is not known (then it always runs). */
+export function migrationInputs(project: Project, m: Migration, facts: MigrationFacts): MigrationRecord | undefined {
+  if (m.kind === 'process') return undefined;
+  const volumes = project.services.filter((s) => s.kind === 'postgres' && (m.kind !== 'sql' || s.name === m.database)).map((s) => dataVolumeName(project.name, s.name));
+  const identities = volumes.map((name) => (facts.volumeCreated[name] ? `${name}@${facts.volumeCreated[name]}` : undefined));
+  if (identities.length === 0 || identities.some((id) => id === undefined)) return undefined;
+  let inputs: string | undefined;
+  if (m.kind === 'sql') inputs = facts.sqlHashes[m.name];
+  else {
+    const service = project.services.find((s) => s.name === m.service);
+    const imageId = service?.kind === 'container' ? facts.imageId(service.name) : undefined;
+    if (service?.kind !== 'container' || !imageId) return undefined;
+    const { spec } = desiredContainer(project, service);
+    inputs = hash([imageId, m.command, spec.env, spec.mounts, m.when]);
+  }
+  return inputs === undefined ? undefined : { inputs, volumes: identities.join(',') };
+}
+
+/** A `sql:` step's folder as one hash of its file names and contents; undefined when it cannot be read (the step reports that when it runs). */
+export async function sqlFolderHash(m: Migration): Promise<string | undefined> {
+  if (m.kind !== 'sql') return undefined;
+  const files = await readSqlFiles(m.name, m.dir).catch(() => undefined);
+  return files && createHash('sha256').update(files.map((f) => `${f.file}:${f.checksum}`).join('\n')).digest('hex');
+}
+
+export const migrationKey = (project: string, step: string) => `${project}/${step}`;
+
+function hash(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
+}
