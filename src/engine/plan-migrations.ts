@@ -1,8 +1,8 @@
 /**
  * Whether a migration step can be skipped: a `run:` step whose image, command, env and mounts, or a
  * `sql:` step whose files, are what they were at its last success against the same database volumes,
- * has nothing new to apply. (Compose v5 does the same for pre_start hooks.) A host `process:` step
- * always runs: devenv cannot know what it reads.
+ * has nothing new to apply. (Compose v5 does the same for pre_start hooks.) A host `process:` step,
+ * or a `run:` step whose service bind-mounts host files, always runs: devenv cannot know what it reads.
  */
 import { createHash } from 'node:crypto';
 import type { Migration, Project } from '../config/project.js';
@@ -21,9 +21,20 @@ export interface MigrationFacts {
   sqlHashes: Record<string, string>;
 }
 
-/** What the step runs with, or undefined when part of that is not known (then it always runs). */
+/** Why a step runs on every up, whatever it last succeeded with; undefined when it can be skipped. */
+export function alwaysRuns(project: Project, m: Migration): string | undefined {
+  if (m.kind === 'process') return 'a host process: runs on every up';
+  if (m.kind !== 'run') return undefined;
+  const service = project.services.find((s) => s.name === m.service);
+  if (service?.kind === 'container' && desiredContainer(project, service).spec.mounts.some((mount) => mount.type === 'bind')) {
+    return `${m.service} bind-mounts host files: runs on every up`;
+  }
+  return undefined;
+}
+
+/** What the step runs with, or undefined when part of that is not known (then it runs). */
 export function migrationInputs(project: Project, m: Migration, facts: MigrationFacts): MigrationRecord | undefined {
-  if (m.kind === 'process') return undefined;
+  if (m.kind === 'process' || alwaysRuns(project, m)) return undefined;
   const volumes = project.services.filter((s) => s.kind === 'postgres' && (m.kind !== 'sql' || s.name === m.database)).map((s) => dataVolumeName(project.name, s.name));
   const identities = volumes.map((name) => (facts.volumeCreated[name] ? `${name}@${facts.volumeCreated[name]}` : undefined));
   if (identities.length === 0 || identities.some((id) => id === undefined)) return undefined;

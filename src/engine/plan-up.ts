@@ -13,7 +13,7 @@ import { networkName } from './names.js';
 import type { ObservedState } from './observe.js';
 import { PlanBuilder, type Plan } from './plan.js';
 import { planImages } from './plan-images.js';
-import { migrationInputs, migrationKey, type MigrationFacts } from './plan-migrations.js';
+import { alwaysRuns, migrationInputs, migrationKey, type MigrationFacts } from './plan-migrations.js';
 import { migrationNeeds, selectServices, type SelectOptions } from './plan-select.js';
 import { portKey, withChosenPorts } from './port-memory.js';
 import { desiredVolumes } from './service-spec.js';
@@ -170,7 +170,7 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
         ? [networkStep, imageSteps.get(m.service), ...volumesOf(mountsOf(byName.get(m.service)), volumeSteps), ...waitFor(byName.get(m.service)!)]
         : [];
       deps.push(...migrationDatabases(m).map((db) => readySteps.get(db)));
-      const cause = options.migrate ? '--migrate' : m.when === 'fresh' ? 'once per database (when: fresh)' : 'applies what is new';
+      const cause = options.migrate ? '--migrate' : m.when === 'fresh' ? 'once per database (when: fresh)' : alwaysRuns(project, m) ?? 'applies what is new';
       lastMigration = plan.add({ kind: 'migration', migration: m, index }, cause, [...deps, ...cleanup, lastMigration]);
     });
   }

@@ -87,6 +87,14 @@ describe('planUp', () => {
       expect(printPlan(planUp(demoProject(), migrated(), { build: true, services: ['app'] }))).toMatch(/migration:seed run \(applies what is new\)/);
     });
 
+    it('runs the run: step every time when its service bind-mounts host files, and says so', () => {
+      const project = demoProject();
+      const app = project.services.find((s) => s.name === 'app')!;
+      if (app.kind !== 'container') throw new Error('fixture');
+      app.volumes = [{ type: 'bind', source: '/src/demo/migrations', target: '/app/migrations', readOnly: true }];
+      expect(printPlan(planUp(project, migrated(project)))).toContain('migration:seed run (app bind-mounts host files: runs on every up)');
+    });
+
     it('runs them when the volume\'s creation time is unknown', () => {
       const project = demoProject();
       const state = migrated(project);
