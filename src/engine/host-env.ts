@@ -8,13 +8,14 @@ import { connectionValues, resolveEnv } from '../config/references.js';
 import { DevenvError } from '../errors.js';
 import type { ContainerSummary } from '../runtime/runtime.js';
 import { LABELS } from './labels.js';
+import { publishedPostgresPort } from './postgres-port.js';
 
 /** Each database's host port, from its running container; a database not running is an error. */
 export function runningDatabasePorts(project: Project, containers: ContainerSummary[]): Record<string, number> {
   const ports: Record<string, number> = {};
   for (const db of project.services.filter((s) => s.kind === 'postgres')) {
     const c = containers.find((x) => x.labels[LABELS.role] === 'service' && x.labels[LABELS.service] === db.name && x.state === 'running');
-    const port = c?.ports.find((p) => p.containerPort === 5432 && p.hostPort > 0)?.hostPort;
+    const port = c && publishedPostgresPort(c.ports);
     if (!port) throw new DevenvError('USAGE', `${db.name} is not running, so it has no host port yet`, { hint: 'Run `devenv up -d` first.' });
     ports[db.name] = port;
   }

@@ -6,13 +6,14 @@ import { createServer } from 'node:net';
 import type { Project, Service } from '../config/project.js';
 import { type ContainerSummary, type Runtime } from '../runtime/runtime.js';
 import { LABELS } from './labels.js';
+import { POSTGRES_PORT } from './postgres-port.js';
 
 /** Host port → who holds it, e.g. "container demo-app (devenv project demo)" or "another program". */
 export type BusyPorts = Record<number, string>;
 
 /** The host ports a service declares (0 = any free one), with their container port and protocol. */
 export function declaredHostPorts(service: Service): { hostPort: number; containerPort: number; protocol: 'tcp' | 'udp' }[] {
-  if (service.kind === 'postgres') return [{ hostPort: service.hostPort, containerPort: 5432, protocol: 'tcp' }];
+  if (service.kind === 'postgres') return [{ hostPort: service.hostPort, containerPort: POSTGRES_PORT, protocol: 'tcp' }];
   if (service.kind === 'process') return service.port === undefined ? [] : [{ hostPort: service.port, containerPort: service.port, protocol: 'tcp' }];
   return service.ports;
 }

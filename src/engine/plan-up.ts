@@ -17,6 +17,7 @@ import { alwaysRuns, migrationInputs, migrationKey, type MigrationFacts } from '
 import { migrationNeeds, selectServices, type SelectOptions } from './plan-select.js';
 import { portKey, withChosenPorts } from './port-memory.js';
 import { desiredVolumes } from './service-spec.js';
+import { POSTGRES_PORT, publishedPostgresPort } from './postgres-port.js';
 
 export interface UpOptions extends SelectOptions {
   /** Rebuild the images of the named services even when their build context is unchanged. */
@@ -193,9 +194,10 @@ function databaseHostPorts(project: Project, observed: ObservedState, containers
   for (const s of project.services) {
     if (s.kind !== 'postgres') continue;
     const d = containers.get(s.name);
-    const held = d?.current && d.recreate === undefined ? d.current.ports.find((p) => p.containerPort === 5432 && p.hostPort > 0)?.hostPort : undefined;
-    const current = observed.services.get(s.name)?.container?.ports.find((p) => p.containerPort === 5432 && p.hostPort > 0)?.hostPort;
-    ports[s.name] = held ?? (s.hostPort || observed.ports[portKey(s.name, 5432, 'tcp')]?.hostPort || current || 0);
+    const held = d?.current && d.recreate === undefined ? publishedPostgresPort(d.current.ports) : undefined;
+    const container = observed.services.get(s.name)?.container;
+    const current = container && publishedPostgresPort(container.ports);
+    ports[s.name] = held ?? (s.hostPort || observed.ports[portKey(s.name, POSTGRES_PORT, 'tcp')]?.hostPort || current || 0);
   }
   return ports;
 }

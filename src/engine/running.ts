@@ -6,6 +6,7 @@ import type { PgConnection } from '../postgres/connection.js';
 import { LABELS, projectLabels } from './labels.js';
 import { lastLogLines } from './last-logs.js';
 import type { HandlerContext } from './step-handlers.js';
+import { publishedPostgresPort } from './postgres-port.js';
 
 /** The container of a service: the one this run started, else the running one observed again. */
 export async function reusedOr(ctx: HandlerContext, service: string): Promise<string> {
@@ -19,7 +20,7 @@ export async function reusedOr(ctx: HandlerContext, service: string): Promise<st
 
 export async function hostConnection(ctx: HandlerContext, db: PostgresService, containerId: string): Promise<PgConnection> {
   const details = await ctx.runtime.inspectContainer(containerId);
-  const port = details.ports.find((p) => p.containerPort === 5432 && p.hostPort > 0)?.hostPort;
+  const port = publishedPostgresPort(details.ports);
   if (!port) {
     // Only a container that is not running has no port: it exited as soon as it started.
     throw new DevenvError('DATABASE_NOT_READY', `${db.name} is ${details.state} (exit code ${details.exitCode}) before accepting a connection`, {
@@ -37,7 +38,7 @@ export async function databasePorts(ctx: HandlerContext): Promise<Record<string,
   for (const db of ctx.project!.services.filter((s): s is PostgresService => s.kind === 'postgres')) {
     const id = await reusedOr(ctx, db.name).catch(() => undefined);
     const details = id ? await ctx.runtime.inspectContainer(id).catch(() => undefined) : undefined;
-    const port = details?.ports.find((p) => p.containerPort === 5432 && p.hostPort > 0)?.hostPort;
+    const port = details && publishedPostgresPort(details.ports);
     if (port) ports[db.name] = port;
   }
   return ports;

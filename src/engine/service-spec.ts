@@ -10,6 +10,7 @@ import type { ContainerSpec } from '../runtime/runtime.js';
 import { devenvVersion } from '../version.js';
 import { containerName, dataVolumeName, networkName } from './names.js';
 import { LABELS, serviceLabels } from './labels.js';
+import { POSTGRES_PORT } from './postgres-port.js';
 
 export interface DesiredContainer {
   service: string;
@@ -76,7 +77,7 @@ function postgresSpec(project: Project, pg: PostgresService): ContainerSpec {
     env: { POSTGRES_USER: pg.user, POSTGRES_PASSWORD: pg.password, POSTGRES_DB: pg.database },
     labels: serviceLabels(project.name, pg.name, 'service'),
     network: { name: networkName(project.name), aliases: [pg.name, ...pg.aliases] },
-    ports: [{ hostIp: '127.0.0.1', hostPort: pg.hostPort, containerPort: 5432, protocol: 'tcp' }],
+    ports: [{ hostIp: '127.0.0.1', hostPort: pg.hostPort, containerPort: POSTGRES_PORT, protocol: 'tcp' }],
     mounts: [
       { type: 'volume', source: dataVolumeName(project.name, pg.name), target: '/var/lib/postgresql/data', readOnly: false },
       // Numbered so the image runs them in the order devenv.yml lists them.

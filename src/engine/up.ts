@@ -19,6 +19,7 @@ import { planUp, type UpOptions } from './plan-up.js';
 import { stateKey, updateLocalState } from './run-state.js';
 import { newRunState, stepHandler, type RunState } from './step-handlers.js';
 import { teardown } from './teardown.js';
+import { publishedPostgresPort } from './postgres-port.js';
 
 export interface Endpoint {
   service: string;
@@ -132,7 +133,7 @@ async function endpoints(runtime: Runtime, project: Project, state: RunState, st
     const details = await runtime.inspectContainer(containerId);
     const published = details.ports.filter((p) => p.hostPort > 0);
     if (s.kind === 'postgres') {
-      const port = published.find((p) => p.containerPort === 5432)?.hostPort;
+      const port = publishedPostgresPort(published);
       if (!port) return { service: s.name, kind: s.kind, containerId };
       const values = connectionValues(s, 'host', port);
       const masked = connectionValues({ ...s, password: '****' }, 'host', port);

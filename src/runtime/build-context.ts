@@ -69,11 +69,6 @@ export async function contextEntries(dir: string, dockerfile = 'Dockerfile'): Pr
   return found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-/** Relative POSIX paths of the files (and symlinks) the engine would receive, sorted. */
-export async function contextFiles(dir: string, dockerfile = 'Dockerfile'): Promise<string[]> {
-  return (await contextEntries(dir, dockerfile)).filter((e) => e.type !== 'directory').map((e) => e.path);
-}
-
 /** The context as an uncompressed tar stream. */
 export async function packBuildContext(dir: string, dockerfile = 'Dockerfile'): Promise<Readable> {
   const entries = await contextEntries(dir, dockerfile);

@@ -8,6 +8,7 @@ import type { ContainerDetails, ContainerSummary, Runtime } from '../../runtime/
 import { hostProcessesFor, projectTarget, runtimeOnly } from '../context.js';
 import type { HostProcess } from '../../supervisor/client.js';
 import type { CommandResult, GlobalOptions } from '../options.js';
+import { publishedPostgresPort } from '../../engine/postgres-port.js';
 
 interface PsFlags extends GlobalOptions {
   all?: boolean;
@@ -135,7 +136,7 @@ async function health(runtime: Runtime, details: ContainerDetails): Promise<stri
   const hostPort = (containerPort: number) => details.ports.find((p) => p.containerPort === containerPort && p.hostPort > 0)?.hostPort;
   let result: { done: boolean; reason?: string };
   if (details.labels[LABELS.kind] === 'postgres') {
-    const port = hostPort(5432);
+    const port = publishedPostgresPort(details.ports);
     if (!port) return '';
     const { checkPostgres } = await import('../../postgres/wait-ready.js');
     const env = details.env;

@@ -3,7 +3,12 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { contextFiles, hashBuildContext, packBuildContext } from '../../../src/runtime/build-context.js';
+import { contextEntries, hashBuildContext, packBuildContext } from '../../../src/runtime/build-context.js';
+
+/** Relative POSIX paths of the files (and symlinks) the engine would receive, sorted. */
+async function contextFiles(dir: string, dockerfile = 'Dockerfile'): Promise<string[]> {
+  return (await contextEntries(dir, dockerfile)).filter((e) => e.type !== 'directory').map((e) => e.path);
+}
 import { tempDir } from '../../helpers/temp.js';
 
 let dir: string;
