@@ -23,6 +23,8 @@ export const LABELS = {
   version: 'dev.devenv.version',
   /** A service's health check as JSON, so `ps` can check it from labels alone. */
   health: 'dev.devenv.health',
+  /** A random ID on each volume devenv creates: a volume removed and made again under the same name is another database. */
+  volumeId: 'dev.devenv.volume-id',
   /** "true" on a one-shot service's container: exit 0 is success. */
   oneshot: 'dev.devenv.oneshot',
 } as const;

@@ -13,8 +13,8 @@ import { desiredContainer } from './service-spec.js';
 
 /** What a step's inputs are made of, as observed before the plan or read again after the step succeeded. */
 export interface MigrationFacts {
-  /** Volume name → its creation time: a volume made again is a new database. */
-  volumeCreated: Record<string, string | undefined>;
+  /** Volume name → its dev.devenv.volume-id label: a volume made again is a new database. */
+  volumeIds: Record<string, string | undefined>;
   /** The image ID a container service runs, or undefined when that is not known yet (an image still to build). */
   imageId(service: string): string | undefined;
   /** `sql:` step → the hash of its folder (sqlFolderHash). */
@@ -36,7 +36,7 @@ export function alwaysRuns(project: Project, m: Migration): string | undefined {
 export function migrationInputs(project: Project, m: Migration, facts: MigrationFacts): MigrationRecord | undefined {
   if (m.kind === 'process' || alwaysRuns(project, m)) return undefined;
   const volumes = project.services.filter((s) => s.kind === 'postgres' && (m.kind !== 'sql' || s.name === m.database)).map((s) => dataVolumeName(project.name, s.name));
-  const identities = volumes.map((name) => (facts.volumeCreated[name] ? `${name}@${facts.volumeCreated[name]}` : undefined));
+  const identities = volumes.map((name) => (facts.volumeIds[name] ? `${name}@${facts.volumeIds[name]}` : undefined));
   if (identities.length === 0 || identities.some((id) => id === undefined)) return undefined;
   let inputs: string | undefined;
   if (m.kind === 'sql') inputs = facts.sqlHashes[m.name];

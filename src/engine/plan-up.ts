@@ -150,7 +150,7 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
   let lastMigration: number | undefined;
   if (selection.migrations) {
     const facts: MigrationFacts = {
-      volumeCreated: Object.fromEntries(observed.volumes.map((v) => [v.name, v.created])),
+      volumeIds: Object.fromEntries(observed.volumes.map((v) => [v.name, v.labels[LABELS.volumeId]])),
       imageId: (name) => {
         const s = byName.get(name);
         if (s?.kind !== 'container' || imageSteps.has(name)) return undefined;

@@ -16,7 +16,7 @@ export interface FailedContainer {
 export interface MigrationRecord {
   /** Hash of what the step runs: its image, command, env and mounts, or its SQL files. */
   inputs: string;
-  /** The databases' volumes it ran against, as name@created: a new volume runs it again. */
+  /** The databases' volumes it ran against, as name@volume-id: a new volume runs it again. */
   volumes: string;
 }
 

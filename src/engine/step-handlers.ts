@@ -2,6 +2,7 @@
  * What each plan step does against the engine. The executor calls these; they decide nothing
  * about order. RunState records what this run created, for the teardown after a failure.
  */
+import { randomUUID } from 'node:crypto';
 import type { ContainerService, Migration, PostgresService, Project, Service } from '../config/project.js';
 import { connectionValues } from '../config/references.js';
 import { DevenvError } from '../errors.js';
@@ -81,7 +82,7 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
         await runtime.createNetwork(step.name, labels());
         return;
       case 'volume.create':
-        await runtime.createVolume(step.name, labels());
+        await runtime.createVolume(step.name, { ...labels(), [LABELS.volumeId]: randomUUID() });
         state.createdVolumes.add(step.name);
         return;
       case 'image.pull':
@@ -312,7 +313,7 @@ async function recordMigration(ctx: HandlerContext, project: Project, m: Migrati
     sqlFolderHash(m),
   ]);
   const record = migrationInputs(project, m, {
-    volumeCreated: Object.fromEntries(volumes.map((v) => [v.name, v.created])),
+    volumeIds: Object.fromEntries(volumes.map((v) => [v.name, v.labels[LABELS.volumeId]])),
     imageId: () => imageId,
     sqlHashes: sqlHash ? { [m.name]: sqlHash } : {},
   });

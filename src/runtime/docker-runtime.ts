@@ -69,7 +69,7 @@ export class DockerRuntime implements Runtime {
 
   async listVolumes(labels: Record<string, string>): Promise<ResourceSummary[]> {
     const { Volumes } = await this.call(() => this.client.json<{ Volumes: ApiVolume[] | null }>('GET', '/volumes', { query: { filters: labelFilters(labels) } }), 'listing volumes');
-    return (Volumes ?? []).map((v) => ({ id: v.Name, name: v.Name, labels: v.Labels ?? {}, ...(v.CreatedAt ? { created: v.CreatedAt } : {}) }));
+    return (Volumes ?? []).map((v) => ({ id: v.Name, name: v.Name, labels: v.Labels ?? {}}));
   }
 
   async listImages(labels: Record<string, string>): Promise<ImageSummary[]> {

@@ -60,8 +60,6 @@ export interface ResourceSummary {
   id: string;
   name: string;
   labels: Record<string, string>;
-  /** A volume's creation time, as the engine reports it: with the name, its identity. */
-  created?: string;
 }
 
 export interface ImageSummary {

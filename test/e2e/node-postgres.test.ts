@@ -88,6 +88,8 @@ describe.sequential('examples/node-postgres', { shuffle: false }, () => {
     const again = await up();
     expect(again.code).toBe(0);
     expect((await http(`http://127.0.0.1:${port}/notes`)).body).toContain('kept across down');
+    // Same database volume, same files: nothing to apply.
+    expect(again.stdout).toContain('migration:schema sql (unchanged since its last success on this database');
     // The engine picked the database's host port the first time; it is asked for again, so a saved
     // DATABASE_URL still works after down and up.
     expect(dbPortIn(again.stdout)).toBe(dbPort);
@@ -97,5 +99,9 @@ describe.sequential('examples/node-postgres', { shuffle: false }, () => {
     const r = await devenv(['down', '--volumes', '-p', project], { cwd: '/' });
     expect(r.code).toBe(0);
     expect(await projectResources(project)).toEqual([]);
+    // A new database volume: the migration runs again, whatever it last succeeded with.
+    const fresh = await up();
+    expect(fresh.stdout).toContain('3 applied, 0 already applied');
+    expect((await devenv(['down', '--volumes', '-p', project], { cwd: '/' })).code).toBe(0);
   });
 });

@@ -35,11 +35,11 @@ describe('planUp', () => {
 
   describe('migrations whose inputs are unchanged', () => {
     /** The state after an up whose migrations succeeded on the volume created at `created`. */
-    function migrated(project = demoProject(), created = '2026-11-29T00:00:00Z') {
+    function migrated(project = demoProject(), volumeId = 'v1') {
       const state = upObserved(project);
-      state.volumes = [{ ...state.volumes[0]!, created }];
+      state.volumes = [{ ...state.volumes[0]!, labels: { ...state.volumes[0]!.labels, [LABELS.volumeId]: volumeId } }];
       state.sqlHashes = { schema: 'sql1' };
-      const facts = { volumeCreated: { 'demo-db-data': created }, imageId: () => 'sha256:1', sqlHashes: { schema: 'sql1' } };
+      const facts = { volumeIds: { 'demo-db-data': volumeId }, imageId: () => 'sha256:1', sqlHashes: { schema: 'sql1' } };
       for (const m of project.migrations) state.migrationRecords[migrationKey('demo', m.name)] = migrationInputs(project, m, facts)!;
       return state;
     }
@@ -64,7 +64,7 @@ describe('planUp', () => {
     it('runs them on a database volume made again since', () => {
       const project = demoProject();
       const state = migrated(project);
-      state.volumes = [{ ...state.volumes[0]!, created: '2026-11-29T01:00:00Z' }];
+      state.volumes = migrated(project, 'v2').volumes;
       expect(printPlan(planUp(project, state))).not.toContain('skipped');
     });
 
@@ -95,7 +95,7 @@ describe('planUp', () => {
       expect(printPlan(planUp(project, migrated(project)))).toContain('migration:seed run (app bind-mounts host files: runs on every up)');
     });
 
-    it('runs them when the volume\'s creation time is unknown', () => {
+    it('runs them on a volume without an ID (made by an older devenv)', () => {
       const project = demoProject();
       const state = migrated(project);
       state.volumes = upObserved(project).volumes;
