@@ -94,23 +94,32 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
   const waitFor = (s: Service): (number | undefined)[] =>
     s.dependsOn.filter((d) => selection.started.has(d.service)).map((d) => (d.condition === 'started' ? startSteps.get(d.service) : readySteps.get(d.service)));
 
-  /** The container step of a service: start, restart, or (remove and) create; undefined: reused as it is. */
-  const containerStep = (s: Service, deps: (number | undefined)[]): { step?: number; done?: boolean } => {
+  /**
+   * The container steps of a service: start, restart, or (remove,) create and start; undefined: reused as
+   * it is. `needs` are what creating it needs (image, network, volumes), `turn` what it starts after.
+   */
+  const containerStep = (s: Service, needs: (number | undefined)[], turn: (number | undefined)[]): { step?: number; done?: boolean } => {
     const { desired, current, recreate, done } = containers.get(s.name)!;
+    const deps = [...needs, ...turn];
     if (current && recreate === undefined) {
       if (current.state !== 'running' && !done) return { step: plan.add({ kind: 'container.start', service: s.name, containerId: current.id }, `container is ${current.state}`, deps) };
       if (mode === 'restart' && current.state === 'running') return { step: plan.add({ kind: 'container.restart', service: s.name, containerId: current.id }, 'config unchanged', deps) };
       return { ...(done ? { done } : {}) };
     }
+    const createDeps = [...needs];
     if (current && !earlyRemovals.has(s.name)) {
       // Removed only when its replacement could start: a failing build or migration leaves it running.
-      deps.push(plan.add({ kind: 'container.remove', service: s.name, containerId: current.id, name: current.name, replacesRunning: current.state === 'running' }, recreate!, [...deps]));
+      // (The new container takes its name, so it is created after.)
+      createDeps.push(plan.add({ kind: 'container.remove', service: s.name, containerId: current.id, name: current.name, replacesRunning: current.state === 'running' }, recreate!, deps));
     }
     const spec = withChosenPorts(desired.spec, s.name, observed.ports);
     const chosen = spec.ports.filter((p, i) => p.hostPort !== desired.spec.ports[i]!.hostPort)
       .map((p) => `127.0.0.1:${p.hostPort}${observed.ports[portKey(s.name, p.containerPort, p.protocol)]?.remembered ? ' (remembered)' : ''}`);
     const cause = `${recreate ?? 'no existing container'}${chosen.length ? `; host port ${chosen.join(', ')}` : ''}`;
-    return { step: plan.add({ kind: 'container.create', service: s.name, desired: { ...desired, spec }, declaredPorts: desired.spec.ports }, cause, deps) };
+    const step = { kind: 'container.create', service: s.name, desired: { ...desired, spec }, declaredPorts: desired.spec.ports } as const;
+    if (turn.every((d) => d === undefined)) return { step: plan.add({ ...step, start: true }, cause, createDeps) };
+    const created = plan.add(step, cause, createDeps);
+    return { step: plan.add({ kind: 'container.start', service: s.name }, 'its turn', [created, ...turn]) };
   };
 
   /** The process step of a host process service; undefined: the running one is kept. */
@@ -123,9 +132,11 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
 
   const startService = (s: Service, extraDeps: (number | undefined)[]): void => {
     const mounts = s.kind === 'process' ? [] : containers.get(s.name)!.desired.spec.mounts;
-    const deps = [networkStep, imageSteps.get(s.name), ...volumesOf(mounts, volumeSteps), ...waitFor(s), ...extraDeps, ...cleanup];
-    if (s.kind === 'process') deps.push(...Object.keys(hostPortRefs(s)).map((db) => readySteps.get(db)));
-    const { step, done } = s.kind === 'process' ? processStep(s, deps) : containerStep(s, deps);
+    const needs = [networkStep, imageSteps.get(s.name), ...volumesOf(mounts, volumeSteps), ...cleanup];
+    const turn = [...waitFor(s), ...extraDeps];
+    if (s.kind === 'process') turn.push(...Object.keys(hostPortRefs(s)).map((db) => readySteps.get(db)));
+    const deps = [...needs, ...turn];
+    const { step, done } = s.kind === 'process' ? processStep(s, deps) : containerStep(s, needs, turn);
     startSteps.set(s.name, step);
     // A reused one is checked once what it depends on (and the migrations) are ready too.
     const [cause, readyDeps] = step !== undefined ? ['after start', [step]]

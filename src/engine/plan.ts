@@ -17,12 +17,15 @@ export type StepAction =
    */
   | { kind: 'container.remove'; service: string; containerId: string; name: string; kill?: boolean; replacesRunning?: boolean }
   /**
-   * Create and start. desired.spec carries the host ports chosen for declared 0s; should one be
-   * taken by the time the container starts, it is created again with `declaredPorts` (the engine picks).
+   * Create, and start at once when `start` (nothing to wait for). Otherwise a container is created as
+   * soon as its image, network and volumes are there and started by a container.start step at its turn
+   * (after what it depends on, and the migrations), so its turn costs only the start.
+   * desired.spec carries the host ports chosen for declared 0s; should one be taken by the time the
+   * container starts, it is created again with `declaredPorts` (the engine picks).
    */
-  | { kind: 'container.create'; service: string; desired: DesiredContainer; declaredPorts: DesiredContainer['spec']['ports'] }
-  /** Start an existing, unchanged container that is not running. */
-  | { kind: 'container.start'; service: string; containerId: string }
+  | { kind: 'container.create'; service: string; desired: DesiredContainer; declaredPorts: DesiredContainer['spec']['ports']; start?: boolean }
+  /** Start a container: an existing, unchanged one that is not running (containerId), or the one this run created. */
+  | { kind: 'container.start'; service: string; containerId?: string }
   /** Stop and keep the container (`devenv stop`); kill: at once, no graceful stop. */
   | { kind: 'container.stop'; service: string; containerId: string; kill?: boolean }
   /** Stop and start again, keeping the container (`devenv restart` of an unchanged service). */

@@ -39,10 +39,12 @@ export interface RunState {
   replaced: Set<string>;
   /** Host process services this run started (the failure teardown stops exactly these). */
   startedProcesses: Set<string>;
+  /** Service → the container.create step of a container created and not started yet. */
+  pending: Map<string, Extract<Step, { kind: 'container.create' }>>;
 }
 
 export function newRunState(): RunState {
-  return { containers: new Map(), created: new Set(), ready: new Set(), createdVolumes: new Set(), failed: new Map(), replaced: new Set(), startedProcesses: new Set() };
+  return { containers: new Map(), created: new Set(), ready: new Set(), createdVolumes: new Set(), failed: new Map(), replaced: new Set(), startedProcesses: new Set(), pending: new Map() };
 }
 
 export interface HandlerContext {
@@ -76,6 +78,27 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
   const kindOf = (name: string) => project().services.find((x) => x.name === name)?.kind;
   const labels = () => projectLabels(project().name);
 
+  /** Starts the container this run created for a service (created again should a chosen host port have been taken since the plan). */
+  const startCreated = async (service: string): Promise<void> => {
+    const created = state.pending.get(service)!;
+    state.pending.delete(service);
+    const declared = created.declaredPorts;
+    const chosen = created.desired.spec.ports.some((p, i) => p.hostPort !== declared[i]!.hostPort);
+    let id = state.containers.get(service)!;
+    try {
+      await runtime.startContainer(id);
+    } catch (error) {
+      // The engine picks another.
+      if (!chosen || !(error instanceof DevenvError && error.code === 'PORT_IN_USE')) throw error;
+      await runtime.removeContainer(id);
+      state.created.delete(id);
+      id = await create(ctx, service, { ...created.desired.spec, ports: declared });
+      await runtime.startContainer(id);
+    }
+    const { dir, name } = project();
+    if (declared.some((p) => p.hostPort === 0)) rememberPorts(dir, name, service, declared, (await runtime.inspectContainer(id)).ports);
+  };
+
   return async (step: Step, signal, progress) => {
     switch (step.kind) {
       case 'network.create':
@@ -97,22 +120,24 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
         }, progress, signal);
         if (step.manifest) saveBuildRecord(project().dir, `${project().name}/${step.service}`, { contextHash: step.contextHash, files: step.manifest });
         return;
-      case 'container.create': {
-        const { dir, name } = project();
-        const declared = step.declaredPorts;
-        const chosen = step.desired.spec.ports.some((p, i) => p.hostPort !== declared[i]!.hostPort);
-        // A chosen port taken since the plan was made: the engine picks another.
-        const id = (await createAndStart(ctx, step.service, step.desired.spec, chosen))
-          ?? (await createAndStart(ctx, step.service, { ...step.desired.spec, ports: declared }, false))!;
-        if (declared.some((p) => p.hostPort === 0)) rememberPorts(dir, name, step.service, declared, (await runtime.inspectContainer(id)).ports);
+      case 'container.create':
+        await create(ctx, step.service, step.desired.spec);
+        state.pending.set(step.service, step);
+        if (step.start) await startCreated(step.service);
+        return;
+      case 'container.start': {
+        if (step.containerId || !state.pending.has(step.service)) {
+          // Not recorded as created: a failed run must not remove a container (and the anonymous
+          // volumes its image declares) that existed before it.
+          const id = step.containerId ?? state.containers.get(step.service);
+          if (!id) throw new DevenvError('INTERNAL', `no container to start for "${step.service}"`);
+          state.containers.set(step.service, id);
+          await runtime.startContainer(id);
+          return;
+        }
+        await startCreated(step.service);
         return;
       }
-      case 'container.start':
-        // Not recorded as created: a failed run must not remove a container (and the anonymous
-        // volumes its image declares) that existed before it.
-        state.containers.set(step.service, step.containerId);
-        await runtime.startContainer(step.containerId);
-        return;
       case 'container.remove':
         if (step.kill) await runtime.removeContainer(step.containerId);
         else await stopThenRemove(ctx, step.containerId);
@@ -185,23 +210,12 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
   };
 }
 
-/**
- * Creates and starts a service container, recording it for the teardown. With `portMayBeTaken`, a
- * port in use removes the container again and gives undefined instead of failing.
- */
-async function createAndStart(ctx: HandlerContext, service: string, spec: ContainerSpec, portMayBeTaken: boolean): Promise<string | undefined> {
+/** Creates a service container, recording it for the teardown. */
+async function create(ctx: HandlerContext, service: string, spec: ContainerSpec): Promise<string> {
   const id = await ctx.runtime.createContainer(spec);
   ctx.state.created.add(id);
   ctx.state.containers.set(service, id);
-  try {
-    await ctx.runtime.startContainer(id);
-    return id;
-  } catch (error) {
-    if (!portMayBeTaken || !(error instanceof DevenvError && error.code === 'PORT_IN_USE')) throw error;
-    await ctx.runtime.removeContainer(id);
-    ctx.state.created.delete(id);
-    return undefined;
-  }
+  return id;
 }
 
 async function postgresReady(ctx: HandlerContext, db: PostgresService, containerId: string, signal: AbortSignal): Promise<string> {

@@ -43,7 +43,7 @@ describe.sequential('the daily loop', { shuffle: false }, () => {
     expect(r.stdout).toContain('image:web build');
     expect(r.stdout).not.toMatch(/image:.*pull/);
     expect(r.stdout).toMatch(/setup\s+completed \(exit 0\)/);
-    expect(r.stdout.indexOf('service:setup completed')).toBeLessThan(r.stdout.indexOf('container:web create'));
+    expect(r.stdout.indexOf('service:setup completed')).toBeLessThan(r.stdout.indexOf('container:web start'));
     expect(r.stdout).not.toContain('worker');
     url = webUrl(r.stdout)!;
     // web reaches the database by its alias "postgres".

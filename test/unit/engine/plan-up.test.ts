@@ -19,8 +19,9 @@ describe('planUp', () => {
 [8] -> #9 service:cache healthy (after start)
 [7] -> #10 migration:schema sql (applies what is new)
 [1,3,7,9,10] -> #11 migration:seed run (applies what is new)
-[1,3,7,9,11] -> #12 container:app create (no existing container)
-[12] -> #13 service:app healthy (after start)`);
+[1,3] -> #12 container:app create (no existing container)
+[7,9,11,12] -> #13 container:app start (its turn)
+[13] -> #14 service:app healthy (after start)`);
   });
 
   it('reuses every container when nothing changed, still checking health and running migrations', () => {
@@ -151,12 +152,14 @@ describe('planUp', () => {
     expect(plan).toContain('container:db create (--force-recreate)');
   });
 
-  it('starts services in dependency order when there are no migrations', () => {
+  it('starts services in dependency order when there are no migrations, creating them early', () => {
     const project = { ...demoProject(), migrations: [] };
     const lines = printPlan(planUp(project, emptyObserved())).split('\n');
     const index = (text: string) => lines.findIndex((l) => l.includes(text));
-    expect(index('container:app create')).toBeGreaterThan(index('postgres:db ready'));
-    expect(lines[index('container:app create')]).toMatch(/^\[1,3,7,9\]/);
+    // Created once its network and image are there; started once db and cache are ready.
+    expect(lines[index('container:app create')]).toMatch(/^\[1,3\] /);
+    expect(lines[index('container:app start')]).toMatch(/^\[7,9,10\] /);
+    expect(index('container:app start')).toBeGreaterThan(index('postgres:db ready'));
   });
 
   it('removes leftovers before anything new starts, so their ports and names are free', () => {

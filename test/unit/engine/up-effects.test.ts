@@ -46,7 +46,7 @@ describe('up, on a fake engine', () => {
   it('starts a one-shot first and its dependants only once it has exited 0', async () => {
     const fake = new FakeRuntime();
     const result = await run(fake, project());
-    expect(fake.calls.indexOf('start fx-setup')).toBeLessThan(fake.calls.indexOf('create fx-app'));
+    expect(fake.calls.indexOf('start fx-setup')).toBeLessThan(fake.calls.indexOf('start fx-app'));
     expect(result.endpoints.find((e) => e.service === 'setup')).toMatchObject({ completed: true });
     expect(fake.names()).toEqual(['fx-app running', 'fx-cache running', 'fx-setup exited']);
   });
@@ -77,7 +77,8 @@ describe('up, on a fake engine', () => {
     fake.exits.set('fx-setup', 2);
     const error = await run(fake, project()).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'SERVICE_EXITED', message: 'setup (a oneshot service) exited with code 2' });
-    expect(fake.calls).not.toContain('create fx-app');
+    // app was created early, never started, and goes with the failed run.
+    expect(fake.calls).not.toContain('start fx-app');
     expect(fake.names()).toEqual(['fx-setup exited']);
   });
 
