@@ -30,9 +30,9 @@ describe('waitForPostgres (no database)', () => {
       message: `Postgres at 127.0.0.1:${port} did not accept a connection as "calsite" within 60 s; last error: Connection terminated unexpectedly`,
       hint: 'Raise `health.timeout` of the database service in devenv.yml, or run `devenv logs db`.',
     });
-    // Polls at 50 ms first, backing off to 250 ms.
-    expect(clock.sleeps.slice(0, 3)).toEqual([50, 75, 112.5]);
-    expect(Math.max(...clock.sleeps)).toBe(250);
+    // Polls at 25 ms first, backing off to 100 ms.
+    expect(clock.sleeps.slice(0, 3)).toEqual([25, 37.5, 56.25]);
+    expect(Math.max(...clock.sleeps)).toBe(100);
   });
 
   it('fails at the first failed attempt when isAlive says the container is gone', async () => {
@@ -49,13 +49,15 @@ describe('waitForPostgres (no database)', () => {
     expect(clock.sleeps).toEqual([]);
   });
 
-  it('keeps polling while isAlive reports nothing', async () => {
+  it('keeps polling while isAlive reports nothing, asking it at most every 500 ms', async () => {
     const clock = new FakeClock();
     let checks = 0;
     await expect(
-      waitForPostgres(conn(), { timeoutMs: 1000, clock, isAlive: async () => (checks++, undefined) }),
+      waitForPostgres(conn(), { timeoutMs: 3000, clock, isAlive: async () => (checks++, undefined) }),
     ).rejects.toMatchObject({ code: 'DATABASE_NOT_READY' });
-    expect(checks).toBeGreaterThan(3);
+    expect(checks).toBeGreaterThanOrEqual(5);
+    expect(checks).toBeLessThanOrEqual(7);
+    expect(clock.sleeps.length).toBeGreaterThan(20);
   });
 
   it('formats a fractional timeout in seconds', async () => {
