@@ -25,7 +25,7 @@ export async function runMigration(ctx: HandlerContext, m: Migration, signal: Ab
   } else if (m.kind === 'run') {
     const service = project.services.find((s) => s.name === m.service);
     if (service?.kind !== 'container') throw new DevenvError('INTERNAL', `no container service "${m.service}"`);
-    await runMigrationContainer(ctx.runtime, project, m, service, signal, progress);
+    await runMigrationContainer(ctx.runtime, project, m, service, signal, progress, (work) => ctx.state.deferred.push(work));
   } else {
     await runHostStep(m, resolveEnv(project, m, 'host', await databasePorts(ctx)), signal, progress);
   }

@@ -15,6 +15,8 @@ export async function runMigrationContainer(
   service: ContainerService,
   signal: AbortSignal,
   onLine: (line: string) => void,
+  /** Takes work that need not hold up what comes next (removing the container after a success). */
+  defer: (work: Promise<unknown>) => void = (work) => void work,
 ): Promise<void> {
   // The service's own container spec (image, env, volumes), run once: no ports, no alias, no restart.
   const { spec } = desiredContainer(project, service);
@@ -28,6 +30,7 @@ export async function runMigrationContainer(
     restart: { policy: 'no', maxRestarts: 0 },
   });
   const last: string[] = [];
+  let succeeded = false;
   try {
     await runtime.startContainer(id);
     const streaming = (async () => {
@@ -45,8 +48,12 @@ export async function runMigrationContainer(
         hint: `Fix the migration, or step "${migration.name}" under \`migrations\` in devenv.yml; its output is above.`,
       });
     }
+    succeeded = true;
   } finally {
     // A failure to remove must not hide why the migration failed; the next `up` removes leftovers.
-    await runtime.removeContainer(id).catch(() => undefined);
+    // After a success the app need not wait for the removal.
+    const removal = runtime.removeContainer(id).catch(() => undefined);
+    if (succeeded) defer(removal);
+    else await removal;
   }
 }

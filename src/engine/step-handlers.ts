@@ -39,12 +39,14 @@ export interface RunState {
   replaced: Set<string>;
   /** Host process services this run started (the failure teardown stops exactly these). */
   startedProcesses: Set<string>;
+  /** Work started by a step that need not hold up the next ones; `up` waits for it before it returns. */
+  deferred: Promise<unknown>[];
   /** Service → the container.create step of a container created and not started yet. */
   pending: Map<string, Extract<Step, { kind: 'container.create' }>>;
 }
 
 export function newRunState(): RunState {
-  return { containers: new Map(), created: new Set(), ready: new Set(), createdVolumes: new Set(), failed: new Map(), replaced: new Set(), startedProcesses: new Set(), pending: new Map() };
+  return { containers: new Map(), created: new Set(), ready: new Set(), createdVolumes: new Set(), failed: new Map(), replaced: new Set(), startedProcesses: new Set(), pending: new Map(), deferred: [] };
 }
 
 export interface HandlerContext {

@@ -69,7 +69,9 @@ export async function up(request: UpRequest): Promise<UpResult> {
       signal: request.signal,
       onEvent: request.onEvent,
     });
+    await Promise.all(state.deferred);
   } catch (error) {
+    await Promise.all(state.deferred);
     // What this run started goes; containers an earlier `up -d` left running stay, and so do volumes.
     const onEvent = request.onTeardownEvent ?? request.onEvent;
     onEvent?.({ type: 'teardown', message: 'removing the containers this run created; data volumes stay unless their database never initialised' });
