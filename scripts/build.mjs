@@ -5,6 +5,20 @@
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
 
+// pg asks "is this Cloudflare Workers?" at load time with `new Response(...)`, which makes Node load
+// its whole fetch implementation (~15 ms and a GC) for a CLI that never runs on Workers.
+const pgNotOnWorkers = {
+  name: 'pg-not-on-workers',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]pg[\\/]lib[\\/]stream\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const probe = "typeof Response === 'function'";
+      if (!text.includes(probe)) throw new Error(`pg-not-on-workers: ${args.path} no longer contains ${probe}; remove or update this plugin`);
+      return { contents: text.replace(probe, 'false'), loader: 'js' };
+    });
+  },
+};
+
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
@@ -24,5 +38,6 @@ await build({
   define: { DEVENV_VERSION: JSON.stringify(pkg.version) },
   // The bundled CommonJS packages (pg, pino, tar-fs) call require().
   banner: { js: "import { createRequire as __devenvRequire } from 'node:module'; const require = __devenvRequire(import.meta.url);" },
+  plugins: [pgNotOnWorkers],
   logLevel: 'warning',
 });

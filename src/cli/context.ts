@@ -9,7 +9,7 @@ import { LABELS } from '../engine/labels.js';
 import type { HostProcesses } from '../supervisor/client.js';
 import type { Project } from '../config/project.js';
 import type { EngineInfo, Runtime } from '../runtime/runtime.js';
-import { createLogger, type Logger } from './logger.js';
+import type { Logger } from './logger.js';
 import type { GlobalOptions } from './options.js';
 
 export async function loadFor(options: GlobalOptions, persistSecrets: boolean): Promise<Project> {
@@ -110,6 +110,7 @@ async function nameFromFile(options: GlobalOptions, file: string): Promise<strin
   }
 }
 
-export function loggerFor(project: Project | undefined, options: GlobalOptions): Logger {
+export async function loggerFor(project: Project | undefined, options: GlobalOptions): Promise<Logger> {
+  const { createLogger } = await import('./logger.js');
   return createLogger({ file: project ? join(project.dir, '.devenv', 'devenv.log') : undefined, debug: Boolean(options.debug) });
 }

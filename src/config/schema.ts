@@ -3,7 +3,7 @@
  * parsing (ports, durations, volumes) are checked by the normaliser, which owns their messages.
  * Every schema carries its own "expected …" message: the loader appends ", got <value>".
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 // devenv validates one file once: compiling a fast parser for it (zod's default JIT) costs more than it saves.
 z.config({ jitless: true });

@@ -1,5 +1,5 @@
 /** Turns zod issues into problems a person can act on: "expected …, got …" and unknown-field suggestions. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeValue, type Path, type Problem } from './problems.js';
 
 type Issue = z.core.$ZodIssue;

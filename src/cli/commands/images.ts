@@ -59,7 +59,7 @@ function choose(project: Project, services: string[]): Service[] {
 
 async function execute(project: Project, plan: Plan, flags: GlobalOptions): Promise<CommandResult> {
   if (plan.steps.length === 0) return 0;
-  const log = loggerFor(project, flags);
+  const log = await loggerFor(project, flags);
   const { runtime, engine } = await connect(log);
   const progress = createProgress(log);
   const interrupts = listenForInterrupts();

@@ -51,7 +51,7 @@ async function withHealth(mode: Exclude<UpMode, 'up'>, services: string[], flags
   const t0 = performance.now();
   const project = await loadOrNot(flags);
   if (!project) return labelsOnly(mode, services, flags);
-  const log = loggerFor(project, flags);
+  const log = await loggerFor(project, flags);
   const { runtime, engine } = await connect(log);
   const host = await hostProcessesFor(runtime, { name: project.name, dir: project.dir });
   const interrupts = listenForInterrupts((sig) => process.stderr.write(`\n${sig}: stopping; press Ctrl-C again to kill.\n`));

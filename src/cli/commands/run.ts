@@ -39,7 +39,7 @@ export async function runCommand(service: string | undefined, command: string[] 
   if (service !== undefined && !target) {
     throw new DevenvError('USAGE', `no service "${service}" in ${project.file}`, { hint: `The services are ${project.services.map((s) => s.name).join(', ')}.` });
   }
-  const log = loggerFor(project, flags);
+  const log = await loggerFor(project, flags);
   const { runtime, engine } = await connect(log);
   const interrupts = listenForInterrupts();
   try {

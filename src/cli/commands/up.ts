@@ -31,7 +31,7 @@ export async function upCommand(services: string[], flags: UpFlags): Promise<Com
   const t0 = performance.now();
   const startedAt = Date.now();
   const project = await loadFor(flags, true);
-  const log = loggerFor(project, flags);
+  const log = await loggerFor(project, flags);
   const options: UpOptions = { services, build: flags.build, forceRecreate: flags.forceRecreate, migrate: flags.migrate };
   const { runtime, engine } = await connect(log);
   const host = await hostProcessesFor(runtime, { name: project.name, dir: project.dir });
