@@ -1,8 +1,11 @@
 /**
  * What each image was last built from, file by file (.devenv/builds.json), so a rebuild can say
- * which files changed ("build context changed: devenv.yml") instead of only that something did.
+ * which files changed ("build context changed: devenv.yml") instead of only that something did;
+ * and the content hashes of the build contexts' files (.devenv/context-cache.json), so an `up` reads
+ * only the files that changed since the last one.
  */
 import path from 'node:path';
+import type { ContentCache } from '../runtime/build-context.js';
 import { devenvDir, ensureDevenvDir, readJsonFile, writeFileAtomic } from '../util/devenv-dir.js';
 
 /** Context path → short hash of its mode and content. */
@@ -31,6 +34,24 @@ export function saveBuildRecord(dir: string, key: string, record: BuildRecord): 
     writeFileAtomic(file(dir), `${JSON.stringify(records)}\n`);
   } catch {
     // A read-only project folder: rebuilds say only that the context changed.
+  }
+}
+
+const cacheFile = (dir: string) => path.join(devenvDir(dir), 'context-cache.json');
+
+/** Build context folder → its content cache. */
+export function readContentCaches(dir: string): Record<string, ContentCache> {
+  const value = readJsonFile(cacheFile(dir));
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, ContentCache>) : {};
+}
+
+/** Never throws: without the cache the next `up` reads every file again, nothing worse. */
+export function saveContentCaches(dir: string, caches: Record<string, ContentCache>): void {
+  try {
+    ensureDevenvDir(dir);
+    writeFileAtomic(cacheFile(dir), JSON.stringify(caches));
+  } catch {
+    // A read-only project folder.
   }
 }
 

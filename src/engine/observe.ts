@@ -7,7 +7,7 @@ import { DevenvError } from '../errors.js';
 import { hashBuildContext } from '../runtime/build-context.js';
 import type { ContainerSummary, ImageSummary, ResourceSummary, Runtime } from '../runtime/runtime.js';
 import type { HostProcess, HostProcesses } from '../supervisor/client.js';
-import { readBuildRecords, type BuildRecord, type ContextManifest } from './build-manifests.js';
+import { readBuildRecords, readContentCaches, saveContentCaches, type BuildRecord, type ContextManifest } from './build-manifests.js';
 import { busyHostPorts, type BusyPorts } from './host-ports.js';
 import { groupByService, observeProject, type ObservedProject } from './observe-project.js';
 import { LABELS, projectLabels } from './labels.js';
@@ -59,6 +59,8 @@ export async function observe(runtime: Runtime, project: Project, host?: HostPro
   const contextHashes: Record<string, string> = {};
   const contexts: ObservedState['contexts'] = {};
   const records = readBuildRecords(project.dir);
+  const caches = readContentCaches(project.dir);
+  const cachesBefore = JSON.stringify(caches);
   const hashing: Promise<void>[] = [];
   for (const s of project.services) {
     if (s.kind === 'container' && s.build) {
@@ -66,7 +68,7 @@ export async function observe(runtime: Runtime, project: Project, host?: HostPro
       const now: ContextManifest = {};
       const built = records[`${project.name}/${s.name}`];
       contexts[s.name] = { now, ...(built ? { built } : {}) };
-      hashing.push(hashBuildContext(build, now).then(
+      hashing.push(hashBuildContext(build, now, (caches[build.context] ??= {})).then(
         (hash) => void (contextHashes[s.name] = hash),
         (error: unknown) => {
           if (error instanceof DevenvError) throw error;
@@ -91,6 +93,7 @@ export async function observe(runtime: Runtime, project: Project, host?: HostPro
       if (hash) sqlHashes[m.name] = hash;
     })),
   ]);
+  if (JSON.stringify(caches) !== cachesBefore) saveContentCaches(project.dir, caches);
   // The host ports each service's current container holds, by service/containerPort/protocol, and by port.
   const held: Record<string, number> = {};
   const projectPorts: Record<number, string> = {};

@@ -1,9 +1,9 @@
-import { chmod, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { contextEntries, hashBuildContext, packBuildContext } from '../../../src/runtime/build-context.js';
+import { contextEntries, hashBuildContext, packBuildContext, type ContentCache } from '../../../src/runtime/build-context.js';
 
 /** Relative POSIX paths of the files (and symlinks) the engine would receive, sorted. */
 async function contextFiles(dir: string, dockerfile = 'Dockerfile'): Promise<string[]> {
@@ -145,5 +145,52 @@ describe('hashBuildContext', () => {
     await rm(join(dir, 'a'));
     await write({ ab: 'c' });
     expect(await hashBuildContext(request())).not.toBe(one);
+  });
+
+  describe('with a content cache', () => {
+    /** Sets every file's times 10 s back, as for files last edited a while ago (newer ones are not cached). */
+    async function age(): Promise<void> {
+      const old = new Date(Date.now() - 10_000);
+      for (const entry of await contextEntries(dir)) if (entry.type === 'file') await utimes(join(dir, entry.path), old, old);
+    }
+
+    it('gives the same hash as without one, and remembers every file', async () => {
+      await age();
+      const cache: ContentCache = {};
+      const plain = await hashBuildContext(request());
+      expect(await hashBuildContext(request(), undefined, cache)).toBe(plain);
+      expect(Object.keys(cache).sort()).toEqual(await contextFiles(dir));
+      expect(await hashBuildContext(request(), undefined, cache)).toBe(plain);
+    });
+
+    it('does not read a file whose stat is unchanged: the cached hash stands for it', async () => {
+      await age();
+      const cache: ContentCache = {};
+      const plain = await hashBuildContext(request(), undefined, cache);
+      // A cache entry that lies about the content, with the file's own stat, is believed: proof the file was not read.
+      cache['package.json'] = { ...cache['package.json']!, sha256: '0'.repeat(64) };
+      expect(await hashBuildContext(request(), undefined, cache)).not.toBe(plain);
+    });
+
+    it('reads a file again once it changed, and forgets files that left the context', async () => {
+      await age();
+      const cache: ContentCache = {};
+      const before = await hashBuildContext(request(), undefined, cache);
+      await write({ 'package.json': '{"name":"x"}' });
+      await rm(join(dir, 'src/index.test.ts'));
+      const after = await hashBuildContext(request(), undefined, cache);
+      expect(after).not.toBe(before);
+      expect(after).toBe(await hashBuildContext(request()));
+      expect(cache['src/index.test.ts']).toBeUndefined();
+    });
+
+    it('does not remember a file changed within the last 2 s: it could change again unseen', async () => {
+      await age();
+      await write({ 'package.json': '{"fresh":true}' });
+      const cache: ContentCache = {};
+      await hashBuildContext(request(), undefined, cache);
+      expect(cache['package.json']).toBeUndefined();
+      expect(cache.Dockerfile).toBeDefined();
+    });
   });
 });
