@@ -138,12 +138,15 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
     const deps = [...needs, ...turn];
     const { step, done } = s.kind === 'process' ? processStep(s, deps) : containerStep(s, needs, turn);
     startSteps.set(s.name, step);
-    // A reused one is checked once what it depends on (and the migrations) are ready too.
+    // A reused one is checked once the migrations ran, and what it depends on that this plan starts is
+    // ready; alongside the checks of what it depends on that is reused too.
+    const started = s.dependsOn.filter((d) => startSteps.get(d.service) !== undefined).map((d) => readySteps.get(d.service));
+    const checkDeps = [...needs, ...started, ...extraDeps];
     const [cause, readyDeps] = step !== undefined ? ['after start', [step]]
       : done ? ['completed earlier; config unchanged', deps]
-        : [s.kind === 'process' ? 'process kept' : 'container reused', deps];
+        : [s.kind === 'process' ? 'process kept' : 'container reused', checkDeps];
     const kind = s.kind === 'postgres' ? 'postgres.ready' : s.oneshot ? 'service.completed' : 'service.healthy';
-    readySteps.set(s.name, plan.add({ kind, service: s.name }, cause, readyDeps));
+    readySteps.set(s.name, plan.add(kind === 'postgres.ready' && step === undefined ? { kind, service: s.name, reused: true } : { kind, service: s.name }, cause, readyDeps));
   };
 
   const needed = migrationNeeds(project, byName);

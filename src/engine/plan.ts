@@ -40,7 +40,8 @@ export type StepAction =
   | { kind: 'process.remove'; service: string }
   /** Stop host processes a killed supervisor left running. */
   | { kind: 'process.orphans'; services: string[] }
-  | { kind: 'postgres.ready'; service: string }
+  /** reused: a running container whose config is unchanged; asking whether it accepts connections is enough. */
+  | { kind: 'postgres.ready'; service: string; reused?: boolean }
   | { kind: 'service.healthy'; service: string }
   /** A one-shot service exits 0. */
   | { kind: 'service.completed'; service: string }

@@ -155,7 +155,7 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
         await runtime.startContainer(step.containerId);
         return;
       case 'postgres.ready': {
-        const detail = await postgresReady(ctx, service(step.service, 'postgres'), await reusedOr(ctx, step.service), signal);
+        const detail = await postgresReady(ctx, service(step.service, 'postgres'), await reusedOr(ctx, step.service), signal, Boolean(step.reused));
         state.ready.add(step.service);
         return detail;
       }
@@ -220,7 +220,7 @@ async function create(ctx: HandlerContext, service: string, spec: ContainerSpec)
   return id;
 }
 
-async function postgresReady(ctx: HandlerContext, db: PostgresService, containerId: string, signal: AbortSignal): Promise<string> {
+async function postgresReady(ctx: HandlerContext, db: PostgresService, containerId: string, signal: AbortSignal, quick: boolean): Promise<string> {
   const conn = await hostConnection(ctx, db, containerId);
   const isAlive = async () => {
     const d = await ctx.runtime.inspectContainer(containerId);
@@ -228,7 +228,7 @@ async function postgresReady(ctx: HandlerContext, db: PostgresService, container
   };
   try {
     // The container goes with the failed run, so its logs are shown with the error, not left for `devenv logs`.
-    const r = await waitForPostgres(conn, { timeoutMs: db.readyTimeoutMs, signal, isAlive, logsHint: 'read its last log lines above' });
+    const r = await waitForPostgres(conn, { timeoutMs: db.readyTimeoutMs, signal, isAlive, logsHint: 'read its last log lines above', quick });
     return `accepting connections on 127.0.0.1:${conn.port} after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`;
   } catch (error) {
     if (error instanceof DevenvError && error.code === 'DATABASE_NOT_READY' && error.details.length === 0) {

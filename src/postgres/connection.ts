@@ -1,5 +1,5 @@
 /** How devenv reaches a Postgres service from the host, and the pg client it uses to do so. */
-import pg from 'pg';
+import type pg from 'pg';
 
 export interface PgConnection {
   /** Always 127.0.0.1 for services devenv runs. */
@@ -23,7 +23,9 @@ export async function connectClient(
   conn: PgConnection,
   options: { connectTimeoutMs: number; /** Per query; none when unset. */ queryTimeoutMs?: number },
 ): Promise<pg.Client> {
-  const client = new pg.Client({
+  // pg (~90 KB) loads with the first connection: an `up` that only pings reused databases never needs it.
+  const { default: pgModule } = await import('pg');
+  const client = new pgModule.Client({
     host: conn.host,
     port: conn.port,
     user: conn.user,

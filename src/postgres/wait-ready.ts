@@ -7,6 +7,7 @@
 import { DevenvError } from '../errors.js';
 import { realClock, retryUntil, type Clock } from '../util/retry.js';
 import { connectClient, describeAddress, errorMessage, type PgConnection } from './connection.js';
+import { pingPostgres } from './ping.js';
 
 export interface WaitForPostgresOptions {
   timeoutMs: number;
@@ -18,6 +19,11 @@ export interface WaitForPostgresOptions {
   service?: string;
   /** Where the user finds the database's logs, for the hints; default: `devenv logs <service>`. */
   logsHint?: string;
+  /**
+   * Ask only whether the server accepts connections (pingPostgres), without logging in: for a running
+   * container whose credentials have not changed since it was ready.
+   */
+  quick?: boolean;
 }
 
 /** How often a failed attempt also asks whether the container still runs. */
@@ -40,7 +46,8 @@ export async function waitForPostgres(
   await retryUntil(
     async ({ remainingMs }) => {
       attempts++;
-      const { reason, code } = await trySelectOne(conn, Math.min(MAX_ATTEMPT_MS, Math.max(remainingMs, 250)));
+      const attemptMs = Math.min(MAX_ATTEMPT_MS, Math.max(remainingMs, 250));
+      const { reason, code } = options.quick ? { reason: await pingPostgres(conn, attemptMs), code: undefined } : await trySelectOne(conn, attemptMs);
       if (reason === undefined) return { done: true, value: undefined };
       // The final server answered and refused these credentials: waiting cannot help. The usual cause
       // is a data volume initialised with other ones (a changed password, or a deleted .devenv/).

@@ -10,7 +10,6 @@ import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { lstat, readFile } from 'node:fs/promises';
 import { join, posix, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import tar from 'tar-fs';
 import type { BuildRequest } from './runtime.js';
 
 // A CommonJS `module.exports = factory` whose typings claim an ES default export.
@@ -84,6 +83,8 @@ export async function packBuildContext(dir: string, dockerfile = 'Dockerfile'): 
   const entries = await contextEntries(dir, dockerfile);
   const included = new Set(entries.map((entry) => entry.path));
   const topLevel = entries.filter((entry) => !entry.path.includes('/')).map((entry) => entry.path);
+  // tar-fs loads only when an image is built; an `up` that rebuilds nothing only hashes.
+  const { default: tar } = await import('tar-fs');
   return tar.pack(dir, {
     entries: topLevel,
     // tar-fs walks into included directories; keep only what contextEntries chose.
