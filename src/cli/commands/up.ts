@@ -30,10 +30,14 @@ export interface UpFlags extends GlobalOptions {
 export async function upCommand(services: string[], flags: UpFlags): Promise<CommandResult> {
   const t0 = performance.now();
   const startedAt = Date.now();
+  // The engine answers while devenv.yml loads; a broken devenv.yml is still the error shown first.
+  const connecting = connect();
+  connecting.catch(() => undefined);
   const project = await loadFor(flags, true);
   const log = await loggerFor(project, flags);
   const options: UpOptions = { services, build: flags.build, forceRecreate: flags.forceRecreate, migrate: flags.migrate };
-  const { runtime, engine } = await connect(log);
+  const { runtime, engine } = await connecting;
+  log.debug({ engine }, 'connected to the engine');
   const host = await hostProcessesFor(runtime, { name: project.name, dir: project.dir });
 
   if (flags.plan) {

@@ -24,14 +24,14 @@ describe('planUp', () => {
 [13] -> #14 service:app healthy (after start)`);
   });
 
-  it('reuses every container when nothing changed, still checking health and running migrations', () => {
+  it('reuses every container when nothing changed, still checking health (the app\'s after the migrations) and running migrations', () => {
     const project = demoProject();
     expect(printPlan(planUp(project, upObserved(project)))).toBe(`\
 [] -> #1 postgres:db ready (container reused)
 [] -> #2 service:cache healthy (container reused)
 [1] -> #3 migration:schema sql (applies what is new)
 [1,2,3] -> #4 migration:seed run (applies what is new)
-[1,2,4] -> #5 service:app healthy (container reused)`);
+[4] -> #5 service:app healthy (container reused)`);
   });
 
   describe('migrations whose inputs are unchanged', () => {
@@ -52,7 +52,8 @@ describe('planUp', () => {
 [] -> #2 service:cache healthy (container reused)
 [] -> #3 migration:schema sql (unchanged since its last success on this database; skipped (up --migrate runs it))
 [3] -> #4 migration:seed run (unchanged since its last success on this database; skipped (up --migrate runs it))
-[1,2,4] -> #5 service:app healthy (container reused)`);
+[4] -> #5 service:app healthy (container reused)`);
+      // Nothing runs: the three checks go at once.
     });
 
     it('runs them with --migrate', () => {
