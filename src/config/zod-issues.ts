@@ -1,5 +1,5 @@
 /** Turns zod issues into problems a person can act on: "expected …, got …" and unknown-field suggestions. */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { describeValue, type Path, type Problem } from './problems.js';
 
 type Issue = z.core.$ZodIssue;
@@ -90,15 +90,18 @@ export function unknownFieldMessage(key: string, known: readonly string[]): stri
 /** The keys an object schema accepts at `path` (for "did you mean" suggestions). */
 function knownKeys(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
   let current: z.core.$ZodType | undefined = schema;
-  let rest = [...path];
+  const rest = [...path];
   for (;;) {
     if (current === undefined) return [];
-    if (current instanceof z.ZodOptional || current instanceof z.ZodNullable) current = current.unwrap() as z.core.$ZodType;
-    else if (current instanceof z.ZodUnion) current = (current.options as z.core.$ZodType[]).find((o) => knownKeys(o, []).length > 0);
-    else if (rest.length === 0) return current instanceof z.ZodObject ? Object.keys(current.shape) : [];
-    else if (current instanceof z.ZodObject) current = current.shape[String(rest.shift())] as z.core.$ZodType | undefined;
-    else if (current instanceof z.ZodArray) (rest.shift(), (current = current.element as z.core.$ZodType));
-    else if (current instanceof z.ZodRecord) (rest.shift(), (current = current.valueType as z.core.$ZodType));
+    const def = current._zod.def as z.core.$ZodTypeDef & {
+      innerType?: z.core.$ZodType; options?: z.core.$ZodType[]; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType; valueType?: z.core.$ZodType;
+    };
+    if (def.type === 'optional' || def.type === 'nullable') current = def.innerType;
+    else if (def.type === 'union') current = def.options!.find((o) => knownKeys(o, []).length > 0);
+    else if (rest.length === 0) return def.type === 'object' ? Object.keys(def.shape!) : [];
+    else if (def.type === 'object') current = def.shape![String(rest.shift())];
+    else if (def.type === 'array') (rest.shift(), (current = def.element));
+    else if (def.type === 'record') (rest.shift(), (current = def.valueType));
     else return [];
   }
 }
@@ -144,8 +147,8 @@ export function issuesToProblems(issues: readonly Issue[], data: unknown, schema
 }
 
 /** Validates `data` with `schema`; on failure returns problems located under `base`. */
-export function check<S extends z.ZodType>(schema: S, data: unknown, base: Path): { ok: true; value: z.infer<S> } | { ok: false; problems: Problem[] } {
-  const result = schema.safeParse(data, { error: fallbackMessage });
+export function check<S extends z.ZodMiniType>(schema: S, data: unknown, base: Path): { ok: true; value: z.infer<S> } | { ok: false; problems: Problem[] } {
+  const result = z.safeParse(schema, data, { error: fallbackMessage });
   if (result.success) return { ok: true, value: result.data };
   return { ok: false, problems: issuesToProblems(result.error.issues, data, schema, base) };
 }
