@@ -26,12 +26,12 @@ export function pingPostgres(conn: Pick<PgConnection, 'host' | 'port' | 'user' |
     let received = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
-      if (received.length < 5) return;
       const type = String.fromCharCode(received[0]!);
       if (type === 'R') return done(undefined);
-      const length = received.readInt32BE(1);
-      if (received.length < 1 + length) return;
-      done(type === 'E' ? errorText(received.subarray(5, 1 + length)) : `unexpected answer "${type}"`);
+      if (type !== 'E') return done(`unexpected answer "${type}"`);
+      // An error: its text, once all of it is here ("the database system is starting up").
+      if (received.length < 5 || received.length < 1 + received.readInt32BE(1)) return;
+      done(errorText(received.subarray(5, 1 + received.readInt32BE(1))));
     });
   });
 }

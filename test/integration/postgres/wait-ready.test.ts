@@ -1,6 +1,7 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DevenvError } from '../../../src/errors.js';
+import { pingPostgres } from '../../../src/postgres/ping.js';
 import { waitForPostgres } from '../../../src/postgres/wait-ready.js';
 import { removeProject, uniqueProject } from '../../helpers/engine.js';
 import { startPostgres, type PgContainer } from './pg-container.js';
@@ -75,6 +76,25 @@ describe('waitForPostgres', () => {
       waitForPostgres({ ...pg.conn, port: await closedPort() }, { timeoutMs: 3_600_000, signal: controller.signal }),
     ).rejects.toMatchObject({ code: 'INTERRUPTED' });
   }, 20_000);
+});
+
+describe('pingPostgres (the quick check of a reused database)', () => {
+  it('says a running server accepts connections, whatever the password, without logging in', async () => {
+    await waitForPostgres(pg.conn, { timeoutMs: 60_000 });
+    expect(await pingPostgres(pg.conn, 2000)).toBeUndefined();
+    expect(await waitForPostgres({ ...pg.conn, password: 'not-checked' }, { timeoutMs: 5000, quick: true })).toMatchObject({ attempts: 1 });
+  });
+
+  it('says why not when nothing listens, or something that is not Postgres answers', async () => {
+    expect(await pingPostgres({ ...pg.conn, port: await closedPort() }, 2000)).toMatch(/ECONNREFUSED/);
+    const server = createServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n')).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      expect(await pingPostgres({ ...pg.conn, port: (server.address() as AddressInfo).port }, 2000)).toBe('unexpected answer "H"');
+    } finally {
+      server.close();
+    }
+  });
 });
 
 /** A loopback port nothing listens on: connections are refused at once. */
