@@ -9,9 +9,12 @@
  */
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import https from 'node:https';
+import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { Duplex, Writable, type Readable } from 'node:stream';
+
+// node:https (and tls) load only for an engine reached over TLS: a socket engine does not pay for them.
+const https = () => createRequire(import.meta.url)('node:https') as typeof import('node:https');
 
 export type EngineTransport =
   | { kind: 'unix'; socketPath: string }
@@ -94,7 +97,7 @@ export class EngineClient {
     }
     const qs = query.toString();
     const json = options.body !== undefined && !isStream(options.body);
-    const request = this.transport.kind === 'tls' ? https.request : http.request;
+    const request = this.transport.kind === 'tls' ? https().request : http.request;
     return request({
       agent: this.agent,
       method,
@@ -112,7 +115,7 @@ export class EngineClient {
 
 function makeAgent(transport: EngineTransport): http.Agent {
   if (transport.kind === 'tls') {
-    return new https.Agent({ keepAlive: true, ca: transport.ca, cert: transport.cert, key: transport.key, rejectUnauthorized: !transport.insecure });
+    return new (https().Agent)({ keepAlive: true, ca: transport.ca, cert: transport.cert, key: transport.key, rejectUnauthorized: !transport.insecure });
   }
   if (transport.kind === 'ssh') return new SshAgent(transport);
   return new http.Agent({ keepAlive: true });
