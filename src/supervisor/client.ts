@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { DevenvError } from '../errors.js';
 import { readJsonFile } from '../util/devenv-dir.js';
 import type { ProcessSpec, ProcessStatus } from './managed-process.js';
+import { groupGone, isAlive } from './pids.js';
 import { logFile, readRecords, socketPath, supervisorFile, type SupervisorRequest, type SupervisorResponse } from './protocol.js';
 
 /** A host process as a command sees it: live from the daemon, or as recorded when no daemon runs. */
@@ -145,19 +146,11 @@ function send(socket: string, request: SupervisorRequest): Promise<SupervisorRes
   });
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** SIGTERM to the group, SIGKILL after 5 s. */
 async function killGroup(pid: number): Promise<void> {
   const signal = (s: NodeJS.Signals) => { try { process.kill(-pid, s); } catch { /* gone */ } };
   signal('SIGTERM');
-  for (let waited = 0; waited < 5000 && isAlive(pid); waited += 50) await sleep(50);
+  if (await groupGone(pid, 5000)) return;
   signal('SIGKILL');
+  await groupGone(pid, 2000);
 }

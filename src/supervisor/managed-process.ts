@@ -11,6 +11,7 @@ import { appendFileSync, existsSync, mkdirSync, renameSync, statSync } from 'nod
 import { dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { HealthCheck, RestartSpec } from '../config/project.js';
+import { groupGone } from './pids.js';
 
 export const BACKOFF_START_MS = 100;
 export const BACKOFF_FACTOR = 1.5;
@@ -131,8 +132,10 @@ export class ManagedProcess extends EventEmitter {
     const killer = setTimeout(() => this.killGroup(child, 'SIGKILL'), this.spec.stopTimeoutMs);
     await this.exited;
     clearTimeout(killer);
-    // What the group leader left behind goes with it.
+    // What the group leader left behind goes with it, and is gone when stop() returns: the port
+    // is free for whatever starts next.
     this.killGroup(child, 'SIGKILL');
+    if (child.pid !== undefined) await groupGone(child.pid, 2000);
   }
 
   status(): ProcessStatus {

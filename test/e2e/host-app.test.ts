@@ -8,7 +8,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canBind } from '../../src/engine/host-ports.js';
-import { isAlive } from '../../src/supervisor/client.js';
+import { isAlive } from '../../src/supervisor/pids.js';
 import { devenv, devenvAttached, freePort, http } from '../helpers/cli.js';
 import { projectResources, removeProject, uniqueProject } from '../helpers/engine.js';
 import { copyProject } from '../helpers/temp.js';
