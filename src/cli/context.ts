@@ -110,6 +110,23 @@ async function nameFromFile(options: GlobalOptions, file: string): Promise<strin
   }
 }
 
+/**
+ * Runs `fn` holding the project's lock (one changing command at a time), waiting for the holder
+ * with a message. A Ctrl-C while waiting ends the wait with INTERRUPTED.
+ */
+export async function withProjectLock<T>(project: string, command: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+  const { lockProject, describeHolder } = await import('../util/project-lock.js');
+  const lock = await lockProject(project, command, {
+    ...(signal ? { signal } : {}),
+    onWait: (holder) => process.stderr.write(`devenv: ${describeHolder(holder)}…\n`),
+  });
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
+}
+
 export async function loggerFor(project: Project | undefined, options: GlobalOptions): Promise<Logger> {
   const { createLogger } = await import('./logger.js');
   return createLogger({ file: project ? join(project.dir, '.devenv', 'devenv.log') : undefined, debug: Boolean(options.debug) });

@@ -1,5 +1,5 @@
 import { teardown } from '../../engine/teardown.js';
-import { hostProcessesFor, projectTarget, runtimeOnly } from '../context.js';
+import { hostProcessesFor, projectTarget, runtimeOnly, withProjectLock } from '../context.js';
 import type { CommandResult, GlobalOptions } from '../options.js';
 import { plainRenderer } from '../render/plain.js';
 import { listenForInterrupts } from '../signals.js';
@@ -17,7 +17,7 @@ export async function downCommand(flags: DownFlags): Promise<CommandResult> {
   const interrupts = listenForInterrupts();
   try {
     // `down` is already the graceful path: a Ctrl-C during it means kill what is still stopping.
-    const plan = await teardown(runtime, project, { volumes: flags.volumes, images: flags.images }, { force: interrupts.signal, onEvent: plainRenderer(), ...(host ? { host } : {}) });
+    const plan = await withProjectLock(project, 'down', interrupts.signal, () => teardown(runtime, project, { volumes: flags.volumes, images: flags.images }, { force: interrupts.signal, onEvent: plainRenderer(), ...(host ? { host } : {}) }));
     if (plan.steps.length === 0) process.stdout.write(`Nothing to remove for project "${project}".\n`);
     else process.stdout.write(`Removed ${plan.steps.length} resource(s) of project "${project}"${flags.volumes ? '' : '; data volumes kept (--volumes deletes them)'}.\n`);
     return 0;

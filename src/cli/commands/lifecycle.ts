@@ -12,7 +12,7 @@ import { PlanBuilder, type Plan } from '../../engine/plan.js';
 import type { UpMode } from '../../engine/plan-select.js';
 import { newRunState, stepHandler } from '../../engine/step-handlers.js';
 import type { Runtime } from '../../runtime/runtime.js';
-import { connect, hostProcessesFor, loadFor, loggerFor, projectTarget } from '../context.js';
+import { connect, hostProcessesFor, loadFor, loggerFor, projectTarget, withProjectLock } from '../context.js';
 import type { HostProcesses } from '../../supervisor/client.js';
 import type { CommandResult, GlobalOptions } from '../options.js';
 import { plainRenderer } from '../render/plain.js';
@@ -34,8 +34,11 @@ export async function stopCommand(services: string[], flags: GlobalOptions): Pro
   const host = await hostProcessesFor(runtime, target);
   const interrupts = listenForInterrupts();
   try {
-    const plan = await labelPlan(runtime, project, services, 'stop', host);
-    await executePlan(plan, stepHandler({ runtime, engine: NO_ENGINE, state: newRunState(), force: interrupts.signal, ...(host ? { host } : {}) }), { concurrency: 8, onEvent: plainRenderer() });
+    const plan = await withProjectLock(project, 'stop', interrupts.signal, async () => {
+      const stopping = await labelPlan(runtime, project, services, 'stop', host);
+      await executePlan(stopping, stepHandler({ runtime, engine: NO_ENGINE, state: newRunState(), force: interrupts.signal, ...(host ? { host } : {}) }), { concurrency: 8, onEvent: plainRenderer() });
+      return stopping;
+    });
     const stopped = plan.steps.map((s) => ('service' in s ? s.service : ''));
     process.stdout.write(stopped.length === 0 ? `Nothing runs in project "${project}".\n` : `Stopped ${stopped.join(', ')}; \`devenv start\` starts ${stopped.length === 1 ? 'it' : 'them'} again.\n`);
     return 0;
@@ -82,8 +85,11 @@ async function labelsOnly(mode: 'restart' | 'start', services: string[], flags: 
   const host = await hostProcessesFor(runtime, target);
   const interrupts = listenForInterrupts();
   try {
-    const plan = await labelPlan(runtime, project, services, mode, host);
-    await executePlan(plan, stepHandler({ runtime, engine: NO_ENGINE, state: newRunState(), force: interrupts.force, ...(host ? { host } : {}) }), { concurrency: 8, onEvent: plainRenderer() });
+    const plan = await withProjectLock(project, mode, interrupts.signal, async () => {
+      const acting = await labelPlan(runtime, project, services, mode, host);
+      await executePlan(acting, stepHandler({ runtime, engine: NO_ENGINE, state: newRunState(), force: interrupts.force, ...(host ? { host } : {}) }), { concurrency: 8, onEvent: plainRenderer() });
+      return acting;
+    });
     process.stdout.write(`${mode === 'restart' ? 'Restarted' : 'Started'} ${plan.steps.length} container(s) of project "${project}" (no devenv.yml here, so no health check).\n`);
     return 0;
   } finally {

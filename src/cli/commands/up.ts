@@ -7,7 +7,7 @@ import { teardown } from '../../engine/teardown.js';
 import { up, type Endpoint } from '../../engine/up.js';
 import type { Project } from '../../config/project.js';
 import type { EngineInfo, Runtime } from '../../runtime/runtime.js';
-import { connect, hostProcessesFor, loadFor, loggerFor } from '../context.js';
+import { connect, hostProcessesFor, loadFor, loggerFor, withProjectLock } from '../context.js';
 import type { Logger } from '../logger.js';
 import type { CommandResult, GlobalOptions } from '../options.js';
 import { createProgress } from '../progress.js';
@@ -52,7 +52,8 @@ export async function upCommand(services: string[], flags: UpFlags): Promise<Com
   // started for them. What an earlier `up -d` left running that this one only reused stays.
   const selection = selectServices(project, options);
   const owned = new Set(selection.named);
-  const teardownSelected = () => teardown(runtime, project.name, { onlyServices: owned }, { force: interrupts.force, onEvent: plainRenderer(), ...(host ? { host } : {}) }).catch((e) => log.error(e));
+  // It waits for another command's lock without Ctrl-C ending the wait: a Ctrl-C is why it runs.
+  const teardownSelected = () => withProjectLock(project.name, 'up (stopping)', undefined, () => teardown(runtime, project.name, { onlyServices: owned }, { force: interrupts.force, onEvent: plainRenderer(), ...(host ? { host } : {}) })).catch((e) => log.error(e));
   let result: Awaited<ReturnType<typeof runUp>>;
   try {
     result = await runUp({ runtime, engine, project, log, interrupts, options, ...(host ? { host } : {}) });
@@ -119,6 +120,10 @@ export async function followServices(runtime: Runtime, project: Project, endpoin
 
 /** One up (or restart, start) with progress on the terminal; the task list has ended when it returns. */
 export async function runUp(run: UpRun): Promise<{ endpoints: Endpoint[]; broughtUp: Set<string> }> {
+  return withProjectLock(run.project.name, run.options.mode ?? 'up', run.interrupts.signal, () => runUpLocked(run));
+}
+
+async function runUpLocked(run: UpRun): Promise<{ endpoints: Endpoint[]; broughtUp: Set<string> }> {
   const progress = createProgress(run.log);
   try {
     return await up({
