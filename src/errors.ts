@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'SERVICE_EXITED' // a container exited while devenv waited for it
   | 'HEALTH_TIMEOUT' // a health check did not pass before its deadline
   | 'HEALTH_CHECK_FAILED' // a health check answered in a way waiting cannot fix (a persistent 4xx)
+  | 'NAME_CONFLICT' // a container, network or volume devenv would create exists and is not the project's
+  | 'DATABASE_VERSION' // a data volume was initialised by another Postgres major version
   | 'ENGINE_ERROR' // any other error the engine reported
   | 'INTERRUPTED' // the user pressed Ctrl-C or the process got SIGTERM/SIGHUP
   | 'INTERNAL'; // a bug in devenv
@@ -56,6 +58,8 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   SERVICE_EXITED: 8,
   HEALTH_TIMEOUT: 8,
   HEALTH_CHECK_FAILED: 8,
+  NAME_CONFLICT: 9,
+  DATABASE_VERSION: 6,
   ENGINE_ERROR: 1,
   INTERNAL: 1,
   INTERRUPTED: 130,

@@ -12,6 +12,7 @@ import { busyHostPorts, type BusyPorts } from './host-ports.js';
 import { groupByService, observeProject, type ObservedProject } from './observe-project.js';
 import { LABELS, projectLabels } from './labels.js';
 import { sqlFolderHash } from './plan-migrations.js';
+import { foreignOf, namesToCheck, type ForeignName } from './plan-ownership.js';
 import { choosePorts, portKey, type PortChoices } from './port-memory.js';
 import { readLocalState, stateKey, type FailedContainer, type MigrationRecord } from './run-state.js';
 
@@ -52,6 +53,8 @@ export interface ObservedState extends ObservedProject {
   projectPorts: Record<number, string>;
   /** The host ports chosen for ports declared as 0 (remembered, else free now). */
   ports: PortChoices;
+  /** Names `up` would create that a resource outside the project has. */
+  foreign?: ForeignName[];
 }
 
 export async function observe(runtime: Runtime, project: Project, host?: HostProcesses): Promise<ObservedState> {
@@ -107,7 +110,13 @@ export async function observe(runtime: Runtime, project: Project, host?: HostPro
   }
   const processPorts = project.services.filter((s) => s.kind === 'process' && s.port !== undefined && state.processes.get(s.name)?.state === 'running')
     .map((s) => (s.kind === 'process' ? s.port! : 0));
-  const [busyPorts, ports] = await Promise.all([busyHostPorts(runtime, project, state.containers, processPorts), choosePorts(project, held)]);
+  const checks = namesToCheck(project, state);
+  const [busyPorts, ports, found] = await Promise.all([
+    busyHostPorts(runtime, project, state.containers, processPorts),
+    choosePorts(project, held),
+    Promise.all(checks.map(async (c) => ({ ...c, labels: await runtime.labelsByName(c.kind, c.name) }))),
+  ]);
+  const foreign = foreignOf(project.name, found);
   const local = readLocalState(project.dir);
   const failed = local.failed;
   const groups = groupByService(state.containers);
@@ -132,5 +141,6 @@ export async function observe(runtime: Runtime, project: Project, host?: HostPro
     busyPorts,
     projectPorts,
     ports,
+    ...(foreign.length > 0 ? { foreign } : {}),
   };
 }

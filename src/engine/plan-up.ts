@@ -17,6 +17,7 @@ import { alwaysRuns, migrationInputs, migrationKey, type MigrationFacts } from '
 import { migrationNeeds, selectServices, type SelectOptions } from './plan-select.js';
 import { portKey, withChosenPorts } from './port-memory.js';
 import { desiredVolumes } from './service-spec.js';
+import { refuseForeignNames } from './plan-ownership.js';
 import { POSTGRES_PORT, publishedPostgresPort } from './postgres-port.js';
 
 export interface UpOptions extends SelectOptions {
@@ -30,6 +31,7 @@ export interface UpOptions extends SelectOptions {
 
 export function planUp(project: Project, observed: ObservedState, options: UpOptions = {}): Plan {
   const mode = options.mode ?? 'up';
+  refuseForeignNames(project, observed.foreign);
   const selection = selectServices(project, options);
   const byName = new Map(project.services.map((s) => [s.name, s]));
   const started = project.services.filter((s) => selection.started.has(s.name));

@@ -104,7 +104,14 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
   return async (step: Step, signal, progress) => {
     switch (step.kind) {
       case 'network.create':
-        await runtime.createNetwork(step.name, labels());
+        try {
+          await runtime.createNetwork(step.name, labels());
+        } catch (error) {
+          // Created meanwhile by another devenv of this project (one that did not take the lock):
+          // the same network, so use it; never a second one of the same name.
+          const ours = await runtime.listNetworks(projectLabels(project().name)).catch(() => []);
+          if (!ours.some((n) => n.name === step.name)) throw error;
+        }
         return;
       case 'volume.create':
         await runtime.createVolume(step.name, { ...labels(), [LABELS.volumeId]: randomUUID() });

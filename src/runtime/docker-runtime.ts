@@ -77,6 +77,19 @@ export class DockerRuntime implements Runtime {
     return list.map((i) => ({ id: i.Id, tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), labels: i.Labels ?? {} }));
   }
 
+  async labelsByName(kind: 'container' | 'network' | 'volume', name: string): Promise<Record<string, string> | undefined> {
+    const path = kind === 'container' ? `/containers/${id(name)}/json` : kind === 'network' ? `/networks/${id(name)}` : `/volumes/${id(name)}`;
+    try {
+      const found = await this.client.json<{ Name?: string; Labels?: Record<string, string> | null; Config?: { Labels?: Record<string, string> | null } }>('GET', path);
+      // The engine also finds a network or container by an ID prefix; only the exact name counts.
+      if (found.Name !== undefined && found.Name.replace(/^\//, '') !== name) return undefined;
+      return (kind === 'container' ? found.Config?.Labels : found.Labels) ?? {};
+    } catch (error) {
+      if (statusCodeOf(error) === 404) return undefined;
+      throw this.error(error, `looking up ${kind} ${name}`);
+    }
+  }
+
   async createNetwork(name: string, labels: Record<string, string>): Promise<string> {
     const created = await this.call(
       () => this.client.json<{ Id: string }>('POST', '/networks/create', { body: { Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true } }),

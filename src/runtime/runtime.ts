@@ -49,6 +49,8 @@ export interface ContainerDetails extends ContainerSummary {
   env: Record<string, string>;
   exitCode: number;
   restartCount: number;
+  /** The engine's restart policy: '' (no), always, unless-stopped, on-failure (with its retry limit; 0 = none). */
+  restartPolicy: { name: string; maxRetries: number };
   /** True when the engine killed it for running out of memory. */
   oomKilled: boolean;
   /** Engine error for a container that could not start. */
@@ -167,6 +169,9 @@ export interface Runtime {
   listNetworks(labels: Record<string, string>): Promise<ResourceSummary[]>;
   listVolumes(labels: Record<string, string>): Promise<ResourceSummary[]>;
   listImages(labels: Record<string, string>): Promise<ImageSummary[]>;
+
+  /** The labels of the container, network or volume with exactly this name; undefined when none has it. */
+  labelsByName(kind: 'container' | 'network' | 'volume', name: string): Promise<Record<string, string> | undefined>;
 
   createNetwork(name: string, labels: Record<string, string>): Promise<string>;
   /** Removes a network; a network already gone is not an error. */

@@ -56,6 +56,12 @@ export class FakeRuntime implements Runtime {
     return [...this.images.values()].filter((i) => matches(i.labels, labels));
   }
 
+  async labelsByName(kind: 'container' | 'network' | 'volume', name: string): Promise<Record<string, string> | undefined> {
+    if (kind === 'network') return this.networks.get(name)?.labels;
+    if (kind === 'volume') return this.volumes.get(name)?.labels;
+    return [...this.containers.values()].find((c) => c.spec.name === name)?.spec.labels;
+  }
+
   async createNetwork(name: string, labels: Record<string, string>): Promise<string> {
     this.calls.push(`create network ${name}`);
     this.networks.set(name, { id: `n-${name}`, name, labels });
@@ -153,7 +159,7 @@ export class FakeRuntime implements Runtime {
   async inspectContainer(id: string): Promise<ContainerDetails> {
     const c = this.get(id);
     // Started long enough ago to count as up: the fake has no clock.
-    return { ...this.summary(c), startedAt: c.state === 'running' ? 1 : 0, env: c.spec.env, exitCode: c.exitCode, restartCount: 0, oomKilled: false, error: '' };
+    return { ...this.summary(c), startedAt: c.state === 'running' ? 1 : 0, env: c.spec.env, exitCode: c.exitCode, restartCount: 0, restartPolicy: { name: c.spec.restart.policy === 'no' ? '' : c.spec.restart.policy, maxRetries: c.spec.restart.maxRestarts }, oomKilled: false, error: '' };
   }
 
   async waitContainer(id: string): Promise<number> {
