@@ -32,7 +32,9 @@ export async function waitHealthy(
   const first = await runtime.inspectContainer(containerId);
   const check = async (): Promise<ContainerDetails> => {
     const now = await runtime.inspectContainer(containerId);
-    if (now.state === 'exited' || now.state === 'dead' || now.restartCount > first.restartCount) {
+    // 'restarting' is the engine's pause between a crash and the next start: startedAt is then the
+    // crashed run's, so it must not pass for time spent up.
+    if (now.state === 'exited' || now.state === 'dead' || now.state === 'restarting' || now.restartCount > first.restartCount) {
       const what = now.state === 'exited' || now.state === 'dead' ? `exited with code ${now.exitCode}` : `restarted (exit code ${now.exitCode})`;
       const completed = now.state === 'exited' && now.exitCode === 0 && now.restartCount === first.restartCount;
       throw new DevenvError('SERVICE_EXITED', `${service.name} ${what}${now.oomKilled ? ' (out of memory)' : ''} while devenv waited for it to ${health.type === 'none' ? 'stay up' : 'become healthy'}`, {

@@ -109,6 +109,7 @@ export function detailsFromInspect(info: ApiContainerInspect): ContainerDetails 
     })),
     exitCode: state.ExitCode,
     restartCount: info.RestartCount,
+    restartPolicy: { name: info.HostConfig?.RestartPolicy?.Name ?? '', maxRetries: info.HostConfig?.RestartPolicy?.MaximumRetryCount ?? 0 },
     oomKilled: state.OOMKilled,
     error: state.Error ?? '',
     imageId: info.Image,

@@ -38,6 +38,7 @@ export interface ApiContainerInspect {
   };
   Config: { Image: string; Labels: Record<string, string> | null; Env: string[] | null; Tty?: boolean; OpenStdin?: boolean };
   NetworkSettings: { Ports: Record<string, { HostIp: string; HostPort: string }[] | null> | null };
+  HostConfig?: { RestartPolicy?: { Name?: string; MaximumRetryCount?: number } };
 }
 
 /** POST /containers/create. */

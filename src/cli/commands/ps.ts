@@ -69,11 +69,15 @@ export async function psCommand(flags: PsFlags): Promise<CommandResult> {
 
 const completed = (c: ContainerSummary) => c.labels[LABELS.oneshot] === 'true' && c.state === 'exited' && c.exitCode === 0;
 
+/** An on-failure container that used up its max_restarts and stays down. */
+const gaveUp = (d: ContainerDetails) => d.state === 'exited' && d.exitCode !== 0 && d.restartPolicy.name === 'on-failure' && d.restartPolicy.maxRetries > 0 && d.restartCount >= d.restartPolicy.maxRetries;
+
 async function row(runtime: Runtime, c: ContainerSummary): Promise<PsRow> {
   const details = await runtime.inspectContainer(c.id).catch(() => undefined);
   const state = completed(c) ? 'completed'
-    : c.state === 'exited' ? `exited (${details?.exitCode ?? c.exitCode ?? '?'})`
-      : c.state;
+    : details && gaveUp(details) ? `errored: exited with code ${details.exitCode} after ${details.restartCount} restarts; the engine gave up (restart: on-failure, max_restarts: ${details.restartPolicy.maxRetries})`
+      : c.state === 'exited' ? `exited (${details?.exitCode ?? c.exitCode ?? '?'})`
+        : c.state;
   return {
     service: c.labels[LABELS.service] ?? '',
     name: c.name,

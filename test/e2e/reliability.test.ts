@@ -1,0 +1,82 @@
+/** Faults on purpose: two commands at once, names devenv did not create, a crash loop. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { devenv } from '../helpers/cli.js';
+import { docker, projectResources, removeProject, uniqueProject } from '../helpers/engine.js';
+import { copyProject } from '../helpers/temp.js';
+
+const projects: string[] = [];
+const foreign: (() => Promise<unknown>)[] = [];
+const newProject = (prefix: string) => {
+  const p = uniqueProject(prefix);
+  projects.push(p);
+  return p;
+};
+
+afterEach(async () => {
+  await Promise.all(foreign.splice(0).map((remove) => remove().catch(() => undefined)));
+  await Promise.all(projects.splice(0).map(removeProject));
+});
+
+describe('one command at a time per project', () => {
+  it('two ups at once: the second waits for the first, both succeed, one network and one database', async () => {
+    const project = newProject('twoups');
+    const dir = copyProject('test/fixtures/e2e/reliability');
+    const first = devenv(['up', '-d', '-p', project], { cwd: dir });
+    await new Promise((r) => setTimeout(r, 300));
+    const second = devenv(['up', '-d', '-p', project], { cwd: dir });
+    const [a, b] = await Promise.all([first, second]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(a.stderr + b.stderr).toMatch(/waiting for the `up` started \d+ s ago by pid \d+ to finish/);
+    expect(await projectResources(project)).toEqual([`container ${project}-db`, `container ${project}-web`, `network ${project}-net`, `volume ${project}-db-data`]);
+  });
+
+  it('down while up runs waits for it, then removes everything but the data', async () => {
+    const project = newProject('updown');
+    const dir = copyProject('test/fixtures/e2e/reliability');
+    const up = devenv(['up', '-d', '-p', project], { cwd: dir });
+    await new Promise((r) => setTimeout(r, 800));
+    const down = await devenv(['down', '-p', project], { cwd: dir });
+    const upped = await up;
+    expect(upped.code).toBe(0);
+    expect(down.code).toBe(0);
+    expect(down.stderr).toMatch(/waiting for the `up` started \d+ s ago/);
+    expect(await projectResources(project)).toEqual([`volume ${project}-db-data`]);
+  });
+});
+
+describe('ownership', () => {
+  it('a container and a volume with devenv\'s names but not its labels stop up before anything starts', async () => {
+    const project = newProject('taken');
+    const dir = copyProject('test/fixtures/e2e/reliability');
+    const volume = `${project}-db-data`;
+    await docker.createVolume({ Name: volume });
+    foreign.push(() => docker.getVolume(volume).remove());
+    const container = await docker.createContainer({ Image: 'busybox', name: `${project}-web`, Cmd: ['true'] });
+    foreign.push(() => container.remove({ force: true }));
+    const r = await devenv(['up', '-d', '-p', project], { cwd: dir });
+    expect(r.code).toBe(9);
+    expect(r.stderr).toContain(`names devenv would create for project "${project}" are taken by resources devenv did not create for it; nothing was changed`);
+    expect(r.stderr).toContain(`volume ${project}-db-data: has no devenv label`);
+    expect(r.stderr).toContain(`container ${project}-web: has no devenv label`);
+    expect(r.stderr).not.toMatch(/\n\s+at .*\.js:\d+/);
+    // Nothing was created, and what was there is untouched and still unlabelled.
+    expect(await projectResources(project)).toEqual([]);
+    expect((await docker.getVolume(volume).inspect()).Labels ?? {}).toEqual({});
+    expect((await container.inspect()).Id).toBeTruthy();
+  });
+});
+
+describe('crash loops', () => {
+  it('ps shows a container the engine gave up restarting as errored, with its restarts and exit code', async () => {
+    const project = newProject('crashloop');
+    const dir = copyProject('test/fixtures/e2e/crashloop');
+    expect((await devenv(['up', '-d', '-p', project], { cwd: dir })).code).toBe(0);
+    let ps = '';
+    for (let i = 0; i < 60 && !ps.includes('errored'); i += 1) {
+      await new Promise((r) => setTimeout(r, 500));
+      ps = (await devenv(['ps', '-p', project], { cwd: dir })).stdout;
+    }
+    expect(ps).toContain('errored: exited with code 3 after 2 restarts; the engine gave up (restart: on-failure, max_restarts: 2)');
+    expect((await devenv(['logs', 'worker', '-p', project], { cwd: dir })).stdout).toContain('giving up');
+  });
+});
