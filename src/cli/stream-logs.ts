@@ -125,9 +125,15 @@ export class LogFollower {
     let reported = false;
     while (!this.signal.aborted) {
       const details = await this.runtime.inspectContainer(containerId).catch(() => undefined);
-      if (details?.state === 'running') return containerId;
-      if (!reported && details && details.state !== 'restarting') {
-        this.write(service, `exited with code ${details.exitCode}`);
+      if (details?.state === 'running') {
+        // Its stream ended because the process exited: running again means the engine restarted it.
+        if (!reported) this.write(service, `exited; restarted by its restart policy (restart ${details.restartCount})`);
+        return containerId;
+      }
+      if (!reported && details) {
+        this.write(service, details.state === 'restarting'
+          ? `exited with code ${details.exitCode}; its restart policy restarts it (restart ${details.restartCount})`
+          : `exited with code ${details.exitCode}`);
         reported = true;
       }
       if (this.options.untilStopped && details?.state !== 'restarting') return undefined;

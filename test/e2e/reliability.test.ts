@@ -1,6 +1,6 @@
 /** Faults on purpose: two commands at once, names devenv did not create, a crash loop. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { devenv } from '../helpers/cli.js';
+import { devenv, devenvAttached } from '../helpers/cli.js';
 import { docker, projectResources, removeProject, uniqueProject } from '../helpers/engine.js';
 import { copyProject } from '../helpers/temp.js';
 
@@ -78,5 +78,19 @@ describe('crash loops', () => {
     }
     expect(ps).toContain('errored: exited with code 3 after 2 restarts; the engine gave up (restart: on-failure, max_restarts: 2)');
     expect((await devenv(['logs', 'worker', '-p', project], { cwd: dir })).stdout).toContain('giving up');
+  });
+});
+
+describe('restart policies, attached', () => {
+  it('an attached up follows a service its policy restarts, says so, and keeps the stack up until Ctrl-C', async () => {
+    const project = newProject('restarts');
+    const dir = copyProject('test/fixtures/e2e/restarts');
+    const up = devenvAttached(['up', '-p', project], { cwd: dir });
+    await up.waitFor('worker | exited with code 3; its restart policy restarts it (restart 1)');
+    await up.waitFor(/worker \| worker run[\s\S]*worker \| worker run[\s\S]*worker \| worker run/);
+    expect(up.output()).not.toContain('Every service has stopped');
+    up.child.kill('SIGINT');
+    expect((await up.exited).code).toBe(130);
+    expect(await projectResources(project)).toEqual([]);
   });
 });
