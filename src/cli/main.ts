@@ -133,6 +133,8 @@ export async function main(argv: string[]): Promise<number> {
     await runDaemon(argv[3]!, argv[4]!);
     return new Promise<number>(() => {}); // it exits by itself once nothing is left to supervise
   }
+  // The watchdog of an attached `up` (see watchdog.ts): not a command for people either.
+  if (argv[2] === '__watchdog') return (await import('./watchdog.js')).runWatchdog();
   const debug = argv.includes('--debug');
   // `devenv logs -F | head`: a closed pipe ends the command as Ctrl-C would (attached up tears down).
   let piped = false;

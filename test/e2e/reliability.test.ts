@@ -1,4 +1,6 @@
 /** Faults on purpose: two commands at once, names devenv did not create, a crash loop. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { devenv, devenvAttached } from '../helpers/cli.js';
 import { docker, projectResources, removeProject, uniqueProject } from '../helpers/engine.js';
@@ -92,5 +94,39 @@ describe('restart policies, attached', () => {
     up.child.kill('SIGINT');
     expect((await up.exited).code).toBe(130);
     expect(await projectResources(project)).toEqual([]);
+  });
+});
+
+describe('kill -9 of an attached up', () => {
+  it.each([
+    ['while it streams logs', 'Streaming logs'],
+    ['while it waits for Postgres', '▸ postgres:db ready'],
+  ])('%s: its watchdog removes the stack, keeping the data volume', async (_, when) => {
+    const project = newProject('kill9');
+    const dir = copyProject('test/fixtures/e2e/reliability');
+    const up = devenvAttached(['up', '-p', project], { cwd: dir });
+    await up.waitFor(when);
+    up.child.kill('SIGKILL');
+    await up.exited;
+    let left: string[] = [];
+    for (let i = 0; i < 100; i += 1) {
+      left = await projectResources(project);
+      if (left.every((r) => r.startsWith('volume '))) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(left).toEqual([`volume ${project}-db-data`]);
+    expect(readFileSync(join(dir, '.devenv/watchdog.log'), 'utf8')).toContain(`the attached \`up\` of project "${project}" ended without tearing down; removing db, web (data volumes stay)`);
+  });
+
+  it('a clean Ctrl-C leaves the watchdog nothing to do', async () => {
+    const project = newProject('bye');
+    const dir = copyProject('test/fixtures/e2e/reliability');
+    const up = devenvAttached(['up', '-p', project], { cwd: dir });
+    await up.waitFor('Streaming logs');
+    up.child.kill('SIGINT');
+    expect((await up.exited).code).toBe(130);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(existsSync(join(dir, '.devenv/watchdog.log'))).toBe(false);
+    expect(await projectResources(project)).toEqual([`volume ${project}-db-data`]);
   });
 });

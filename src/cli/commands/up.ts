@@ -52,17 +52,25 @@ export async function upCommand(services: string[], flags: UpFlags): Promise<Com
   // started for them. What an earlier `up -d` left running that this one only reused stays.
   const selection = selectServices(project, options);
   const owned = new Set(selection.named);
+  // Attached, the stack is this command's even if it is killed: the watchdog takes it down then.
+  const watchdog = flags.detach ? undefined : (await import('../watchdog.js')).startWatchdog(project.name, project.dir, owned);
   // It waits for another command's lock without Ctrl-C ending the wait: a Ctrl-C is why it runs.
   const teardownSelected = () => withProjectLock(project.name, 'up (stopping)', undefined, () => teardown(runtime, project.name, { onlyServices: owned }, { force: interrupts.force, onEvent: plainRenderer(), ...(host ? { host } : {}) })).catch((e) => log.error(e));
   let result: Awaited<ReturnType<typeof runUp>>;
   try {
     result = await runUp({ runtime, engine, project, log, interrupts, options, ...(host ? { host } : {}) });
     for (const service of result.broughtUp) owned.add(service);
+    watchdog?.own(owned);
   } catch (error) {
     // A Ctrl-C during up: up() removed what it created; the named services go too.
     interrupts.dispose();
-    if (!interrupts.signal.aborted) throw error;
+    if (!interrupts.signal.aborted) {
+      // up() removed what it created and kept a failed container for its logs: nothing for the watchdog.
+      watchdog?.bye();
+      throw error;
+    }
     await teardownSelected();
+    watchdog?.bye();
     // Ctrl-C during the teardown after a real failure must not hide that failure.
     if (!(error instanceof DevenvError && error.code === 'INTERRUPTED')) throw error;
     process.stderr.write('Interrupted; containers and network removed.\n');
@@ -89,6 +97,7 @@ export async function upCommand(services: string[], flags: UpFlags): Promise<Com
     throw error;
   } finally {
     interrupts.dispose();
+    watchdog?.bye();
   }
 }
 

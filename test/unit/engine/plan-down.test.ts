@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { printPlan } from '../../../src/engine/plan.js';
 import { planDown } from '../../../src/engine/plan-down.js';
 import { demoProject, upObserved } from './fixtures.js';
+import { LABELS } from '../../../src/engine/labels.js';
 
 describe('planDown', () => {
   it('removes containers, then the network, and keeps volumes and images by default', () => {
@@ -17,6 +18,17 @@ describe('planDown', () => {
     const plan = printPlan(planDown('demo', upObserved(demoProject()), { volumes: true, images: true }));
     expect(plan).toContain('[1,2,3] -> #5 volume:demo-db-data remove (--volumes)');
     expect(plan).toContain('[1,2,3] -> #6 image:demo-app:devenv remove (--images)');
+  });
+
+  it('for the services an attached up owned: one-offs it left go only when asked (its watchdog asks)', () => {
+    const observed = upObserved(demoProject());
+    const migration = { ...observed.containers[2]!, id: 'm1', name: 'demo-migrate-seed', labels: { ...observed.containers[2]!.labels, [LABELS.role]: 'migration' } };
+    const withLeftover = { ...observed, containers: [...observed.containers, migration] };
+    const owned = new Set(['app']);
+    expect(printPlan(planDown('demo', withLeftover, { onlyServices: owned }))).toBe('[] -> #1 container:app remove (stopping what this up started)');
+    expect(printPlan(planDown('demo', withLeftover, { onlyServices: owned, oneOffs: true }))).toBe(`\
+[] -> #1 container:app remove (stopping what this up started)
+[] -> #2 container:demo-migrate-seed remove (stopping what this up started)`);
   });
 
   it('after a failed up removes only what that run created, and keeps the network others still use', () => {
