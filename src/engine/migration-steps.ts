@@ -22,6 +22,9 @@ export async function runMigration(ctx: HandlerContext, m: Migration, signal: Ab
     const conn = await databaseConnection(ctx, m.database);
     const result = await applySqlMigrations(conn, { name: m.name, dir: m.dir }, { signal, onEvent: (e) => progress(`${e.type} ${e.file}`) });
     detail = `${result.applied.length} applied, ${result.skipped.length} already applied`;
+    if (result.ended.length > 0) {
+      detail += `; ended ${result.ended.length} session${result.ended.length === 1 ? '' : 's'} a killed devenv left holding the migration lock (pid ${result.ended.map((e) => `${e.pid}, running ${e.runningSeconds} s`).join('; pid ')})`;
+    }
   } else if (m.kind === 'run') {
     const service = project.services.find((s) => s.name === m.service);
     if (service?.kind !== 'container') throw new DevenvError('INTERNAL', `no container service "${m.service}"`);

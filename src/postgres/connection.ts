@@ -1,6 +1,12 @@
 /** How devenv reaches a Postgres service from the host, and the pg client it uses to do so. */
 import type pg from 'pg';
 
+/**
+ * How devenv's sessions are named on the server (pg_stat_activity.application_name): with the pid of
+ * the devenv process, so a later run can tell a dead devenv's session from a live one's.
+ */
+export const APPLICATION_NAME = `devenv/${process.pid}`;
+
 export interface PgConnection {
   /** Always 127.0.0.1 for services devenv runs. */
   host: string;
@@ -32,7 +38,7 @@ export async function connectClient(
     password: conn.password,
     database: conn.database,
     connectionTimeoutMillis: Math.max(1, Math.round(options.connectTimeoutMs)),
-    application_name: 'devenv',
+    application_name: APPLICATION_NAME,
     query_timeout: options.queryTimeoutMs,
   });
   client.on('error', () => undefined);

@@ -9,6 +9,7 @@ import { interrupted, throwIfAborted } from '../util/retry.js';
 import { connectClient, describeAddress, errorMessage, type PgConnection } from './connection.js';
 import { describeSqlError, type PgErrorFields } from './sql-error.js';
 import { readSqlFiles, type SqlFile } from './sql-files.js';
+import { isAlive } from '../supervisor/pids.js';
 
 export interface SqlMigrationEvent {
   type: 'applied' | 'skipped';
@@ -36,7 +37,7 @@ export async function applySqlMigrations(
   conn: PgConnection,
   migration: { name: string; dir: string },
   options: ApplySqlMigrationsOptions = {},
-): Promise<{ applied: string[]; skipped: string[] }> {
+): Promise<{ applied: string[]; skipped: string[]; ended: EndedSession[] }> {
   const { signal } = options;
   const prefix = `migration "${migration.name}"`;
   const files = await readSqlFiles(migration.name, migration.dir);
@@ -55,6 +56,7 @@ export async function applySqlMigrations(
   const onAbort = () => void terminateSession(conn, client).finally(() => client.end().catch(() => undefined));
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
+    const ended = await endOrphanedSessions(client);
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
     await client.query(CREATE_TABLE);
     const recorded = await recordedChecksums(client, migration.name);
@@ -74,7 +76,7 @@ export async function applySqlMigrations(
       applied.push(file.file);
       options.onEvent?.({ type: 'applied', file: file.file, ms: Math.round(performance.now() - started) });
     }
-    return { applied, skipped };
+    return { applied, skipped, ended };
   } catch (error) {
     if (signal?.aborted) throw interrupted();
     if (error instanceof DevenvError) throw error;
@@ -84,6 +86,35 @@ export async function applySqlMigrations(
     // Ending the session also releases the advisory lock.
     await client.end().catch(() => undefined);
   }
+}
+
+/** A session of a devenv that was killed mid-migration, ended so that this run does not wait on it. */
+export interface EndedSession {
+  pid: number;
+  /** How long its last statement had been running, in seconds. */
+  runningSeconds: number;
+}
+
+/**
+ * A devenv killed (kill -9, a crash) while a statement ran leaves its session on the server, holding
+ * the migration lock until the statement ends, however long that takes. A session named after a
+ * devenv process that no longer exists (see APPLICATION_NAME) is such a leftover: it is ended, and its
+ * open transaction rolled back. A live devenv's session is waited for, as before.
+ */
+async function endOrphanedSessions(client: pg.Client): Promise<EndedSession[]> {
+  const holders = await client.query<{ pid: number; secs: number; app: string }>(
+    `SELECT a.pid, coalesce(extract(epoch FROM now() - a.query_start), 0)::int AS secs, a.application_name AS app
+       FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'devenv/%' AND a.pid <> pg_backend_pid()
+        AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint`,
+    [LOCK_KEY],
+  );
+  const orphans = holders.rows.filter((r) => {
+    const pid = Number(r.app.slice('devenv/'.length));
+    return Number.isInteger(pid) && pid > 0 && !isAlive(pid);
+  });
+  for (const o of orphans) await client.query('SELECT pg_terminate_backend($1)', [o.pid]);
+  return orphans.map((o) => ({ pid: o.pid, runningSeconds: o.secs }));
 }
 
 async function terminateSession(conn: PgConnection, client: pg.Client): Promise<void> {

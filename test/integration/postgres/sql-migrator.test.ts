@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { cp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,14 +62,14 @@ describe('applySqlMigrations', () => {
     const migration = { name: 'seed', dir: join(fixtures, 'basic') };
 
     const first = await applySqlMigrations(conn, migration, { onEvent: (e) => events.push(e) });
-    expect(first).toEqual({ applied: ['001_create_users.sql', '002_insert_users.sql'], skipped: [] });
+    expect(first).toEqual({ applied: ['001_create_users.sql', '002_insert_users.sql'], skipped: [], ended: [] });
     expect(events.map((e) => `${e.type} ${e.file}`)).toEqual(['applied 001_create_users.sql', 'applied 002_insert_users.sql']);
     expect(events.every((e) => typeof e.ms === 'number')).toBe(true);
     expect(await query(conn, 'SELECT name FROM users ORDER BY id')).toEqual([{ name: 'ada' }, { name: 'grace' }]);
     expect(await recorded(conn)).toEqual(['seed/001_create_users.sql', 'seed/002_insert_users.sql']);
 
     const second = await applySqlMigrations(conn, migration);
-    expect(second).toEqual({ applied: [], skipped: ['001_create_users.sql', '002_insert_users.sql'] });
+    expect(second).toEqual({ applied: [], skipped: ['001_create_users.sql', '002_insert_users.sql'], ended: [] });
     expect(await query(conn, 'SELECT count(*)::int AS n FROM users')).toEqual([{ n: 2 }]);
   });
 
@@ -159,7 +160,7 @@ describe('applySqlMigrations', () => {
     const conn = await freshDatabase();
     const result = await applySqlMigrations(conn, { name: 'order', dir: join(fixtures, 'ordering') });
     const files = ['002_create_log.sql', '010_append.sql', '011_comment_only.sql', '012_empty.sql', '1_last.sql'];
-    expect(result).toEqual({ applied: files, skipped: [] });
+    expect(result).toEqual({ applied: files, skipped: [], ended: [] });
     expect(await query(conn, 'SELECT file FROM log ORDER BY seq')).toEqual([{ file: '002' }, { file: '010' }, { file: '1' }]);
     expect(await recorded(conn)).toEqual(files.map((f) => `order/${f}`));
   });
@@ -213,5 +214,23 @@ describe('applySqlMigrations', () => {
     // The session is gone on the server too, so its advisory lock does not block the next run.
     await expect(applySqlMigrations(conn, { name: 'seed', dir: await copyFixture('basic') })).resolves.toMatchObject({ applied: [] });
     expect(await query(conn, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(600)%' AND pid <> pg_backend_pid()")).toEqual([{ n: 0 }]);
+  }, 30_000);
+
+  it('ends the session of a killed devenv that still holds the migration lock, and says so', async () => {
+    const conn = await freshDatabase();
+    // A devenv process that no longer exists, whose statement still runs on the server.
+    const dead = spawnSync('true').pid!;
+    const orphan = new pg.Client({ ...conn, application_name: `devenv/${dead}` });
+    orphan.on('error', () => undefined);
+    await orphan.connect();
+    const orphanPid = (orphan as unknown as { processID: number }).processID;
+    await orphan.query("SELECT pg_advisory_lock('110386840645238')");
+    void orphan.query('SELECT pg_sleep(600)').catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 1100));
+    const result = await applySqlMigrations(conn, { name: 'seed', dir: join(fixtures, 'basic') });
+    expect(result.applied).toEqual(['001_create_users.sql', '002_insert_users.sql']);
+    expect(result.ended).toEqual([{ pid: orphanPid, runningSeconds: expect.any(Number) }]);
+    expect(result.ended[0]!.runningSeconds).toBeGreaterThanOrEqual(1);
+    await orphan.end().catch(() => undefined);
   }, 30_000);
 });
