@@ -25,6 +25,8 @@ export const LABELS = {
   health: 'dev.devenv.health',
   /** A random ID on each volume devenv creates: a volume removed and made again under the same name is another database. */
   volumeId: 'dev.devenv.volume-id',
+  /** On a database volume: the Postgres major version of the image that initialised it. */
+  postgresMajor: 'dev.devenv.postgres-major',
   /** "true" on a one-shot service's container: exit 0 is success. */
   oneshot: 'dev.devenv.oneshot',
 } as const;

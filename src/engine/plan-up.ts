@@ -9,7 +9,7 @@ import type { ContainerSummary } from '../runtime/runtime.js';
 import { builtImage, decideContainer, decideProcess, type ContainerDecision, type ProcessDecision } from './decide.js';
 import { declaredHostPorts } from './host-ports.js';
 import { LABELS } from './labels.js';
-import { networkName } from './names.js';
+import { dataVolumeName, networkName } from './names.js';
 import type { ObservedState } from './observe.js';
 import { PlanBuilder, type Plan } from './plan.js';
 import { planImages } from './plan-images.js';
@@ -18,6 +18,7 @@ import { migrationNeeds, selectServices, type SelectOptions } from './plan-selec
 import { portKey, withChosenPorts } from './port-memory.js';
 import { desiredVolumes } from './service-spec.js';
 import { refuseForeignNames } from './plan-ownership.js';
+import { majorMismatch, postgresMajor } from './postgres-major.js';
 import { POSTGRES_PORT, publishedPostgresPort } from './postgres-port.js';
 
 export interface UpOptions extends SelectOptions {
@@ -39,6 +40,7 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
   if (mode === 'restart') refuseStoppedDependencies(started, byName, observed);
   const containers = new Map<string, ContainerDecision>();
   for (const s of started) if (s.kind !== 'process') containers.set(s.name, decideContainer(s, project, observed, options, selection));
+  refuseOtherMajor(project, observed, started, containers);
   const processes = new Map<string, ProcessDecision>();
   const hostPorts = databaseHostPorts(project, observed, containers);
   for (const s of started) if (s.kind === 'process') processes.set(s.name, decideProcess(s, project, observed, options, selection, hostPorts));
@@ -286,4 +288,17 @@ function refuseProjectPorts(started: Service[], containers: Map<string, Containe
 
 function mountsOf(service: Service | undefined): { type: string; source: string }[] {
   return service?.kind === 'container' ? service.volumes : [];
+}
+
+/** A database container about to be created on a volume another Postgres major version initialised. */
+function refuseOtherMajor(project: Project, observed: ObservedState, started: Service[], containers: Map<string, ContainerDecision>): void {
+  for (const s of started) {
+    if (s.kind !== 'postgres') continue;
+    const decision = containers.get(s.name);
+    if (decision?.current && decision.recreate === undefined) continue;
+    const volume = observed.volumes.find((v) => v.name === dataVolumeName(project.name, s.name));
+    const data = volume?.labels[LABELS.postgresMajor];
+    const server = postgresMajor(s.image);
+    if (volume && data && server && data !== server) throw majorMismatch(s, volume.name, data, server);
+  }
 }

@@ -23,6 +23,8 @@ import { waitProcessReady } from './process-steps.js';
 import { desiredProcess } from './process-spec.js';
 import { LABELS, projectLabels } from './labels.js';
 import { databasePorts, hostConnection, reusedOr } from './running.js';
+import { dataVolumeName } from './names.js';
+import { majorFromStartupLog, majorMismatch, postgresMajor } from './postgres-major.js';
 
 export interface RunState {
   /** Service → container ID, for every service container this run created, started or reused. */
@@ -113,10 +115,13 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
           if (!ours.some((n) => n.name === step.name)) throw error;
         }
         return;
-      case 'volume.create':
-        await runtime.createVolume(step.name, { ...labels(), [LABELS.volumeId]: randomUUID() });
+      case 'volume.create': {
+        const db = ctx.project?.services.find((s): s is PostgresService => s.kind === 'postgres' && dataVolumeName(project().name, s.name) === step.name);
+        const major = db && postgresMajor(db.image);
+        await runtime.createVolume(step.name, { ...labels(), [LABELS.volumeId]: randomUUID(), ...(major ? { [LABELS.postgresMajor]: major } : {}) });
         state.createdVolumes.add(step.name);
         return;
+      }
       case 'image.pull':
         await runtime.pullImage(step.image, (p) => progress(p.total > 0 ? `${mb(p.current)} / ${mb(p.total)} (${Math.floor((100 * p.current) / p.total)}%)` : p.status), signal);
         return;
@@ -238,8 +243,11 @@ async function postgresReady(ctx: HandlerContext, db: PostgresService, container
     const r = await waitForPostgres(conn, { timeoutMs: db.readyTimeoutMs, signal, isAlive, logsHint: 'read its last log lines above', quick });
     return `accepting connections on 127.0.0.1:${conn.port} after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`;
   } catch (error) {
-    if (error instanceof DevenvError && error.code === 'DATABASE_NOT_READY' && error.details.length === 0) {
-      error.details.push(...(await lastLogLines(ctx.runtime, containerId, 20)));
+    if (error instanceof DevenvError && error.code === 'DATABASE_NOT_READY') {
+      const lines = await lastLogLines(ctx.runtime, containerId, 20);
+      const versions = majorFromStartupLog(lines);
+      if (versions) throw majorMismatch(db, dataVolumeName(ctx.project!.name, db.name), versions.data, versions.server, false);
+      if (error.details.length === 0) error.details.push(...lines);
     }
     throw error;
   }

@@ -130,3 +130,33 @@ describe('kill -9 of an attached up', () => {
     expect(await projectResources(project)).toEqual([`volume ${project}-db-data`]);
   });
 });
+
+describe('a database volume of another Postgres major version', () => {
+  it('labelled by devenv: refused before anything starts, naming both versions and the ways out', async () => {
+    const project = newProject('pgmajor');
+    const dir = copyProject('test/fixtures/e2e/reliability');
+    await docker.createVolume({ Name: `${project}-db-data`, Labels: { 'dev.devenv.project': project, 'dev.devenv.postgres-major': '14' } });
+    const r = await devenv(['up', '-d', '-p', project], { cwd: dir });
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain(`db's data volume ${project}-db-data was initialised by PostgreSQL 14, and postgres:15 runs PostgreSQL 15, which cannot open it; nothing was started`);
+    expect(r.stderr).toContain('devenv down --volumes');
+    expect(await projectResources(project)).toEqual([`volume ${project}-db-data`]);
+  });
+
+  it('found by Postgres itself (a volume from before the label): the same error, from its refusal', async () => {
+    const project = newProject('pgmajor2');
+    const dir = copyProject('test/fixtures/e2e/reliability');
+    expect((await devenv(['up', '-d', '-p', project], { cwd: dir })).code).toBe(0);
+    expect((await devenv(['down', '-p', project], { cwd: dir })).code).toBe(0);
+    // Make the data folder claim another major version, as a volume initialised by PostgreSQL 14 would.
+    const volume = `${project}-db-data`;
+    const edit = await docker.createContainer({ Image: 'busybox', Cmd: ['sh', '-c', 'echo 14 > /data/PG_VERSION'], HostConfig: { Binds: [`${volume}:/data`] } });
+    foreign.push(() => edit.remove({ force: true }));
+    await edit.start();
+    await edit.wait();
+    const r = await devenv(['up', '-d', '-p', project], { cwd: dir });
+    expect(r.code).toBe(6);
+    expect(r.stderr).toMatch(new RegExp(`db's data volume ${volume} was initialised by PostgreSQL 14, and postgres:15 runs PostgreSQL 15, which cannot open it`));
+    expect(await projectResources(project)).toEqual([`volume ${volume}`]);
+  });
+});
