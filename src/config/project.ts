@@ -57,6 +57,11 @@ export interface PostgresService extends ServiceBase {
   password: string;
   /** True when devenv generated the password (kept in .devenv/secrets.json). */
   passwordGenerated: boolean;
+  /**
+   * A generated password not saved yet: .devenv/secrets.json had none. The engine side saves it once it
+   * knows no database was initialised with another one (engine/secrets-settle.ts).
+   */
+  passwordUnsaved?: boolean;
   /** The password as devenv.yml writes it, when it uses variables (`${DB_PASSWORD:-}`): no secret itself. */
   passwordSource?: string;
   /** Host port on 127.0.0.1; 0 = any free port (known after start). */

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DevenvError } from '../errors.js';
+import { ensureDevenvDir, refuseSymlink, writeFileAtomic } from '../util/devenv-dir.js';
 import type { Project } from './project.js';
 
 /** The shape of <dir>/.devenv/secrets.json. */
@@ -21,48 +22,71 @@ export function generatePassword(): string {
 
 export function readSecrets(dir: string): Secrets {
   const file = secretsFile(dir);
+  refuseSymlink(file);
   if (!existsSync(file)) return { passwords: {} };
+  const hint = 'repair it, or delete it to generate new passwords (an existing database volume keeps the old password: remove it with devenv down --volumes)';
+  let text: string;
+  let parsed: Partial<Secrets> | null;
   try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<Secrets> | null;
-    const passwords = parsed?.passwords;
-    if (passwords === null || typeof passwords !== 'object' || Array.isArray(passwords)) throw new Error('no "passwords" map');
-    return { passwords: Object.fromEntries(Object.entries(passwords).filter(([, v]) => typeof v === 'string')) as Record<string, string> };
+    text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new DevenvError('CONFIG_INVALID', `${file} is not a valid secrets file: ${(error as Error).message}`, {
-      hint: 'repair it, or delete it to generate new passwords (an existing database volume keeps the old password: remove it with devenv down --volumes)',
-      cause: error,
-    });
+    throw new DevenvError('CONFIG_INVALID', `cannot read ${file}: ${(error as Error).message}`, { hint, cause: error });
   }
+  try {
+    parsed = JSON.parse(text) as Partial<Secrets> | null;
+  } catch (error) {
+    // Neither V8's message nor the error as cause: both quote the file, which holds passwords.
+    throw new DevenvError('CONFIG_INVALID', `${file}${jsonErrorPlace(text, error)} not valid JSON`, { hint });
+  }
+  const passwords = parsed !== null && typeof parsed === 'object' ? parsed.passwords : undefined;
+  if (passwords === null || typeof passwords !== 'object' || Array.isArray(passwords)) {
+    throw new DevenvError('CONFIG_INVALID', `${file}: expected a map with "passwords" (service name → password)`, { hint });
+  }
+  return { passwords: Object.fromEntries(Object.entries(passwords).filter(([, v]) => typeof v === 'string')) as Record<string, string> };
 }
 
-function writeSecrets(dir: string, secrets: Secrets): void {
-  const folder = path.join(dir, '.devenv');
-  mkdirSync(folder, { recursive: true });
-  writeFileSync(path.join(folder, '.gitignore'), '*\n');
-  const file = secretsFile(dir);
-  writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
-  // mode applies only when the file is created; tighten an existing one too.
-  chmodSync(file, 0o600);
+/** ":line:col" where JSON.parse stopped when its message says ("… at position 42"), else ":". */
+function jsonErrorPlace(text: string, error: unknown): string {
+  const offset = /\bposition (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
+  if (offset === undefined) return ':';
+  const lines = text.slice(0, Number(offset)).split('\n');
+  return `:${lines.length}:${(lines[lines.length - 1] ?? '').length + 1}`;
 }
 
 /**
- * Fills the Postgres passwords left empty by devenv.yml: from secrets.json when stored, else generated
- * and (with persist) saved. Without persist nothing is written and a missing password stays "".
+ * Saves generated passwords (service → password) beside the ones stored, atomically (0600, never
+ * through a symlink). It never replaces a stored password with another.
+ */
+export function saveGeneratedPasswords(dir: string, passwords: Record<string, string>): void {
+  const secrets = readSecrets(dir);
+  for (const [service, password] of Object.entries(passwords)) {
+    const stored = secrets.passwords[service];
+    if (stored !== undefined && stored !== '' && stored !== password) {
+      throw new DevenvError('INTERNAL', `refusing to replace the stored password of ${service} in ${secretsFile(dir)}`);
+    }
+    secrets.passwords[service] = password;
+  }
+  ensureDevenvDir(dir);
+  writeFileAtomic(secretsFile(dir), `${JSON.stringify(secrets, null, 2)}\n`);
+}
+
+/**
+ * Fills the Postgres passwords left empty by devenv.yml: from secrets.json when stored, else (with
+ * persist) generated and marked unsaved: whoever reaches the engine decides whether it may be saved
+ * (no database initialised with another one) or the old one must be found. Without persist a missing
+ * password stays "".
  */
 export function applySecrets(project: Project, persist: boolean): void {
   const missing = project.services.filter((s) => s.kind === 'postgres' && s.passwordGenerated);
   if (missing.length === 0) return;
   const secrets = readSecrets(project.dir);
-  let changed = false;
   for (const service of missing) {
     if (service.kind !== 'postgres') continue;
     const stored = secrets.passwords[service.name];
     if (stored !== undefined && stored !== '') service.password = stored;
     else if (persist) {
       service.password = generatePassword();
-      secrets.passwords[service.name] = service.password;
-      changed = true;
+      service.passwordUnsaved = true;
     }
   }
-  if (changed) writeSecrets(project.dir, secrets);
 }

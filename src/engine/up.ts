@@ -19,6 +19,7 @@ import { planUp, type UpOptions } from './plan-up.js';
 import { stateKey, updateLocalState } from './run-state.js';
 import { newRunState, stepHandler, type RunState } from './step-handlers.js';
 import { teardown } from './teardown.js';
+import { settleSecrets } from './secrets-settle.js';
 import { publishedPostgresPort } from './postgres-port.js';
 
 export interface Endpoint {
@@ -60,6 +61,7 @@ export interface UpRequest {
 export async function up(request: UpRequest): Promise<UpResult> {
   const { runtime, project } = request;
   const options = request.options ?? {};
+  await settleSecrets(runtime, project);
   const observed = await observe(runtime, project, request.host);
   const plan = planUp(project, observed, options);
   await request.onPlan?.(plan);

@@ -1,5 +1,5 @@
 /** Faults on purpose: two commands at once, names devenv did not create, a crash loop. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { devenv, devenvAttached } from '../helpers/cli.js';
@@ -158,5 +158,32 @@ describe('a database volume of another Postgres major version', () => {
     expect(r.code).toBe(6);
     expect(r.stderr).toMatch(new RegExp(`db's data volume ${volume} was initialised by PostgreSQL 14, and postgres:15 runs PostgreSQL 15, which cannot open it`));
     expect(await projectResources(project)).toEqual([`volume ${volume}`]);
+  });
+});
+
+describe('a deleted .devenv/secrets.json', () => {
+  it('while the database runs: up takes its password back and replaces nothing; with only its volume left: a hint that works', async () => {
+    const project = newProject('secrets');
+    const dir = copyProject('test/fixtures/e2e/reliability');
+    const secrets = join(dir, '.devenv/secrets.json');
+    expect((await devenv(['up', '-d', '-p', project], { cwd: dir })).code).toBe(0);
+    const before = readFileSync(secrets, 'utf8');
+    rmSync(secrets);
+    const again = await devenv(['up', '-d', '-p', project], { cwd: dir });
+    expect(again.code).toBe(0);
+    expect(again.stdout).not.toContain('container:db create');
+    expect(readFileSync(secrets, 'utf8')).toBe(before);
+
+    expect((await devenv(['down', '-p', project], { cwd: dir })).code).toBe(0);
+    rmSync(secrets);
+    const stranded = await devenv(['up', '-d', '-p', project], { cwd: dir });
+    expect(stranded.code).toBe(2);
+    expect(stranded.stderr).toContain(`db's database (volume ${project}-db-data) was created with a password devenv no longer has`);
+    expect(stranded.stderr).toContain('set `password:` of db in devenv.yml');
+    expect(existsSync(secrets)).toBe(false);
+    // The hint works: the old password in devenv.yml brings the same database back.
+    const password = (JSON.parse(before) as { passwords: Record<string, string> }).passwords.db!;
+    writeFileSync(join(dir, 'devenv.yml'), readFileSync(join(dir, 'devenv.yml'), 'utf8').replace('postgres: {}', `postgres: { password: "${password}" }`));
+    expect((await devenv(['up', '-d', '-p', project], { cwd: dir })).code).toBe(0);
   });
 });

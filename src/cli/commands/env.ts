@@ -1,5 +1,6 @@
 import { hostEnvironment, runningDatabasePorts } from '../../engine/host-env.js';
 import { observeProject } from '../../engine/observe-project.js';
+import { settleSecrets } from '../../engine/secrets-settle.js';
 import { connect, loadFor } from '../context.js';
 import type { CommandResult, GlobalOptions } from '../options.js';
 
@@ -10,6 +11,7 @@ import type { CommandResult, GlobalOptions } from '../options.js';
 export async function envCommand(flags: GlobalOptions & { export?: boolean }): Promise<CommandResult> {
   const project = await loadFor(flags, true);
   const { runtime } = await connect();
+  await settleSecrets(runtime, project);
   const { containers } = await observeProject(runtime, project.name);
   const values = hostEnvironment(project, runningDatabasePorts(project, containers));
   if (flags.json) process.stdout.write(`${JSON.stringify(values, null, 2)}\n`);

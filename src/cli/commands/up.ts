@@ -4,6 +4,7 @@ import { printPlan } from '../../engine/plan.js';
 import { selectServices } from '../../engine/plan-select.js';
 import { planUp, type UpOptions } from '../../engine/plan-up.js';
 import { teardown } from '../../engine/teardown.js';
+import { settleSecrets } from '../../engine/secrets-settle.js';
 import { up, type Endpoint } from '../../engine/up.js';
 import type { Project } from '../../config/project.js';
 import type { EngineInfo, Runtime } from '../../runtime/runtime.js';
@@ -41,6 +42,7 @@ export async function upCommand(services: string[], flags: UpFlags): Promise<Com
   const host = await hostProcessesFor(runtime, { name: project.name, dir: project.dir });
 
   if (flags.plan) {
+    await settleSecrets(runtime, project, { save: false });
     process.stdout.write(`${printPlan(planUp(project, await observe(runtime, project, host), options))}\n`);
     return 0;
   }

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadProject } from '../../../src/config/load-project.js';
+import { saveGeneratedPasswords } from '../../../src/config/secrets.js';
 import { postgres, tempProject } from './helpers.js';
 
 const yaml = `services:
@@ -11,16 +12,19 @@ const yaml = `services:
 `;
 
 describe('generated Postgres passwords', () => {
-  it('are generated once, stored 0600 beside a .gitignore, and reused', async () => {
+  it('are generated when none is stored, marked unsaved (the engine side saves them), and reused once saved', async () => {
     const dir = tempProject({ 'devenv.yml': yaml });
     const first = await loadProject({ cwd: dir, env: {}, persistSecrets: true });
     const password = postgres(first, 'db').password;
     expect(password).toMatch(/^[A-Za-z0-9_-]{24}$/);
-    expect(postgres(first, 'db').passwordGenerated).toBe(true);
+    expect(postgres(first, 'db')).toMatchObject({ passwordGenerated: true, passwordUnsaved: true });
     expect(postgres(first, 'other').password).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect(postgres(first, 'other').password).not.toBe(password);
     expect(postgres(first, 'fixed')).toMatchObject({ password: 'given', passwordGenerated: false });
+    // The loader writes nothing: whether a database was made with another password is the engine's to say.
+    expect(existsSync(path.join(dir, '.devenv'))).toBe(false);
 
+    saveGeneratedPasswords(dir, { db: password, other: postgres(first, 'other').password });
     const file = path.join(dir, '.devenv', 'secrets.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ passwords: { db: password, other: postgres(first, 'other').password } });
@@ -28,8 +32,21 @@ describe('generated Postgres passwords', () => {
 
     const second = await loadProject({ cwd: dir, env: {}, persistSecrets: true });
     expect(postgres(second, 'db').password).toBe(password);
+    expect(postgres(second, 'db').passwordUnsaved).toBeUndefined();
     const readOnly = await loadProject({ cwd: dir, env: {}, persistSecrets: false });
     expect(postgres(readOnly, 'db')).toMatchObject({ password, passwordGenerated: true });
+    // A stored password is never replaced by another.
+    expect(() => saveGeneratedPasswords(dir, { db: 'other-value' })).toThrow(/refusing to replace the stored password of db/);
+  });
+
+  it('secrets.json as a symlink is refused, never read or written through', async () => {
+    const dir = tempProject({ 'devenv.yml': yaml });
+    mkdirSync(path.join(dir, '.devenv'), { recursive: true });
+    writeFileSync(path.join(dir, 'elsewhere.json'), '{"passwords":{"db":"x"}}');
+    symlinkSync(path.join(dir, 'elsewhere.json'), path.join(dir, '.devenv', 'secrets.json'));
+    await expect(loadProject({ cwd: dir, env: {}, persistSecrets: true })).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('is a symbolic link') });
+    expect(() => saveGeneratedPasswords(dir, { db: 'y' })).toThrow(/is a symbolic link/);
+    expect(readFileSync(path.join(dir, 'elsewhere.json'), 'utf8')).toBe('{"passwords":{"db":"x"}}');
   });
 
   it('an explicit password (from the environment) wins over the stored one', async () => {
@@ -57,7 +74,7 @@ describe('generated Postgres passwords', () => {
     mkdirSync(path.join(dir, '.devenv'));
     writeFileSync(path.join(dir, '.devenv', 'secrets.json'), '{not json');
     const error = await loadProject({ cwd: dir, env: {}, persistSecrets: true }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/secrets\.json is not a valid secrets file: /) });
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/secrets\.json:1:2 not valid JSON$/) });
     expect((error as { hint: string }).hint).toMatch(/delete it to generate new passwords/);
   });
 });
