@@ -7,11 +7,10 @@
  * data volumes. No privileged sidecar container: the kernel closing the pipe is the signal.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
-import { refuseSymlink } from '../util/devenv-dir.js';
+import { appendPrivate } from '../util/devenv-dir.js';
 
 /** One line on the watchdog's stdin. */
 interface Message {
@@ -80,9 +79,7 @@ export async function runWatchdog(): Promise<number> {
   const log = (text: string) => {
     if (!dir) return;
     try {
-      const file = join(dir, '.devenv', 'watchdog.log');
-      refuseSymlink(file);
-      appendFileSync(file, `${new Date().toISOString()} ${text}\n`, { mode: 0o600, flag: 'a' });
+      appendPrivate(join(dir, '.devenv', 'watchdog.log'), `${new Date().toISOString()} ${text}\n`);
     } catch {
       // Nowhere to say it: the cleanup matters more.
     }

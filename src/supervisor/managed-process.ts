@@ -7,10 +7,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { appendFileSync, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { HealthCheck, RestartSpec } from '../config/project.js';
+import { appendPrivate, refuseSymlink } from '../util/devenv-dir.js';
 import { groupGone } from './pids.js';
 
 export const BACKOFF_START_MS = 100;
@@ -86,6 +87,7 @@ export class ManagedProcess extends EventEmitter {
     clearTimeout(this.timer);
     this.startedAt = Date.now();
     mkdirSync(dirname(this.spec.logFile), { recursive: true, mode: 0o700 });
+    refuseSymlink(dirname(this.spec.logFile));
     const [file, ...args] = this.spec.command;
     const child = spawn(file!, args, { cwd: this.spec.cwd, env: this.spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
@@ -164,8 +166,8 @@ export class ManagedProcess extends EventEmitter {
 
   private write(line: string): void {
     try {
-      if (existsSync(this.spec.logFile) && statSync(this.spec.logFile).size > LOG_ROTATE_BYTES) renameSync(this.spec.logFile, `${this.spec.logFile}.1`);
-      appendFileSync(this.spec.logFile, `${line}\n`, { mode: 0o600 });
+      if (existsSync(this.spec.logFile) && lstatSync(this.spec.logFile).size > LOG_ROTATE_BYTES) renameSync(this.spec.logFile, `${this.spec.logFile}.1`);
+      appendPrivate(this.spec.logFile, `${line}\n`);
     } catch {
       // A full disk must not take the process down with it.
     }

@@ -4,7 +4,7 @@
  * atomically (written beside, then renamed), so a crash never leaves half a file.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { DevenvError } from '../errors.js';
 
@@ -17,6 +17,8 @@ export function ensureDevenvDir(projectDir: string): string {
   const dir = devenvDir(projectDir);
   refuseSymlink(dir);
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // A folder made by an older devenv (or by hand) may be readable by others: it holds passwords.
+  else if ((statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
   const ignore = path.join(dir, '.gitignore');
   if (!existsSync(ignore)) writeFileAtomic(ignore, '*\n');
   return dir;
@@ -63,5 +65,15 @@ export function writeFileAtomic(file: string, content: string): void {
   } catch (error) {
     rmSync(temp, { force: true });
     throw error;
+  }
+}
+
+/** Appends to a log file (created 0600), never through a symlink: opening one fails (O_NOFOLLOW). */
+export function appendPrivate(file: string, text: string): void {
+  const fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0), 0o600);
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
   }
 }
