@@ -101,6 +101,7 @@ describe('kill -9 of an attached up', () => {
   it.each([
     ['while it streams logs', 'Streaming logs'],
     ['while it waits for Postgres', '▸ postgres:db ready'],
+    ['while it checks the app', '▸ service:web healthy'],
   ])('%s: its watchdog removes the stack, keeping the data volume', async (_, when) => {
     const project = newProject('kill9');
     const dir = copyProject('test/fixtures/e2e/reliability');
