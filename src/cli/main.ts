@@ -81,6 +81,17 @@ export function parseCli(argv: string[]): Parsed | undefined {
     .example('devenv run app npm test')
     .action((service: string | undefined, _rest: string[], o) => on(async () => (await import('./commands/run.js')).runCommand(service, command, o))());
 
+  cli.command('db <action> [...args]', 'Database workflows: reset [DB], snapshot [NAME], snapshots, restore NAME, snapshot --delete NAME, dump [DB], load FILE')
+    .option('-y, --yes', 'reset or restore even when the database has migrations its last snapshot lacks')
+    .option('--delete', 'with snapshot: delete the named snapshot')
+    .option('-o, --output <file>', 'with dump: write to this file instead of stdout')
+    .option('--format <format>', 'with dump: plain (SQL, the default) or custom (pg_restore\'s format)')
+    .option('-s, --service <db>', 'the Postgres service (default: the project\'s only one)')
+    .option('--json', 'with snapshots: print JSON')
+    .example('devenv db snapshot clean && devenv db restore clean')
+    .example('devenv db dump -o dump.sql && devenv db load dump.sql')
+    .action((action: string, args: string[], o) => on(async () => (await import('./commands/db.js')).dbCommand(action, args, o))());
+
   cli.command('ps', 'List the project\'s services: state, image, health, ports')
     .option('-a, --all', 'also list completed one-shot services and one-off containers')
     .option('--json', 'print JSON')

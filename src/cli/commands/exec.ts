@@ -71,7 +71,7 @@ export async function runningContainer(runtime: Runtime, project: string, servic
 }
 
 /** psql's connection settings from the container's own POSTGRES_* environment. */
-function psqlEnv(container: ContainerDetails): Record<string, string> {
+export function psqlEnv(container: ContainerDetails): Record<string, string> {
   const env = container.env;
   const user = env.POSTGRES_USER || 'postgres';
   return { PGUSER: user, PGDATABASE: env.POSTGRES_DB || user, ...(env.POSTGRES_PASSWORD ? { PGPASSWORD: env.POSTGRES_PASSWORD } : {}) };

@@ -1,0 +1,291 @@
+/**
+ * `devenv db …`: the database workflows of a contributor's day. reset (drop, create, run the steps
+ * that build it), snapshots as template databases in the same server (instant copies that survive
+ * `down` and go with `down --volumes`), restore, dump and load through the database's own container.
+ * `devenv exec db` already opens psql: there is no second way.
+ */
+import { createReadStream, createWriteStream, openSync, readSync, closeSync } from 'node:fs';
+import { PassThrough, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { migrationDatabases, type Migration, type PostgresService, type Project } from '../../config/project.js';
+import { DevenvError } from '../../errors.js';
+import { executePlan } from '../../engine/execute.js';
+import { LABELS } from '../../engine/labels.js';
+import { migrationKey } from '../../engine/plan-migrations.js';
+import { PlanBuilder } from '../../engine/plan.js';
+import { publishedPostgresPort } from '../../engine/postgres-port.js';
+import { updateLocalState } from '../../engine/run-state.js';
+import { settleSecrets } from '../../engine/secrets-settle.js';
+import { newRunState, stepHandler } from '../../engine/step-handlers.js';
+import type { PgConnection } from '../../postgres/connection.js';
+import type { ContainerDetails, Runtime } from '../../runtime/runtime.js';
+import { connect, hostProcessesFor, loadFor, projectTarget, withProjectLock } from '../context.js';
+import type { CommandResult, GlobalOptions } from '../options.js';
+import { plainRenderer } from '../render/plain.js';
+import { listenForInterrupts } from '../signals.js';
+import { psqlEnv, runningContainer } from './exec.js';
+
+export interface DbFlags extends GlobalOptions {
+  yes?: boolean;
+  delete?: boolean;
+  output?: string;
+  format?: string;
+  service?: string;
+}
+
+const ACTIONS = ['reset', 'snapshot', 'snapshots', 'restore', 'dump', 'load'] as const;
+
+export async function dbCommand(action: string, args: string[], flags: DbFlags): Promise<CommandResult> {
+  if (!(ACTIONS as readonly string[]).includes(action)) {
+    throw new DevenvError('USAGE', `unknown db command "${action}"`, { hint: `The db commands are ${ACTIONS.join(', ')}; \`devenv exec DB\` opens psql.` });
+  }
+  const extra = (max: number) => { if (args.length > max) throw new DevenvError('USAGE', `unexpected "${args.slice(max).join(' ')}" after db ${action}`); };
+  switch (action) {
+    case 'reset': extra(1); return reset(args[0] ?? flags.service, flags);
+    case 'snapshot': extra(1); return flags.delete ? deleteOne(args[0], flags) : snapshot(args[0], flags);
+    case 'snapshots': extra(0); return snapshots(flags);
+    case 'restore': extra(1); return restore(args[0], flags);
+    case 'dump': extra(1); return dump(args[0] ?? flags.service, flags);
+    default: extra(1); return load(args[0], flags);
+  }
+}
+
+/** The running database a command acts on: named, else the project's only Postgres service. */
+interface Database {
+  project: string;
+  service: string;
+  container: ContainerDetails;
+  conn: PgConnection;
+}
+
+async function database(runtime: Runtime, project: string, service: string | undefined): Promise<Database> {
+  let name = service;
+  if (!name) {
+    const dbs = [...new Set((await runtime.listContainers({ [LABELS.project]: project, [LABELS.role]: 'service', [LABELS.kind]: 'postgres' })).map((c) => c.labels[LABELS.service]!))];
+    if (dbs.length === 0) throw new DevenvError('USAGE', `no Postgres service of project "${project}" has a container`, { hint: 'Run `devenv up -d` first.' });
+    if (dbs.length > 1) throw new DevenvError('USAGE', `project "${project}" has several databases (${dbs.join(', ')}): name one`, { hint: `e.g. \`--service ${dbs[0]}\`` });
+    name = dbs[0]!;
+  }
+  const container = await runningContainer(runtime, project, name);
+  if (container.labels[LABELS.kind] !== 'postgres') throw new DevenvError('USAGE', `${name} is not a Postgres service`);
+  const port = publishedPostgresPort(container.ports);
+  if (!port) throw new DevenvError('USAGE', `${name} publishes no Postgres port`);
+  const env = psqlEnv(container);
+  return { project, service: name, container, conn: { host: '127.0.0.1', port, user: env.PGUSER!, password: env.PGPASSWORD ?? '', database: env.PGDATABASE! } };
+}
+
+const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(2)} s`;
+const sessions = (n: number) => (n === 0 ? 'no session was connected' : `ended ${n} connected session${n === 1 ? '' : 's'} (apps connected to it must reconnect)`);
+
+/**
+ * reset and restore throw away what the database holds. When it has changed since the last snapshot
+ * (its devenv_migrations rows differ), that needs --yes: asked on a terminal, required otherwise.
+ */
+async function confirmLoss(db: Database, what: string, flags: DbFlags): Promise<void> {
+  if (flags.yes) return;
+  const { listSnapshots, migrationState } = await import('../../postgres/database-admin.js');
+  const [list, now] = await Promise.all([listSnapshots(db.conn), migrationState(db.conn)]);
+  const last = list.filter((s) => s.database === db.conn.database).at(-1);
+  if (!last) return;
+  if (now.hash === last.migrations.hash) return;
+  const change = `database "${db.conn.database}" of ${db.service} has migrations the last snapshot (${last.name}) does not have`;
+  const question = `${change}; ${what} anyway?`;
+  if (!process.stdin.isTTY) {
+    throw new DevenvError('USAGE', `${change}: refusing without --yes`, { hint: `Take a snapshot first (\`devenv db snapshot\`), or pass --yes to ${what} it.` });
+  }
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question(`${question} [y/N] `).finally(() => rl.close());
+  if (!/^y(es)?$/i.test(answer.trim())) throw new DevenvError('INTERRUPTED', 'nothing changed');
+}
+
+async function reset(service: string | undefined, flags: DbFlags): Promise<CommandResult> {
+  const t0 = performance.now();
+  const project = await loadFor(flags, true);
+  const { runtime, engine } = await connect();
+  await settleSecrets(runtime, project);
+  const host = await hostProcessesFor(runtime, { name: project.name, dir: project.dir });
+  const interrupts = listenForInterrupts();
+  try {
+    return await withProjectLock(project.name, 'db reset', interrupts.signal, async () => {
+      const db = await database(runtime, project.name, service);
+      const pg = project.services.find((s): s is PostgresService => s.kind === 'postgres' && s.name === db.service);
+      if (!pg) throw new DevenvError('USAGE', `${db.service} is not a Postgres service of ${project.file}`);
+      await confirmLoss(db, 'reset', flags);
+      const { resetDatabase } = await import('../../postgres/database-admin.js');
+      const { disconnected, dropped } = await resetDatabase(db.conn);
+      process.stdout.write(`Dropped and created database "${db.conn.database}" of ${db.service} in ${seconds(t0)}; ${sessions(disconnected)}.\n`);
+      const steps = project.migrations.filter((m) => targets(project, m, db.service));
+      // The records of what ran on the old database no longer hold.
+      updateLocalState(project.dir, (local) => { for (const m of steps) delete local.migrations[migrationKey(project.name, m.name)]; });
+      if (steps.length > 0) {
+        const plan = new PlanBuilder();
+        let previous: number | undefined;
+        for (const [index, migration] of steps.entries()) previous = plan.add({ kind: 'migration', migration, index }, 'database reset', [previous]);
+        await executePlan({ project: project.name, steps: plan.steps }, stepHandler({ runtime, engine, project, state: newRunState(), ...(host ? { host } : {}) }), { signal: interrupts.signal, onEvent: plainRenderer() });
+      }
+      process.stdout.write(`${db.service} reset in ${seconds(t0)}: ${steps.length === 0 ? 'no migration step targets it' : `ran ${steps.map((m) => m.name).join(', ')}`}.\n`);
+      await dropped;
+      return 0;
+    });
+  } finally {
+    interrupts.dispose();
+  }
+}
+
+/** The steps that build this database: those naming it, and `run:` steps of services that depend on it. */
+function targets(project: Project, m: Migration, db: string): boolean {
+  if (migrationDatabases(m).includes(db)) return true;
+  if (m.kind !== 'run') return false;
+  const dbs = project.services.filter((s) => s.kind === 'postgres');
+  const service = project.services.find((s) => s.name === m.service);
+  return dbs.length === 1 || (service?.dependsOn.some((d) => d.service === db) ?? false);
+}
+
+async function target(flags: DbFlags): Promise<{ runtime: Runtime; db: Database }> {
+  const { name } = await projectTarget(flags);
+  const { runtime } = await connect();
+  return { runtime, db: await database(runtime, name, flags.service) };
+}
+
+async function snapshot(name: string | undefined, flags: DbFlags): Promise<CommandResult> {
+  const t0 = performance.now();
+  const { SNAPSHOT_NAME, takeSnapshot } = await import('../../postgres/database-admin.js');
+  const chosen = name ?? `s${new Date().toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15)}`;
+  if (!SNAPSHOT_NAME.test(chosen)) throw badName(chosen);
+  const { db } = await target(flags);
+  const { snapshot: s, disconnected } = await withProjectLock(db.project, 'db snapshot', undefined, () => takeSnapshot(db.conn, chosen));
+  process.stdout.write(`Snapshot "${s.name}" of database "${db.conn.database}" (${size(s.size)}, ${s.migrations.count} migration record${s.migrations.count === 1 ? '' : 's'}) taken in ${seconds(t0)}; ${sessions(disconnected)}.\n`);
+  return 0;
+}
+
+function badName(name: string): DevenvError {
+  return new DevenvError('USAGE', `invalid snapshot name ${JSON.stringify(name)}`, { hint: 'A snapshot name is a lowercase letter, then up to 39 lowercase letters, digits or "_".' });
+}
+
+async function snapshots(flags: DbFlags): Promise<CommandResult> {
+  const { listSnapshots } = await import('../../postgres/database-admin.js');
+  const { db } = await target(flags);
+  const list = (await listSnapshots(db.conn)).filter((s) => s.database === db.conn.database || s.database === '');
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+    return 0;
+  }
+  if (list.length === 0) {
+    process.stdout.write(`No snapshots of database "${db.conn.database}" (${db.service}); \`devenv db snapshot NAME\` takes one.\n`);
+    return 0;
+  }
+  const rows = [['NAME', 'SIZE', 'TAKEN AT', 'MIGRATIONS'], ...list.map((s) => [s.name, size(s.size), s.takenAt.replace('T', ' ').slice(0, 19), `${s.migrations.count}${s.migrations.last ? ` (last: ${s.migrations.last})` : ''}`])];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+  return 0;
+}
+
+async function restore(name: string | undefined, flags: DbFlags): Promise<CommandResult> {
+  const t0 = performance.now();
+  if (!name) throw new DevenvError('USAGE', 'name the snapshot to restore: `devenv db restore NAME` (`devenv db snapshots` lists them)');
+  const { SNAPSHOT_NAME, restoreSnapshot } = await import('../../postgres/database-admin.js');
+  if (!SNAPSHOT_NAME.test(name)) throw badName(name);
+  const { db } = await target(flags);
+  await withProjectLock(db.project, 'db restore', undefined, async () => {
+    await confirmLoss(db, 'restore', flags);
+    const { disconnected, dropped } = await restoreSnapshot(db.conn, name);
+    process.stdout.write(`Restored database "${db.conn.database}" of ${db.service} from snapshot "${name}" in ${seconds(t0)}; ${sessions(disconnected)}.\n`);
+    // The replaced copy goes after; the command ends once it has.
+    await dropped;
+  });
+  return 0;
+}
+
+async function deleteOne(name: string | undefined, flags: DbFlags): Promise<CommandResult> {
+  if (!name) throw new DevenvError('USAGE', 'name the snapshot to delete: `devenv db snapshot --delete NAME`');
+  const { SNAPSHOT_NAME, deleteSnapshot } = await import('../../postgres/database-admin.js');
+  if (!SNAPSHOT_NAME.test(name)) throw badName(name);
+  const { db } = await target(flags);
+  await deleteSnapshot(db.conn, name);
+  process.stdout.write(`Deleted snapshot "${name}" of database "${db.conn.database}".\n`);
+  return 0;
+}
+
+function size(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} kB`;
+}
+
+/** pg_dump in the database's own container (its pg_dump matches its server), to stdout or a file. */
+async function dump(service: string | undefined, flags: DbFlags): Promise<CommandResult> {
+  const format = flags.format ?? 'plain';
+  if (format !== 'plain' && format !== 'custom') throw new DevenvError('USAGE', `--format must be plain or custom, not ${JSON.stringify(format)}`);
+  if (format === 'custom' && !flags.output && process.stdout.isTTY) {
+    throw new DevenvError('USAGE', 'a custom-format dump is binary: write it to a file with -o FILE, or pipe it');
+  }
+  const { name } = await projectTarget(flags);
+  const { runtime } = await connect();
+  const db = await database(runtime, name, service);
+  const out = flags.output ? createWriteStream(flags.output, { mode: 0o600 }) : process.stdout;
+  const errors = collect();
+  const code = await runtime.execInteractive(db.container.id, {
+    command: ['pg_dump', '--no-owner', `--format=${format}`],
+    env: psqlEnv(db.container),
+  }, { stdout: out, stderr: errors.stream, tty: false });
+  if (flags.output) await new Promise<void>((resolve, reject) => (out as NodeJS.WritableStream & { close: (cb: (e?: Error | null) => void) => void }).close((e) => (e ? reject(e) : resolve())));
+  if (code !== 0) throw new DevenvError('ENGINE_ERROR', `pg_dump of ${db.service} exited with code ${code}`, { details: errors.lines() });
+  if (flags.output) process.stderr.write(`Dumped database "${db.conn.database}" of ${db.service} to ${flags.output} (${format} format).\n`);
+  return 0;
+}
+
+/** Loads a .sql, .sql.gz or custom-format dump into the database, stopping at the first error. */
+async function load(file: string | undefined, flags: DbFlags): Promise<CommandResult> {
+  const t0 = performance.now();
+  if (!file) throw new DevenvError('USAGE', 'name the file to load: `devenv db load FILE` (.sql, .sql.gz or a custom-format dump)');
+  const kind = sniff(file);
+  const { name } = await projectTarget(flags);
+  const { runtime } = await connect();
+  const db = await database(runtime, name, flags.service);
+  const input = new PassThrough();
+  const source = createReadStream(file);
+  const reading = (kind === 'gzip' ? pipeline(source, createGunzip(), input) : pipeline(source, input)).catch((error: unknown) => {
+    input.destroy();
+    throw new DevenvError('USAGE', `cannot read ${file}: ${(error as Error).message}`);
+  });
+  const errors = collect();
+  const command = kind === 'custom'
+    ? ['pg_restore', '--exit-on-error', '--no-owner', '--dbname', db.conn.database]
+    : ['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'];
+  const code = await runtime.execInteractive(db.container.id, { command, env: psqlEnv(db.container) }, { stdin: input, stdout: process.stderr, stderr: errors.stream, tty: false });
+  await reading.catch((error: unknown) => { if (code === 0) throw error; });
+  if (code !== 0) {
+    const at = errors.lines().map((l) => /^psql:<stdin>:(\d+): (ERROR: .*)$/.exec(l)).find(Boolean);
+    throw new DevenvError('MIGRATION_FAILED', at ? `loading ${file} stopped at line ${at[1]}: ${at[2]}` : `loading ${file} failed (${command[0]} exited with code ${code})`, {
+      details: errors.lines().slice(-10),
+      hint: 'What came before the error is loaded (a plain .sql file is not one transaction); `devenv db reset` or `db restore` starts over.',
+    });
+  }
+  process.stdout.write(`Loaded ${file} into database "${db.conn.database}" of ${db.service} in ${seconds(t0)}.\n`);
+  return 0;
+}
+
+function sniff(file: string): 'custom' | 'gzip' | 'sql' {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    throw new DevenvError('USAGE', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+  const head = Buffer.alloc(5);
+  try {
+    readSync(fd, head, 0, 5, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (head.toString('latin1') === 'PGDMP') return 'custom';
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  return 'sql';
+}
+
+/** A stream that keeps its text, for error messages. */
+function collect(): { stream: Writable; lines: () => string[] } {
+  let text = '';
+  const stream = new Writable({ write(chunk: Buffer, _e, done) { text += chunk.toString('utf8'); done(); } });
+  return { stream, lines: () => text.split('\n').filter((l) => l.trim() !== '') };
+}

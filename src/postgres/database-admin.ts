@@ -1,0 +1,219 @@
+/**
+ * Whole-database operations for `devenv db`: reset (drop and create again), snapshots as template
+ * databases in the same server (`CREATE DATABASE … TEMPLATE …`: a file copy, no dump), and restore.
+ * Every statement runs from a maintenance database, never from the one being changed.
+ */
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import { DevenvError } from '../errors.js';
+import { connectClient, describeAddress, errorMessage, type PgConnection } from './connection.js';
+
+/** Snapshots are databases named devenv_snapshot_<name>; a name is an identifier. */
+export const SNAPSHOT_PREFIX = 'devenv_snapshot_';
+export const SNAPSHOT_NAME = /^[a-z][a-z0-9_]{0,39}$/;
+const RESTORING = 'devenv_restoring';
+const REPLACED = 'devenv_replaced';
+
+/** What a snapshot was taken from: the rows of devenv_migrations at the time. */
+export interface MigrationState {
+  count: number;
+  /** The last applied file or step, by name order. */
+  last?: string;
+  /** A hash of every row's name and checksum. */
+  hash: string;
+}
+
+export interface Snapshot {
+  name: string;
+  /** Bytes on disk. */
+  size: number;
+  takenAt: string;
+  /** The database it was taken of. */
+  database: string;
+  migrations: MigrationState;
+}
+
+/** A client on the server's maintenance database (template1 when the project's database is "postgres"). */
+async function admin<T>(conn: PgConnection, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const maintenance = { ...conn, database: conn.database === 'postgres' ? 'template1' : 'postgres' };
+  const client = await connectClient(maintenance, { connectTimeoutMs: 10_000 }).catch((error: unknown) => {
+    throw new DevenvError('DATABASE_NOT_READY', `cannot connect to Postgres at ${describeAddress(conn)} as "${conn.user}": ${errorMessage(error, conn)}`, {
+      hint: 'Is the database running? `devenv ps` shows it; `devenv up -d` starts it.',
+      cause: error,
+    });
+  });
+  try {
+    return await use(client);
+  } catch (error) {
+    if (error instanceof DevenvError) throw error;
+    throw new DevenvError('ENGINE_ERROR', `Postgres at ${describeAddress(conn)}: ${errorMessage(error, conn)}`, { cause: error });
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+const ident = (client: pg.Client, name: string) => client.escapeIdentifier(name);
+
+/** Ends every other session on `database`; returns how many there were. */
+async function disconnect(client: pg.Client, database: string): Promise<number> {
+  const r = await client.query('SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
+  return (r.rows[0] as { n: number }).n;
+}
+
+/**
+ * Runs a statement that needs `database` to have no other session, ending sessions first; an app
+ * that reconnects at once is ended again (a few times) before giving up.
+ */
+async function alone(client: pg.Client, database: string, sql: string): Promise<number> {
+  let ended = 0;
+  for (let attempt = 1; ; attempt += 1) {
+    ended += await disconnect(client, database);
+    try {
+      await client.query(sql);
+      return ended;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      // 55006: object_in_use ("is being accessed by other users").
+      if (code !== '55006' || attempt >= 5) throw error;
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+    }
+  }
+}
+
+/**
+ * Makes the database again, empty. The old one is renamed out of the way (instant) and dropped
+ * after, by `dropped`, which the caller awaits while other work (the migrations) runs. Returns how
+ * many sessions were ended.
+ */
+export async function resetDatabase(conn: PgConnection): Promise<{ disconnected: number; dropped: Promise<void> }> {
+  const disconnected = await admin(conn, async (client) => {
+    const db = ident(client, conn.database);
+    await dropLeftovers(client);
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [conn.database]);
+    const ended = exists.rowCount ? await alone(client, conn.database, `ALTER DATABASE ${db} RENAME TO ${ident(client, REPLACED)}`) : 0;
+    await client.query(`CREATE DATABASE ${db} TEMPLATE template0 OWNER ${ident(client, conn.user)}`);
+    return ended;
+  });
+  const dropped = admin(conn, (client) => dropLeftovers(client));
+  dropped.catch(() => undefined);
+  return { disconnected, dropped };
+}
+
+/** What a reset or restore renamed out of the way, or a killed one left. */
+async function dropLeftovers(client: pg.Client): Promise<void> {
+  for (const name of [REPLACED, RESTORING]) {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount) await alone(client, name, `DROP DATABASE ${ident(client, name)}`);
+  }
+}
+
+/** The database's devenv_migrations rows, as a fingerprint (count 0 when it has none). */
+export async function migrationState(conn: PgConnection): Promise<MigrationState> {
+  const client = await connectClient(conn, { connectTimeoutMs: 10_000 });
+  try {
+    const exists = await client.query("SELECT to_regclass('devenv_migrations') IS NOT NULL AS present");
+    if (!(exists.rows[0] as { present: boolean }).present) return { count: 0, hash: hashRows([]) };
+    const rows = (await client.query('SELECT name, checksum FROM devenv_migrations ORDER BY name')).rows as { name: string; checksum: string }[];
+    return { count: rows.length, ...(rows.length > 0 ? { last: rows.at(-1)!.name } : {}), hash: hashRows(rows) };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function hashRows(rows: { name: string; checksum: string }[]): string {
+  return createHash('sha256').update(rows.map((r) => `${r.name}\t${r.checksum}`).join('\n')).digest('hex').slice(0, 16);
+}
+
+export function listSnapshots(conn: PgConnection): Promise<Snapshot[]> {
+  return admin(conn, async (client) => {
+    const r = await client.query(
+      "SELECT datname, pg_database_size(oid)::bigint AS size, shobj_description(oid, 'pg_database') AS meta FROM pg_database WHERE left(datname, $2) = $1 ORDER BY datname",
+      [SNAPSHOT_PREFIX, SNAPSHOT_PREFIX.length],
+    );
+    return (r.rows as { datname: string; size: string; meta: string | null }[]).map((row) => {
+      let meta: Partial<Snapshot> = {};
+      try {
+        meta = JSON.parse(row.meta ?? '{}') as Partial<Snapshot>;
+      } catch {
+        // A comment someone else wrote: the snapshot is listed without it.
+      }
+      return {
+        name: row.datname.slice(SNAPSHOT_PREFIX.length),
+        size: Number(row.size),
+        takenAt: meta.takenAt ?? '',
+        database: meta.database ?? '',
+        migrations: meta.migrations ?? { count: 0, hash: '' },
+      };
+    }).sort((a, b) => a.takenAt.localeCompare(b.takenAt));
+  });
+}
+
+/** Copies the database into a snapshot (its sessions are ended first: a template must be idle). */
+export async function takeSnapshot(conn: PgConnection, name: string): Promise<{ snapshot: Snapshot; disconnected: number }> {
+  const migrations = await migrationState(conn);
+  return admin(conn, async (client) => {
+    const target = SNAPSHOT_PREFIX + name;
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [target]);
+    if (exists.rowCount) {
+      throw new DevenvError('USAGE', `a snapshot named "${name}" exists already`, { hint: `Pick another name, or delete it first: \`devenv db snapshot --delete ${name}\`.` });
+    }
+    const disconnected = await alone(client, conn.database, `CREATE DATABASE ${ident(client, target)} TEMPLATE ${ident(client, conn.database)}`);
+    const meta = { database: conn.database, takenAt: new Date().toISOString(), migrations };
+    await client.query(`COMMENT ON DATABASE ${ident(client, target)} IS ${client.escapeLiteral(JSON.stringify(meta))}`);
+    // Nobody connects to a snapshot: a session on it would block every restore.
+    await client.query(`ALTER DATABASE ${ident(client, target)} WITH ALLOW_CONNECTIONS false`);
+    const size = Number((await client.query('SELECT pg_database_size($1)::bigint AS size', [target])).rows[0].size);
+    return { snapshot: { name, size, ...meta }, disconnected };
+  });
+}
+
+/**
+ * Replaces the database with a copy of the snapshot. Atomic for the user: the copy is made first
+ * under another name; only then is the database swapped by two renames, undone if the second fails.
+ */
+export async function restoreSnapshot(conn: PgConnection, name: string): Promise<{ disconnected: number; dropped: Promise<void> }> {
+  const disconnected = await admin(conn, async (client) => {
+    await requireSnapshot(client, name);
+    const db = ident(client, conn.database);
+    const restoring = ident(client, RESTORING);
+    const replaced = ident(client, REPLACED);
+    await dropLeftovers(client);
+    await client.query(`CREATE DATABASE ${restoring} TEMPLATE ${ident(client, SNAPSHOT_PREFIX + name)}`);
+    let disconnected: number;
+    try {
+      disconnected = await alone(client, conn.database, `ALTER DATABASE ${db} RENAME TO ${replaced}`);
+    } catch (error) {
+      await client.query(`DROP DATABASE IF EXISTS ${restoring}`).catch(() => undefined);
+      throw error;
+    }
+    try {
+      await client.query(`ALTER DATABASE ${restoring} RENAME TO ${db}`);
+    } catch (error) {
+      await client.query(`ALTER DATABASE ${replaced} RENAME TO ${db}`).catch(() => undefined);
+      await client.query(`DROP DATABASE IF EXISTS ${restoring}`).catch(() => undefined);
+      throw error;
+    }
+    return disconnected;
+  });
+  const dropped = admin(conn, (client) => dropLeftovers(client));
+  dropped.catch(() => undefined);
+  return { disconnected, dropped };
+}
+
+export function deleteSnapshot(conn: PgConnection, name: string): Promise<void> {
+  return admin(conn, async (client) => {
+    await requireSnapshot(client, name);
+    await client.query(`DROP DATABASE ${ident(client, SNAPSHOT_PREFIX + name)}`);
+  });
+}
+
+async function requireSnapshot(client: pg.Client, name: string): Promise<void> {
+  const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [SNAPSHOT_PREFIX + name]);
+  if (!exists.rowCount) {
+    const r = await client.query('SELECT datname FROM pg_database WHERE left(datname, $2) = $1 ORDER BY datname', [SNAPSHOT_PREFIX, SNAPSHOT_PREFIX.length]);
+    const names = (r.rows as { datname: string }[]).map((x) => x.datname.slice(SNAPSHOT_PREFIX.length));
+    throw new DevenvError('USAGE', `no snapshot named "${name}"`, {
+      hint: names.length > 0 ? `The snapshots are ${names.join(', ')} (\`devenv db snapshots\` lists them).` : 'There are none yet: `devenv db snapshot NAME` takes one.',
+    });
+  }
+}

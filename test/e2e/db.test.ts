@@ -1,0 +1,127 @@
+/** devenv db: reset, snapshots, restore, dump and load against a real Postgres. */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { devenv } from '../helpers/cli.js';
+import { projectResources, removeProject, uniqueProject } from '../helpers/engine.js';
+import { copyProject } from '../helpers/temp.js';
+
+const project = uniqueProject('db');
+let dir: string;
+let files: string;
+const cli = (args: string[]) => devenv(['-p', project, ...args], { cwd: dir });
+const sql = async (query: string) => {
+  const r = await cli(['exec', '-T', 'db', 'psql', '-At', '-c', query]);
+  expect(r.stderr).toBe('');
+  return r.stdout.trim();
+};
+const names = () => sql('SELECT string_agg(name, \',\' ORDER BY name) FROM items');
+
+beforeAll(async () => {
+  dir = copyProject('test/fixtures/e2e/db');
+  files = mkdtempSync(join(tmpdir(), 'db-files-'));
+  const up = await cli(['up', '-d']);
+  expect(up.code, up.stderr).toBe(0);
+});
+afterAll(async () => {
+  await removeProject(project);
+  rmSync(files, { recursive: true, force: true });
+});
+
+describe('devenv db', () => {
+  it('snapshot → change → restore brings the data back; snapshots lists it', async () => {
+    expect(await names()).toBe('seeded');
+    const snap = await cli(['db', 'snapshot', 'base']);
+    expect(snap.code, snap.stderr).toBe(0);
+    expect(snap.stdout).toMatch(/^Snapshot "base" of database "shop" \([\d.]+ (kB|MB), 1 migration record\) taken in [\d.]+ s; /);
+    await sql("INSERT INTO items (name) VALUES ('added')");
+    expect(await names()).toBe('added,seeded');
+    const list = await cli(['db', 'snapshots']);
+    expect(list.stdout).toMatch(/^NAME\s+SIZE\s+TAKEN AT\s+MIGRATIONS\nbase\s+[\d.]+ (kB|MB)\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+1 \(last: schema\/001_items\.sql\)\n$/);
+    const restored = await cli(['db', 'restore', 'base']);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(restored.stdout).toMatch(/^Restored database "shop" of db from snapshot "base" in [\d.]+ s; /);
+    expect(await names()).toBe('seeded');
+  });
+
+  it('reset drops and recreates the database and runs its sql: and run: steps again', async () => {
+    await sql("INSERT INTO items (name) VALUES ('junk')");
+    const r = await cli(['db', 'reset']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Dropped and created database "shop" of db');
+    expect(r.stdout).toContain('migration:schema sql 0');
+    expect(r.stdout).toMatch(/✔ migration:schema sql [\d.]+s \(1 applied, 0 already applied\)/);
+    expect(r.stdout).toContain('✔ migration:seed run');
+    expect(r.stdout).toMatch(/db reset in [\d.]+ s: ran schema, seed\./);
+    expect(await names()).toBe('seeded');
+    // The next up knows the steps ran on the new database: it skips them again.
+    const again = await cli(['up', '-d']);
+    expect(again.stdout).toContain('migration:schema sql (unchanged since its last success on this database; skipped');
+  });
+
+  it('restore of a database whose migrations changed since the last snapshot needs --yes without a terminal', async () => {
+    writeFileSync(join(dir, 'migrations/002_more.sql'), 'ALTER TABLE items ADD COLUMN note text;\n');
+    expect((await cli(['up', '-d'])).code).toBe(0);
+    const refused = await cli(['db', 'restore', 'base']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('database "shop" of db has migrations the last snapshot (base) does not have: refusing without --yes');
+    expect(await sql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'note'")).toBe('1');
+    const forced = await cli(['db', 'restore', 'base', '--yes']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(await sql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'note'")).toBe('0');
+    rmSync(join(dir, 'migrations/002_more.sql'));
+  });
+
+  it('dump → load into a fresh volume gives the same rows, plain, gzipped and custom', async () => {
+    await sql("INSERT INTO items (name) VALUES ('kept')");
+    const plain = join(files, 'dump.sql');
+    const custom = join(files, 'dump.pgc');
+    expect((await cli(['db', 'dump', '-o', plain])).code).toBe(0);
+    expect(readFileSync(plain, 'utf8')).toContain('CREATE TABLE public.items');
+    expect((await cli(['db', 'dump', '--format', 'custom', '-o', custom])).code).toBe(0);
+    expect(readFileSync(custom).subarray(0, 5).toString()).toBe('PGDMP');
+    writeFileSync(join(files, 'dump.sql.gz'), gzipSync(readFileSync(plain)));
+    for (const file of [plain, join(files, 'dump.sql.gz'), custom]) {
+      // A fresh database: empty, without the migrations (sql: tables would clash with the dump).
+      expect((await cli(['down', '--volumes'])).code).toBe(0);
+      expect((await cli(['up', '-d', 'db'])).code).toBe(0);
+      const loaded = await cli(['db', 'load', file]);
+      expect(loaded.code, loaded.stderr).toBe(0);
+      expect(loaded.stdout).toMatch(new RegExp(`^Loaded ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} into database "shop" of db in [\\d.]+ s\\.`));
+      expect(await names()).toBe('kept,seeded');
+    }
+  });
+
+  it('load stops at the first error and names its line; bad names and missing snapshots are clear errors', async () => {
+    const bad = join(files, 'bad.sql');
+    writeFileSync(bad, "INSERT INTO items (name) VALUES ('one');\nINSERT INTO nowhere VALUES (1);\nINSERT INTO items (name) VALUES ('never');\n");
+    const r = await cli(['db', 'load', bad]);
+    expect(r.code).toBe(7);
+    expect(r.stderr).toContain(`loading ${bad} stopped at line 2: ERROR:  relation "nowhere" does not exist`);
+    expect(await sql("SELECT count(*) FROM items WHERE name = 'never'")).toBe('0');
+    const badName = await cli(['db', 'snapshot', 'Bad-Name']);
+    expect(badName.code).toBe(2);
+    expect(badName.stderr).toContain('invalid snapshot name "Bad-Name"');
+    const missing = await cli(['db', 'restore', 'nope']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('no snapshot named "nope"');
+    const unknown = await cli(['db', 'frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown db command "frobnicate"');
+  });
+
+  it('snapshots survive down and go with down --volumes; a stopped database is a clear error', async () => {
+    expect((await cli(['up', '-d'])).code).toBe(0);
+    expect((await cli(['db', 'snapshot', 'keep'])).code).toBe(0);
+    expect((await cli(['down'])).code).toBe(0);
+    const stopped = await cli(['db', 'snapshots']);
+    expect(stopped.code).toBe(2);
+    expect(stopped.stderr).toContain('no Postgres service of project');
+    expect((await cli(['up', '-d', 'db'])).code).toBe(0);
+    expect((await cli(['db', 'snapshots'])).stdout).toMatch(/^keep\s/m);
+    expect((await cli(['down', '--volumes'])).code).toBe(0);
+    expect(await projectResources(project)).toEqual([]);
+  });
+});
