@@ -78,6 +78,29 @@ function interrupt() {
   });
 }
 
+/** devenv db on the demo's database: each command's wall time, and the time it reports for its work. */
+function databases() {
+  const samples = { snapshot: [], restore: [], reset: [] };
+  const reported = { snapshot: [], restore: [], reset: [] };
+  const run = (name, ...args) => {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [bin, '-p', project, 'db', ...args], { cwd: work, env, encoding: 'utf8' });
+    samples[name].push(performance.now() - t0);
+    if (r.status !== 0) throw new Error(`db ${args.join(' ')} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+    const last = [...r.stdout.matchAll(/in ([\d.]+) s/g)].at(-1);
+    if (last) reported[name].push(Number(last[1]) * 1000);
+  };
+  for (let i = 0; i < 5; i++) {
+    run('snapshot', 'snapshot', `bench${i}`);
+    run('restore', 'restore', `bench${i}`, '--yes');
+    run('reset', 'reset', '--yes');
+    spawnSync(process.execPath, [bin, '-p', project, 'db', 'snapshot', '--delete', `bench${i}`], { cwd: work, env });
+  }
+  for (const name of ['snapshot', 'restore', 'reset']) {
+    console.log(`  db ${name.padEnd(8)} (median of 5)          ${ms(median(samples[name])).padStart(8)}   (its own report: ${ms(median(reported[name]))})`);
+  }
+}
+
 async function demo() {
   cpSync(join(root, 'devenv.yml'), join(work, 'devenv.yml'));
   cpSync(join(root, 'examples', 'node-postgres'), join(work, 'examples', 'node-postgres'), { recursive: true, filter: (p) => !p.includes('node_modules') && !p.includes('.devenv') });
@@ -88,6 +111,7 @@ async function demo() {
   console.log(`  peak RSS of a no-op up -d            ${peakRss('up', '-d', '-p', project).toFixed(0).padStart(5)} MB`);
   const noop = Array.from({ length: Math.min(runs, 10) }, () => devenv('up', '-d', '-p', project));
   console.log(`  no-op up -d (median of ${noop.length})            ${ms(median(noop)).padStart(8)}`);
+  databases();
   devenv('down', '-p', project);
   const stops = [];
   for (let i = 0; i < 3; i++) stops.push(await interrupt());
