@@ -92,6 +92,12 @@ export function parseCli(argv: string[]): Parsed | undefined {
     .example('devenv db dump -o dump.sql && devenv db load dump.sql')
     .action((action: string, args: string[], o) => on(async () => (await import('./commands/db.js')).dbCommand(action, args, o))());
 
+  cli.command('export <target>', 'Write the stack as a Compose file (target: compose) for docker-compose')
+    .option('-o, --output <file>', 'where to write it (default: compose.devenv.yml beside devenv.yml; - for stdout)')
+    .option('--secrets <mode>', 'env (default): generated passwords as ${VARS} with their values in the .env beside the file; inline: in the file')
+    .example('devenv export compose -o compose.yml && docker-compose -f compose.yml up -d')
+    .action((target: string, o) => on(async () => (await import('./commands/export.js')).exportCommand(target, o))());
+
   cli.command('ps', 'List the project\'s services: state, image, health, ports')
     .option('-a, --all', 'also list completed one-shot services and one-off containers')
     .option('--json', 'print JSON')
