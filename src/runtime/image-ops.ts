@@ -6,6 +6,7 @@ import { access } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DevenvError } from '../errors.js';
+import { credentialsFor, registryAuthHeader, registryOf } from './registry-auth.js';
 import { packBuildContext } from './build-context.js';
 import type { EngineClient } from './engine-client.js';
 import { BuildOutput, type BuildMessage } from './build-output.js';
@@ -32,14 +33,25 @@ export async function pullImage(
   signal?: AbortSignal,
 ): Promise<void> {
   const what = `pulling image "${ref}"`;
-  const failed = (reason: string, cause?: unknown) =>
-    new DevenvError('IMAGE_PULL_FAILED', `could not pull image "${ref}": ${reason}`, { hint: PULL_HINT, cause });
+  const credentials = await credentialsFor(ref);
+  const registry = registryOf(ref);
+  const failed = (reason: string, cause?: unknown) => {
+    const denied = /unauthorized|authentication required|access denied|denied:|no basic auth credentials/i.test(reason);
+    const login = `docker login${registry.startsWith('https://index.docker.io') ? '' : ` ${registry}`}`;
+    return new DevenvError('IMAGE_PULL_FAILED', `could not pull image "${ref}": ${reason}`, {
+      hint: denied
+        ? (credentials ? `The registry refused the credentials devenv found for ${registry} (docker config): log in again (\`${login}\`).` : `The registry wants credentials and devenv found none for ${registry}: \`${login}\` stores them where devenv reads them.`)
+        : PULL_HINT,
+      cause,
+    });
+  };
   const tracker = new PullProgressTracker(ref, onProgress);
   if (signal?.aborted) throw interrupted(signal, what);
   try {
     // Without a tag the engine would pull every tag of the repository.
     const { name, tag } = splitReference(ref);
-    const stream = await client.stream('POST', '/images/create', { query: { fromImage: name, tag }, signal });
+    const headers = credentials ? { 'X-Registry-Auth': registryAuthHeader(credentials) } : undefined;
+    const stream = await client.stream('POST', '/images/create', { query: { fromImage: name, tag }, signal, ...(headers ? { headers } : {}) });
     for await (const message of jsonMessages<PullMessage>(stream, signal)) tracker.push(message);
   } catch (error) {
     if (signal?.aborted) throw interrupted(signal, what);
