@@ -98,6 +98,10 @@ export function parseCli(argv: string[]): Parsed | undefined {
     .example('devenv export compose -o compose.yml && docker-compose -f compose.yml up -d')
     .action((target: string, o) => on(async () => (await import('./commands/export.js')).exportCommand(target, o))());
 
+  cli.command('doctor', 'Check what `up` needs from this machine (engine, BuildKit, clock, disk, ports, registry credentials), with a fix for each problem')
+    .option('--json', 'print the findings as JSON')
+    .action((o) => on(async () => (await import('./commands/doctor.js')).doctorCommand(o))());
+
   cli.command('ps', 'List the project\'s services: state, image, health, ports')
     .option('-a, --all', 'also list completed one-shot services and one-off containers')
     .option('--json', 'print JSON')

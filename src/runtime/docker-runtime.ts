@@ -11,7 +11,7 @@ import { EngineClient } from './engine-client.js';
 import { engineMessage, engineUnavailable, interrupted, portInUseAddress, statusCodeOf, toDevenvError } from './engine-errors.js';
 import { buildImage, pullImage } from './image-ops.js';
 import type {
-  BuildRequest, ContainerDetails, ContainerSpec, ContainerSummary, EngineInfo, ExecRequest, ExecResult,
+  BuildRequest, ContainerDetails, ContainerSpec, ContainerSummary, EngineInfo, EngineSystem, ExecRequest, ExecResult,
   ImageSummary, LogLine, LogOptions, PullProgress, ResourceSummary, Runtime, TerminalIo,
 } from './runtime.js';
 
@@ -55,6 +55,18 @@ export class DockerRuntime implements Runtime {
       if (timeout.aborted) throw engineUnavailable(this.address, { code: `no answer within ${INFO_TIMEOUT_MS / 1000} s` });
       throw this.error(error, 'reading the engine version');
     }
+  }
+
+  async system(): Promise<EngineSystem> {
+    const info = await this.call(() => this.client.json<{ DockerRootDir?: string; SystemTime?: string; NCPU?: number; MemTotal?: number; OperatingSystem?: string; RegistryConfig?: { Mirrors?: string[] | null } }>('GET', '/info'), 'reading the engine\'s system information');
+    return {
+      rootDir: info.DockerRootDir ?? '',
+      systemTime: Date.parse(info.SystemTime ?? '') || 0,
+      cpus: info.NCPU ?? 0,
+      memoryBytes: info.MemTotal ?? 0,
+      mirrors: info.RegistryConfig?.Mirrors ?? [],
+      os: info.OperatingSystem ?? '',
+    };
   }
 
   async listContainers(labels: Record<string, string>): Promise<ContainerSummary[]> {

@@ -16,6 +16,19 @@ export interface EngineInfo {
   remote: boolean;
 }
 
+/** What `devenv doctor` reads from the engine (GET /info). */
+export interface EngineSystem {
+  /** The engine's data folder (on its own machine). */
+  rootDir: string;
+  /** The engine's clock, epoch ms. */
+  systemTime: number;
+  cpus: number;
+  memoryBytes: number;
+  /** Registry mirrors it pulls through. */
+  mirrors: string[];
+  os: string;
+}
+
 export type ContainerState = 'created' | 'running' | 'restarting' | 'paused' | 'exited' | 'dead' | 'removing';
 
 export interface ContainerSummary {
@@ -163,6 +176,9 @@ export interface ExecRequest {
 export interface Runtime {
   /** Connects and reads the engine's version; throws ENGINE_UNAVAILABLE naming the address tried. */
   info(): Promise<EngineInfo>;
+
+  /** The engine's system facts (data folder, clock, mirrors), for `devenv doctor`. */
+  system(): Promise<EngineSystem>;
 
   /** Containers (running or not) carrying all the given labels. */
   listContainers(labels: Record<string, string>): Promise<ContainerSummary[]>;

@@ -6,7 +6,7 @@
  */
 import { DevenvError } from '../../../src/errors.js';
 import type {
-  BuildRequest, ContainerDetails, ContainerSpec, ContainerSummary, EngineInfo, ExecResult, ImageSummary, LogLine,
+  BuildRequest, ContainerDetails, ContainerSpec, ContainerSummary, EngineInfo, EngineSystem, ExecResult, ImageSummary, LogLine,
   PullProgress, ResourceSummary, Runtime,
 } from '../../../src/runtime/runtime.js';
 
@@ -38,6 +38,10 @@ export class FakeRuntime implements Runtime {
 
   async info(): Promise<EngineInfo> {
     return { address: 'fake://', serverVersion: '0', apiVersion: '1.41', buildkit: false, remote: false };
+  }
+
+  async system(): Promise<EngineSystem> {
+    return { rootDir: '/var/lib/docker', systemTime: Date.now(), cpus: 2, memoryBytes: 2 ** 31, mirrors: [], os: 'fake' };
   }
 
   async listContainers(labels: Record<string, string>): Promise<ContainerSummary[]> {
