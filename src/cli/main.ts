@@ -98,6 +98,11 @@ export function parseCli(argv: string[]): Parsed | undefined {
     .example('devenv export compose -o compose.yml && docker-compose -f compose.yml up -d')
     .action((target: string, o) => on(async () => (await import('./commands/export.js')).exportCommand(target, o))());
 
+  cli.command('init', 'Write a devenv.yml for the project in this folder (from its Compose file, Dockerfile, package.json)')
+    .option('--force', 'replace an existing devenv.yml')
+    .option('--print', 'print it instead of writing it')
+    .action((o) => on(async () => (await import('./commands/init.js')).initCommand(o))());
+
   cli.command('doctor', 'Check what `up` needs from this machine (engine, BuildKit, clock, disk, ports, registry credentials), with a fix for each problem')
     .option('--json', 'print the findings as JSON')
     .action((o) => on(async () => (await import('./commands/doctor.js')).doctorCommand(o))());

@@ -1,0 +1,229 @@
+/**
+ * `devenv init`: a devenv.yml for the project in a folder, from what the folder holds. A Compose file
+ * is imported (services, env, ports, volumes, healthchecks, depends_on conditions; a postgres image
+ * becomes a `postgres:` service). Otherwise: a Dockerfile becomes a built `app`, package.json's
+ * database libraries a `db`, its migrate/seed scripts (prisma, knex) migration steps, and without a
+ * Dockerfile its dev/start script a host process. Pure: the caller reads the files and writes the result.
+ */
+import { parse, stringify } from 'yaml';
+
+export interface FolderFacts {
+  /** The folder's name (the project name, tidied). */
+  name: string;
+  /** Relative paths of the files that exist (only those asked about). */
+  has: (path: string) => boolean;
+  /** A file's text, or undefined. */
+  read: (path: string) => string | undefined;
+  /** .sql files directly in a folder, or []. */
+  sqlFiles: (dir: string) => string[];
+}
+
+export interface Proposal {
+  /** The devenv.yml text. */
+  text: string;
+  /** What was found and decided, one line each, for the user. */
+  notes: string[];
+}
+
+export const COMPOSE_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
+const DB_LIBRARIES = ['pg', 'postgres', 'prisma', '@prisma/client', 'knex', 'typeorm', 'sequelize', 'drizzle-orm', 'pg-promise', 'kysely', 'slonik'];
+
+export function propose(folder: FolderFacts): Proposal {
+  const compose = COMPOSE_FILES.find((f) => folder.has(f));
+  const notes: string[] = [];
+  const doc = compose ? fromCompose(folder, compose, notes) : fromFiles(folder, notes);
+  const header = `# yaml-language-server: $schema=https://unpkg.com/devenv-up/schemas/devenv.schema.json\n# Written by \`devenv init\`${compose ? ` from ${compose}` : ''}; \`devenv up\` starts it, \`devenv validate\` checks it.\n`;
+  return { text: header + stringify(doc, { lineWidth: 0 }), notes };
+}
+
+type Doc = { name: string; services: Record<string, Record<string, unknown>>; migrations?: Record<string, unknown>[] };
+
+function projectName(folder: FolderFacts): string {
+  return folder.name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+|[-_]+$/g, '') || 'app';
+}
+
+function fromFiles(folder: FolderFacts, notes: string[]): Doc {
+  const doc: Doc = { name: projectName(folder), services: {} };
+  const pkg = readJson(folder.read('package.json'));
+  const deps = { ...(pkg?.dependencies ?? {}), ...(pkg?.devDependencies ?? {}) } as Record<string, string>;
+  const scripts = (pkg?.scripts ?? {}) as Record<string, string>;
+  const dbLibs = DB_LIBRARIES.filter((d) => d in deps);
+  const sqlDir = ['db/migrations', 'migrations', 'sql'].find((d) => folder.sqlFiles(d).length > 0);
+  const wantsDb = dbLibs.length > 0 || sqlDir !== undefined || folder.has('prisma/schema.prisma');
+  if (wantsDb) {
+    doc.services.db = { postgres: { version: '15' } };
+    notes.push(`db: Postgres 15, because ${dbLibs.length > 0 ? `package.json uses ${dbLibs.join(', ')}` : sqlDir ? `${sqlDir}/ holds .sql files` : 'prisma/schema.prisma exists'}`);
+  }
+  const redis = ['redis', 'ioredis'].filter((d) => d in deps);
+  const dockerfile = folder.read('Dockerfile');
+  if (redis.length > 0 && dockerfile) {
+    doc.services.redis = { image: 'redis:7' };
+    notes.push(`redis: redis:7, because package.json uses ${redis.join(', ')}`);
+  }
+  const port = dockerfile ? Number(/^\s*EXPOSE\s+(\d+)/im.exec(dockerfile)?.[1] ?? 3000) : 3000;
+  const env = wantsDb ? { DATABASE_URL: '${db.url}' } : undefined;
+  let app: string | undefined;
+  if (dockerfile) {
+    app = 'app';
+    doc.services.app = {
+      build: '.',
+      ports: [`\${APP_PORT:-${port}}:${port}`],
+      env: { ...(env ?? {}), ...(doc.services.redis ? { REDIS_URL: 'redis://redis:6379' } : {}), PORT: String(port) },
+      ...(wantsDb || doc.services.redis ? { depends_on: [...(wantsDb ? ['db'] : []), ...(doc.services.redis ? ['redis'] : [])] } : {}),
+    };
+    notes.push(`app: built from ./Dockerfile, published on 127.0.0.1:${port} (EXPOSE ${dockerfile.match(/EXPOSE/i) ? port : 'not found; 3000 assumed'}); health: a TCP check on that port`);
+  } else if (pkg && (scripts.dev || scripts.start)) {
+    app = 'web';
+    const script = scripts.dev ? 'dev' : 'start';
+    doc.services.web = {
+      process: `npm run ${script}`,
+      port,
+      env: { ...(env ?? {}), PORT: String(port) },
+      ...(wantsDb ? { depends_on: ['db'] } : {}),
+    };
+    notes.push(`web: \`npm run ${script}\` on this machine under devenv's supervisor (no Dockerfile), expected on 127.0.0.1:${port}`);
+  }
+  const steps: Record<string, unknown>[] = [];
+  const step = (name: string, command: string, extra: Record<string, unknown> = {}) => {
+    if (app === 'app') steps.push({ name, run: command, service: 'app', ...extra });
+    else steps.push({ name, process: command, ...(wantsDb ? { env: { DATABASE_URL: '${db.url}' } } : {}), ...extra });
+  };
+  if (sqlDir && wantsDb) {
+    steps.push({ name: 'schema', sql: `./${sqlDir}`, database: 'db' });
+    notes.push(`migration schema: the .sql files of ${sqlDir}/, applied by devenv in order`);
+  }
+  if (scripts.migrate) {
+    step('migrate', 'npm run migrate');
+    notes.push('migration migrate: package.json\'s `migrate` script');
+  } else if ('prisma' in deps || folder.has('prisma/schema.prisma')) {
+    step('migrate', 'npx prisma migrate deploy');
+    notes.push('migration migrate: `prisma migrate deploy`');
+  } else if ('knex' in deps) {
+    step('migrate', 'npx knex migrate:latest');
+    notes.push('migration migrate: `knex migrate:latest`');
+  }
+  if (scripts.seed) {
+    step('seed', 'npm run seed', { when: 'fresh' });
+    notes.push('migration seed: package.json\'s `seed` script, once per new database');
+  }
+  if (steps.length > 0) doc.migrations = steps;
+  if (Object.keys(doc.services).length === 0) {
+    doc.services.app = { image: 'busybox', command: 'echo "replace me: image or build of your app"; sleep infinity' };
+    notes.push('found no Dockerfile, package.json script or compose file: wrote a placeholder service to edit');
+  }
+  return doc;
+}
+
+type ComposeService = {
+  image?: string;
+  build?: string | { context?: string; dockerfile?: string; target?: string; args?: Record<string, string> | string[] };
+  command?: string | string[];
+  entrypoint?: string | string[];
+  environment?: Record<string, string | number | boolean | null> | string[];
+  env_file?: string | string[];
+  ports?: (string | number | { target: number; published?: number | string })[];
+  volumes?: (string | { type?: string; source?: string; target: string; read_only?: boolean })[];
+  healthcheck?: { test?: string | string[]; interval?: string; timeout?: string; disable?: boolean };
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  restart?: string;
+};
+
+function fromCompose(folder: FolderFacts, file: string, notes: string[]): Doc {
+  let compose: { services?: Record<string, ComposeService> };
+  try {
+    compose = (parse(folder.read(file) ?? '') ?? {}) as typeof compose;
+  } catch (error) {
+    throw new Error(`${file} is not valid YAML: ${(error as Error).message}`);
+  }
+  const doc: Doc = { name: projectName(folder), services: {} };
+  for (const [name, s] of Object.entries(compose.services ?? {})) {
+    const env = environment(s.environment);
+    const last = s.image?.split('/').pop() ?? '';
+    // A postgres image that runs something else (psql for a migration) is not a database.
+    if (s.image && ['postgres', 'postgis'].includes(last.split(/[:@]/)[0]!) && s.entrypoint === undefined && s.command === undefined) {
+      const tag = last.split('@')[0]!.split(':')[1];
+      const major = tag ? /^(\d+)/.exec(tag)?.[1] : undefined;
+      const pg: Record<string, unknown> = {};
+      if (!/^(library\/)?postgres(:|$)/.test(s.image)) pg.image = s.image;
+      else if (major) pg.version = major;
+      if (env.POSTGRES_DB) pg.database = env.POSTGRES_DB;
+      if (env.POSTGRES_USER) pg.user = env.POSTGRES_USER;
+      if (env.POSTGRES_PASSWORD) pg.password = env.POSTGRES_PASSWORD;
+      const published = (s.ports ?? []).map(port).find((p) => p?.container === 5432);
+      if (published?.host) pg.port = published.host;
+      doc.services[name] = { postgres: pg, ...deps(s.depends_on) };
+      notes.push(`${name}: a postgres: service (image ${s.image}); devenv waits for a real connection instead of its healthcheck`);
+      continue;
+    }
+    const out: Record<string, unknown> = {};
+    if (s.build !== undefined) {
+      const b = typeof s.build === 'string' ? { context: s.build } : s.build;
+      const args = Array.isArray(b.args) ? Object.fromEntries(b.args.map((a) => a.split('='))) : b.args;
+      out.build = b.dockerfile || b.target || args ? { context: b.context ?? '.', ...(b.dockerfile ? { dockerfile: b.dockerfile } : {}), ...(b.target ? { target: b.target } : {}), ...(args ? { args } : {}) } : (b.context ?? '.');
+      if (s.image) out.image = s.image;
+    } else if (s.image) out.image = s.image;
+    if (s.entrypoint !== undefined) {
+      // devenv.yml has no entrypoint: the image's runs what `command` says, which keeps both.
+      const entry = typeof s.entrypoint === 'string' ? ['sh', '-c', s.entrypoint] : s.entrypoint;
+      const cmd = s.command === undefined ? [] : typeof s.command === 'string' ? ['sh', '-c', s.command] : s.command;
+      out.command = [...entry, ...cmd];
+      notes.push(`${name}: its entrypoint is folded into \`command\` (the image's own entrypoint runs it)`);
+    } else if (s.command !== undefined) out.command = s.command;
+    if (Object.keys(env).length > 0) out.env = env;
+    if (s.env_file !== undefined) out.env_file = s.env_file;
+    const ports = (s.ports ?? []).map(port).filter((p): p is NonNullable<typeof p> => p !== undefined);
+    if (ports.length > 0) out.ports = ports.map((p) => (p.host === undefined ? `0:${p.container}` : `${p.host}:${p.container}`));
+    const volumes = (s.volumes ?? []).map((v) => (typeof v === 'string' ? v : `${v.source}:${v.target}${v.read_only ? ':ro' : ''}`));
+    if (volumes.length > 0) out.volumes = volumes;
+    const health = healthcheck(s.healthcheck);
+    if (health) out.health = health;
+    if (s.restart && ['no', 'always', 'on-failure'].includes(s.restart.replace(/:.*/, ''))) out.restart = s.restart.replace(/:.*/, '');
+    else if (s.restart === 'unless-stopped') out.restart = 'always';
+    Object.assign(out, deps(s.depends_on));
+    doc.services[name] = out;
+  }
+  notes.push(`imported ${Object.keys(doc.services).length} service(s) from ${file}; ports are published on 127.0.0.1 only`);
+  return doc;
+}
+
+function environment(e: ComposeService['environment']): Record<string, string> {
+  if (!e) return {};
+  if (Array.isArray(e)) return Object.fromEntries(e.map((x) => { const i = x.indexOf('='); return i < 0 ? [x, `\${${x}}`] : [x.slice(0, i), x.slice(i + 1)]; }));
+  return Object.fromEntries(Object.entries(e).map(([k, v]) => [k, v === null ? `\${${k}}` : String(v)]));
+}
+
+function port(p: string | number | { target: number; published?: number | string }): { host?: number; container: number } | undefined {
+  if (typeof p === 'number') return { container: p };
+  if (typeof p === 'object') return { container: Number(p.target), ...(p.published !== undefined ? { host: Number(p.published) } : {}) };
+  const parts = p.replace(/\/(tcp|udp)$/, '').split(':');
+  const container = Number(parts.at(-1));
+  const host = parts.length >= 2 ? Number(parts.at(-2)) : undefined;
+  if (!Number.isInteger(container)) return undefined;
+  return { container, ...(host !== undefined && Number.isInteger(host) ? { host } : {}) };
+}
+
+function healthcheck(h: ComposeService['healthcheck']): Record<string, unknown> | undefined {
+  if (!h?.test || h.disable) return undefined;
+  const test = typeof h.test === 'string' ? ['CMD-SHELL', h.test] : h.test;
+  if (test[0] === 'NONE') return undefined;
+  const command = test[0] === 'CMD-SHELL' ? test.slice(1).join(' ') : test[0] === 'CMD' ? test.slice(1) : test;
+  return { command, ...(h.interval ? { interval: h.interval } : {}) };
+}
+
+function deps(d: ComposeService['depends_on']): Record<string, unknown> {
+  if (!d) return {};
+  if (Array.isArray(d)) return d.length > 0 ? { depends_on: d } : {};
+  const map = Object.fromEntries(Object.entries(d).map(([k, v]) => [k, { condition: v?.condition ?? 'service_started' }]));
+  return Object.keys(map).length > 0 ? { depends_on: map } : {};
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function readJson(text: string | undefined): Record<string, any> | undefined {
+  if (!text) return undefined;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return JSON.parse(text) as Record<string, any>;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,44 @@
+/** devenv init on real projects: the devenv.yml it writes brings the app up, and a Compose file imports. */
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { devenv, http } from '../helpers/cli.js';
+import { removeProject, uniqueProject } from '../helpers/engine.js';
+import { copyProject } from '../helpers/temp.js';
+
+const projects: string[] = [];
+afterAll(() => Promise.all(projects.map(removeProject)));
+
+describe('devenv init', () => {
+  it('writes a devenv.yml for node-knex-redis (no devenv.yml) that comes up healthy and migrated', async () => {
+    const dir = copyProject('examples/node-knex-redis');
+    rmSync(join(dir, 'devenv.yml'));
+    const init = await devenv(['init'], { cwd: dir });
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.stdout).toContain('db: Postgres 15, because package.json uses pg, knex');
+    expect(init.stdout).toContain("migration migrate: package.json's `migrate` script");
+    expect((await devenv(['init'], { cwd: dir })).stderr).toContain('devenv.yml exists already');
+    const project = uniqueProject('init');
+    projects.push(project);
+    const up = await devenv(['-p', project, 'up', '-d'], { cwd: dir, env: { APP_PORT: '0' } });
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toMatch(/✔ migration:migrate run/);
+    const port = Number(/app\s+127\.0\.0\.1:(\d+)/.exec(up.stdout)![1]);
+    const visits = await http(`http://127.0.0.1:${port}/visits`);
+    expect(visits.status).toBe(200);
+  });
+
+  it('imports the Compose file devenv export wrote, into a devenv.yml that loads', async () => {
+    const dir = copyProject('examples/node-postgres');
+    expect((await devenv(['export', 'compose', '-o', 'compose.yaml'], { cwd: dir })).code).toBe(0);
+    rmSync(join(dir, 'devenv.yml'));
+    const init = await devenv(['init'], { cwd: dir });
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.stdout).toContain('imported 3 service(s) from compose.yaml');
+    const written = readFileSync(join(dir, 'devenv.yml'), 'utf8');
+    expect(written).toContain('postgres:');
+    expect(written).toContain('condition: service_completed_successfully');
+    const validate = await devenv(['validate'], { cwd: dir });
+    expect(validate.code, validate.stderr).toBe(0);
+  });
+});

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { propose, type FolderFacts } from '../../../src/init/propose.js';
+
+function folder(files: Record<string, string>, name = 'My Shop'): FolderFacts {
+  return {
+    name,
+    has: (p) => p in files,
+    read: (p) => files[p],
+    sqlFiles: (d) => Object.keys(files).filter((f) => f.startsWith(`${d}/`) && f.endsWith('.sql')).map((f) => f.slice(d.length + 1)),
+  };
+}
+const doc = (files: Record<string, string>) => parse(propose(folder(files)).text) as Record<string, any>;
+
+describe('devenv init', () => {
+  it('a Dockerfile and package.json with pg, redis and migrate/seed scripts: app, db, redis and run: steps', () => {
+    const d = doc({
+      Dockerfile: 'FROM node:20\nEXPOSE 8080\nCMD ["node", "server.js"]\n',
+      'package.json': JSON.stringify({ scripts: { migrate: 'knex migrate:latest', seed: 'node seed.js' }, dependencies: { pg: '8', ioredis: '5' } }),
+    });
+    expect(d.name).toBe('my-shop');
+    expect(d.services.db).toEqual({ postgres: { version: '15' } });
+    expect(d.services.redis).toEqual({ image: 'redis:7' });
+    expect(d.services.app).toEqual({
+      build: '.', ports: ['${APP_PORT:-8080}:8080'],
+      env: { DATABASE_URL: '${db.url}', REDIS_URL: 'redis://redis:6379', PORT: '8080' },
+      depends_on: ['db', 'redis'],
+    });
+    expect(d.migrations).toEqual([
+      { name: 'migrate', run: 'npm run migrate', service: 'app' },
+      { name: 'seed', run: 'npm run seed', service: 'app', when: 'fresh' },
+    ]);
+  });
+
+  it('no Dockerfile: the dev script as a host process, prisma migrations on the host, a sql folder applied by devenv', () => {
+    const d = doc({
+      'package.json': JSON.stringify({ scripts: { dev: 'next dev' }, dependencies: { '@prisma/client': '5' }, devDependencies: { prisma: '5' } }),
+      'prisma/schema.prisma': '',
+      'db/migrations/001_init.sql': 'CREATE TABLE t ();',
+    });
+    expect(d.services.web).toEqual({ process: 'npm run dev', port: 3000, env: { DATABASE_URL: '${db.url}', PORT: '3000' }, depends_on: ['db'] });
+    expect(d.migrations).toEqual([
+      { name: 'schema', sql: './db/migrations', database: 'db' },
+      { name: 'migrate', process: 'npx prisma migrate deploy', env: { DATABASE_URL: '${db.url}' } },
+    ]);
+  });
+
+  it('imports a Compose file: postgres becomes a postgres: service; env, ports, volumes, healthchecks and conditions carry over', () => {
+    const d = doc({
+      'docker-compose.yml': `
+services:
+  database:
+    image: postgres:16-alpine
+    environment: { POSTGRES_DB: cal, POSTGRES_USER: cal, POSTGRES_PASSWORD: secret }
+    ports: ["5450:5432"]
+    volumes: [db:/var/lib/postgresql/data]
+  web:
+    build: { context: ., dockerfile: docker/Dockerfile, args: [NODE_ENV=development] }
+    environment:
+      - DATABASE_URL=postgres://cal:secret@database:5432/cal
+      - NEXTAUTH_SECRET
+    ports: ["3000:3000", "9229"]
+    volumes: ["./src:/app/src:ro"]
+    healthcheck: { test: ["CMD", "curl", "-f", "http://localhost:3000/api/health"], interval: 5s }
+    depends_on: { database: { condition: service_healthy } }
+    restart: unless-stopped
+volumes: { db: {} }
+`,
+    });
+    expect(d.services.database).toEqual({ postgres: { version: '16', database: 'cal', user: 'cal', password: 'secret', port: 5450 } });
+    expect(d.services.web).toEqual({
+      build: { context: '.', dockerfile: 'docker/Dockerfile', args: { NODE_ENV: 'development' } },
+      env: { DATABASE_URL: 'postgres://cal:secret@database:5432/cal', NEXTAUTH_SECRET: '${NEXTAUTH_SECRET}' },
+      ports: ['3000:3000', '0:9229'],
+      volumes: ['./src:/app/src:ro'],
+      health: { command: ['curl', '-f', 'http://localhost:3000/api/health'], interval: '5s' },
+      restart: 'always',
+      depends_on: { database: { condition: 'service_healthy' } },
+    });
+  });
+
+  it('an empty folder gets a placeholder to edit, and the file points at the published schema', () => {
+    const p = propose(folder({}));
+    expect(p.text.split('\n')[0]).toBe('# yaml-language-server: $schema=https://unpkg.com/devenv-up/schemas/devenv.schema.json');
+    expect(p.notes.at(-1)).toContain('placeholder');
+  });
+});
