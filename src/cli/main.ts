@@ -92,8 +92,8 @@ export function parseCli(argv: string[]): Parsed | undefined {
     .example('devenv db dump -o dump.sql && devenv db load dump.sql')
     .action((action: string, args: string[], o) => on(async () => (await import('./commands/db.js')).dbCommand(action, args, o))());
 
-  cli.command('export <target>', 'Write the stack as a Compose file (target: compose) for docker-compose')
-    .option('-o, --output <file>', 'where to write it (default: compose.devenv.yml beside devenv.yml; - for stdout)')
+  cli.command('export <target>', 'Write the stack for another engine: compose (a Compose file) or kubernetes (manifests)')
+    .option('-o, --output <file>', 'where to write it (default: compose.devenv.yml or kubernetes.devenv.yml beside devenv.yml; - for stdout)')
     .option('--secrets <mode>', 'env (default): generated passwords as ${VARS} with their values in the .env beside the file; inline: in the file')
     .example('devenv export compose -o compose.yml && docker-compose -f compose.yml up -d')
     .action((target: string, o) => on(async () => (await import('./commands/export.js')).exportCommand(target, o))());

@@ -3,7 +3,7 @@
  * where devenv is not installed. Generated passwords go to a marked block of the .env beside the
  * file (compose reads it), unless --secrets inline.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DevenvError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/devenv-dir.js';
@@ -21,8 +21,9 @@ const BEGIN = '# >>> devenv export compose: generated passwords (rewritten on ea
 const END = '# <<< devenv export compose';
 
 export async function exportCommand(target: string, flags: ExportFlags): Promise<CommandResult> {
+  if (target === 'kubernetes' || target === 'k8s') return exportKubernetesCommand(flags);
   if (target !== 'compose') {
-    throw new DevenvError('USAGE', `devenv cannot export to "${target}"`, { hint: 'The target is `compose`: `devenv export compose -o compose.yml`.' });
+    throw new DevenvError('USAGE', `devenv cannot export to "${target}"`, { hint: 'The targets are `compose` and `kubernetes`: `devenv export compose -o compose.yml`.' });
   }
   const secrets = flags.secrets ?? 'env';
   if (secrets !== 'env' && secrets !== 'inline') throw new DevenvError('USAGE', `--secrets must be env or inline, not ${JSON.stringify(secrets)}`);
@@ -82,4 +83,27 @@ async function keepPasswords(project: Project): Promise<void> {
     if (!(error instanceof DevenvError) || error.code !== 'ENGINE_UNAVAILABLE') throw error;
     saveGeneratedPasswords(project.dir, Object.fromEntries(unsaved.map((s) => [s.name, (s as { password: string }).password])));
   }
+}
+
+/** `devenv export kubernetes`: manifests (one YAML file, documents separated by ---). */
+async function exportKubernetesCommand(flags: ExportFlags): Promise<CommandResult> {
+  const project = await loadFor(flags, true);
+  await keepPasswords(project);
+  const { exportKubernetes } = await import('../../export/kubernetes.js');
+  const { toYaml } = await import('../../export/compose.js');
+  const result = exportKubernetes(project, {
+    read: (file) => readFileSync(file, 'utf8'),
+    list: (dir) => readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name),
+  });
+  for (const s of result.skipped) process.stderr.write(`note: ${s}\n`);
+  const header = `# The stack of ${project.file}, exported by devenv (devenv export kubernetes).\n# Apply: kubectl apply -f FILE   (the Secret holds the database passwords: keep this file private)\n${result.skipped.map((s) => `# note: ${s}\n`).join('')}`;
+  const text = header + result.objects.map((o) => `---\n${toYaml(o)}`).join('');
+  if (flags.output === '-') {
+    process.stdout.write(text);
+    return 0;
+  }
+  const file = resolve(process.cwd(), flags.output ?? `${project.dir}/kubernetes.devenv.yml`);
+  writeFileAtomic(file, text);
+  process.stdout.write(`Wrote ${file}: ${result.objects.map((o) => `${o.kind as string} ${(o.metadata as { name: string }).name}`).join(', ')}.\n`);
+  return 0;
 }
