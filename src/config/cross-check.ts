@@ -2,25 +2,56 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { parsePortSpec } from './ports.js';
 import type { Path, Problem } from './problems.js';
-import { dependencyNames, REF_FIELDS, type Project, type Service, type Template } from './project.js';
-import type { ValidConfig } from './validate.js';
+import { dependencyNames, REF_FIELDS, type BuildSpec, type Project, type Service, type Template } from './project.js';
+import type { ContainerServiceConfig } from './schema.js';
+import type { ServiceConfig, ValidConfig } from './validate.js';
 import { suggest } from './zod-issues.js';
 
-function kindOf(path: string): 'file' | 'folder' | undefined {
+type PathKind = 'file' | 'folder' | 'socket' | 'fifo' | 'device' | 'other';
+
+/** What is at a path (symlinks followed); undefined when nothing is, or it cannot be looked at. */
+function kindOf(path: string): PathKind | undefined {
   try {
     const stat = statSync(path);
-    return stat.isDirectory() ? 'folder' : stat.isFile() ? 'file' : undefined;
+    if (stat.isDirectory()) return 'folder';
+    if (stat.isFile()) return 'file';
+    if (stat.isSocket()) return 'socket';
+    if (stat.isFIFO()) return 'fifo';
+    return stat.isCharacterDevice() || stat.isBlockDevice() ? 'device' : 'other';
   } catch {
     return undefined;
   }
 }
 
-function expectPath(absolute: string, shown: string, kind: 'file' | 'folder', where: Path, problems: Problem[]): boolean {
+/**
+ * Whether a bind-mount source is missing. Anything that exists will do (a socket such as
+ * /var/run/docker.sock, a device, a fifo); a path devenv may not look at is left to the engine.
+ */
+function missing(path: string): boolean {
+  try {
+    statSync(path);
+    return false;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR';
+  }
+}
+
+function expectPath(absolute: string, shown: string, kind: 'file' | 'folder', where: Path, problems: Problem[], hint?: string): boolean {
   const found = kindOf(absolute);
   if (found === kind) return true;
-  const what = found === undefined ? 'not found' : `is a ${found}, not a ${kind}`;
-  problems.push({ path: where, message: `${kind} ${JSON.stringify(shown)} ${what} (looked for ${absolute})` });
+  const what = found === undefined ? 'not found' : `is a ${found === 'other' ? 'special file' : found}, not a ${kind}`;
+  problems.push({ path: where, message: `${kind} ${JSON.stringify(shown)} ${what} (looked for ${absolute})`, ...(hint === undefined ? {} : { hint }) });
   return false;
+}
+
+/** Lookups by name: a generated file may declare thousands of services, and each is checked against the others. */
+const servicesByName = (project: Project): Map<string, Service> => new Map(project.services.map((s) => [s.name, s]));
+const configsByName = (config: ValidConfig): Map<string, ServiceConfig> => new Map(config.services.map((s) => [s.name, s]));
+
+/** "a, b, c", or the first ten and how many more. */
+function listNames(names: readonly string[]): string {
+  return names.length <= 10 ? names.join(', ') : `${names.slice(0, 10).join(', ')} and ${names.length - 10} more`;
 }
 
 function checkDependencies(project: Project, config: ValidConfig, problems: Problem[]): void {
@@ -38,31 +69,48 @@ function checkDependencies(project: Project, config: ValidConfig, problems: Prob
         problems.push({
           path: where,
           at,
-          message: `unknown service "${target}"${guess ? ` — did you mean "${guess}"?` : `; the services are ${[...names].join(', ')}`}`,
+          message: `unknown service "${target}"${guess ? ` — did you mean "${guess}"?` : `; the services are ${listNames([...names])}`}`,
         });
       }
     }
   }
+  reportCycles(project, problems);
+}
+
+/** Each dependency cycle once. Iterative: a generated file may chain thousands of services. */
+function reportCycles(project: Project, problems: Problem[]): void {
   const byName = new Map(project.services.map((s) => [s.name, s]));
   const state = new Map<string, 'visiting' | 'done'>();
   const reported = new Set<string>();
-  const visit = (service: Service, stack: string[]): void => {
-    state.set(service.name, 'visiting');
-    for (const next of dependencyNames(service)) {
+  for (const start of project.services) {
+    if (state.has(start.name)) continue;
+    // The path from start, each service with the dependencies it has left to visit.
+    const path: { name: string; next: string[] }[] = [{ name: start.name, next: dependencyNames(start).reverse() }];
+    state.set(start.name, 'visiting');
+    while (path.length > 0) {
+      const top = path[path.length - 1] as { name: string; next: string[] };
+      const next = top.next.pop();
+      if (next === undefined) {
+        state.set(top.name, 'done');
+        path.pop();
+        continue;
+      }
       const target = byName.get(next);
-      if (target === undefined || next === service.name) continue;
+      if (target === undefined || next === top.name) continue;
       if (state.get(next) === 'visiting') {
-        const cycle = [...stack.slice(stack.indexOf(next)), next];
+        const names = path.map((p) => p.name);
+        const cycle = [...names.slice(names.indexOf(next)), next];
         const key = [...new Set(cycle)].sort().join(',');
         if (!reported.has(key)) {
           reported.add(key);
           problems.push({ path: ['services', next, 'depends_on'], message: `dependency cycle: ${cycle.join(' -> ')}` });
         }
-      } else if (state.get(next) === undefined) visit(target, [...stack, next]);
+      } else if (state.get(next) === undefined) {
+        state.set(next, 'visiting');
+        path.push({ name: next, next: dependencyNames(target).reverse() });
+      }
     }
-    state.set(service.name, 'done');
-  };
-  for (const service of project.services) if (!state.has(service.name)) visit(service, [service.name]);
+  }
 }
 
 /** Every name on the project network (service names and aliases) must be unique. */
@@ -83,17 +131,18 @@ const describeKind = (s: Service | undefined): string =>
   s === undefined ? 'unknown' : s.kind === 'postgres' ? 'a Postgres service' : s.kind === 'process' ? 'a host process' : 'a container service';
 
 function checkMigrations(project: Project, config: ValidConfig, problems: Problem[]): void {
+  const byName = servicesByName(project);
   const seen = new Set<string>();
   const databases = project.services.filter((s) => s.kind === 'postgres').map((s) => s.name);
   (config.top.migrations ?? []).forEach((step, index) => {
     const base = ['migrations', index];
     if (seen.has(step.name)) problems.push({ path: [...base, 'name'], message: `duplicate migration name "${step.name}"; each step needs its own name` });
     seen.add(step.name);
-    const service = step.service === undefined ? undefined : project.services.find((s) => s.name === step.service);
+    const service = step.service === undefined ? undefined : byName.get(step.service);
     if (step.service !== undefined && service?.kind !== 'container') {
       problems.push({ path: [...base, 'service'], message: `expected a container service (image or build), got "${step.service}" (${describeKind(service)})` });
     }
-    const database = step.database === undefined ? undefined : project.services.find((s) => s.name === step.database);
+    const database = step.database === undefined ? undefined : byName.get(step.database);
     if (step.database !== undefined && database?.kind !== 'postgres') {
       problems.push({ path: [...base, 'database'], message: `expected a Postgres service, got "${step.database}" (${describeKind(database)})` });
     }
@@ -112,6 +161,7 @@ function checkMigrations(project: Project, config: ValidConfig, problems: Proble
 }
 
 function checkPorts(project: Project, config: ValidConfig, problems: Problem[]): void {
+  const rawByName = configsByName(config);
   const owners = new Map<string, string>();
   const claim = (port: number, protocol: string, owner: string, where: Path): void => {
     if (port === 0) return;
@@ -129,7 +179,7 @@ function checkPorts(project: Project, config: ValidConfig, problems: Problem[]):
       if (service.port !== undefined) claim(service.port, 'tcp', `service "${service.name}"`, ['services', service.name, 'port']);
       continue;
     }
-    const raw = config.services.find((s) => s.name === service.name);
+    const raw = rawByName.get(service.name);
     if (raw?.kind !== 'container') continue;
     // Walk the specs as written, so a path points at its own entry even when another failed to parse.
     const specs = raw.config.port !== undefined ? [{ spec: raw.config.port, where: ['port'] }] : (raw.config.ports ?? []).map((spec, i) => ({ spec, where: ['ports', i] }));
@@ -140,9 +190,33 @@ function checkPorts(project: Project, config: ValidConfig, problems: Problem[]):
   }
 }
 
+/**
+ * The context folder and the Dockerfile in it. The runtime sends the engine the context alone and
+ * names the Dockerfile by its path inside it, so a Dockerfile outside is refused here, at validate.
+ */
+function checkBuild(build: BuildSpec, raw: ContainerServiceConfig['build'], base: Path, problems: Problem[]): void {
+  const object = typeof raw === 'object';
+  const contextShown = object ? (raw.context ?? '.') : (raw ?? '.');
+  const contextPath = object && raw.context !== undefined ? [...base, 'build', 'context'] : [...base, 'build'];
+  if (!expectPath(build.context, contextShown, 'folder', contextPath, problems)) return;
+  const where = object && raw.dockerfile !== undefined ? [...base, 'build', 'dockerfile'] : contextPath;
+  const dockerfile = path.resolve(build.context, build.dockerfile);
+  const inside = path.relative(build.context, dockerfile);
+  if (inside === '..' || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside)) {
+    problems.push({
+      path: where,
+      message: `the Dockerfile ${dockerfile} is outside the build context ${build.context}; the engine is sent only the context`,
+      hint: `move the Dockerfile into ${build.context}, or set build.context to a folder that contains it (dockerfile is relative to the context)`,
+    });
+    return;
+  }
+  expectPath(dockerfile, path.join(contextShown, build.dockerfile), 'file', where, problems, 'create the Dockerfile, or set build.dockerfile to its path relative to the build context');
+}
+
 function checkFiles(project: Project, config: ValidConfig, problems: Problem[]): void {
+  const rawByName = configsByName(config);
   for (const service of project.services) {
-    const raw = config.services.find((s) => s.name === service.name);
+    const raw = rawByName.get(service.name);
     const base = ['services', service.name];
     if (service.kind === 'postgres' && raw?.kind === 'postgres') {
       const init = raw.config.postgres?.init;
@@ -151,24 +225,14 @@ function checkFiles(project: Project, config: ValidConfig, problems: Problem[]):
         expectPath(file, shown[index] ?? file, 'file', [...base, 'postgres', 'init', ...(typeof init === 'string' ? [] : [index])], problems);
       });
     }
-    if (service.kind === 'container' && service.build && raw?.kind === 'container') {
-      const build = raw.config.build;
-      const object = typeof build === 'object';
-      const contextShown = object ? (build.context ?? '.') : (build ?? '.');
-      const contextPath = object && build.context !== undefined ? [...base, 'build', 'context'] : [...base, 'build'];
-      if (expectPath(service.build.context, contextShown, 'folder', contextPath, problems)) {
-        const dockerfile = path.resolve(service.build.context, service.build.dockerfile);
-        const where = object && build.dockerfile !== undefined ? [...base, 'build', 'dockerfile'] : contextPath;
-        expectPath(dockerfile, path.join(contextShown, service.build.dockerfile), 'file', where, problems);
-      }
-    }
+    if (service.kind === 'container' && service.build && raw?.kind === 'container') checkBuild(service.build, raw.config.build, base, problems);
     if (service.kind === 'process' && raw?.kind === 'process' && raw.config.cwd !== undefined) {
       expectPath(service.cwd, raw.config.cwd, 'folder', [...base, 'cwd'], problems);
     }
     if (service.kind === 'container') {
       // The engine refuses to start a container whose bind-mount source is missing; say so now.
       service.volumes.forEach((volume, index) => {
-        if (volume.type === 'bind' && kindOf(volume.source) === undefined) {
+        if (volume.type === 'bind' && missing(volume.source)) {
           problems.push({ path: [...base, 'volumes', index], message: `host path ${volume.source} does not exist; create it, or mount a named volume ("name:${volume.target}")` });
         }
       });
@@ -177,13 +241,15 @@ function checkFiles(project: Project, config: ValidConfig, problems: Problem[]):
 }
 
 function checkReferences(project: Project, config: ValidConfig, problems: Problem[]): void {
+  const byName = servicesByName(project);
+  const rawByName = configsByName(config);
   const check = (env: Record<string, Template>, written: Record<string, unknown>, base: Path) => {
     for (const [key, template] of Object.entries(env)) {
-      const where = key in written ? [...base, 'env', key] : [...base, 'env_file'];
+      const where = Object.hasOwn(written, key) ? [...base, 'env', key] : [...base, 'env_file'];
       for (const part of template) {
         if (typeof part === 'string') continue;
         const shown = `\${${part.service}.${part.field}}`;
-        const target = project.services.find((s) => s.name === part.service);
+        const target = byName.get(part.service);
         if (target === undefined) {
           problems.push({ path: where, message: `${shown} refers to an unknown service "${part.service}"` });
         } else if (target.kind !== 'postgres') {
@@ -198,7 +264,7 @@ function checkReferences(project: Project, config: ValidConfig, problems: Proble
   };
   for (const service of project.services) {
     if (service.kind === 'postgres') continue;
-    const raw = config.services.find((s) => s.name === service.name);
+    const raw = rawByName.get(service.name);
     check(service.env, raw && raw.kind !== 'postgres' ? (raw.config.env ?? {}) : {}, ['services', service.name]);
   }
   project.migrations.forEach((m, index) => {

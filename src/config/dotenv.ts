@@ -8,9 +8,14 @@ export interface DotenvLine {
   line: number;
 }
 
+/**
+ * A line that is not KEY=value. It carries no text of the line: an env file may be a key or a
+ * password file named by mistake, and errors must not repeat it.
+ */
 export interface DotenvError {
   line: number;
-  text: string;
+  /** Why, without quoting the line: 'it has no "="'. */
+  reason: string;
 }
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -39,7 +44,8 @@ export function parseDotenv(text: string): { entries: DotenvLine[]; errors: Dote
     const equals = body.indexOf('=');
     const key = equals === -1 ? '' : body.slice(0, equals).trim();
     if (!KEY.test(key)) {
-      errors.push({ line: index + 1, text: source });
+      const reason = equals === -1 ? 'it has no "="' : key === '' ? 'nothing comes before "="' : 'what comes before "=" is not a variable name';
+      errors.push({ line: index + 1, reason });
       return;
     }
     const raw = body.slice(equals + 1).trim();
@@ -47,3 +53,10 @@ export function parseDotenv(text: string): { entries: DotenvLine[]; errors: Dote
   });
   return { entries, errors };
 }
+
+/** The problem message for a line that is not KEY=value: its number and why, never its text. */
+export function dotenvErrorMessage(error: DotenvError): string {
+  return `line ${error.line} is not KEY=value: ${error.reason}`;
+}
+
+export const DOTENV_HINT = 'an env file holds KEY=value lines (KEY: letters, digits, "_", "." and "-", not starting with a digit); blank lines and lines starting with "#" are skipped';

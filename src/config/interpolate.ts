@@ -15,8 +15,15 @@ const MAX_NESTING = 16;
 
 class InterpolationError extends Error {}
 
+/** quote: whether errors may quote the input (not for the values of an env file, which may hold secrets). */
+interface ParseContext {
+  input: string;
+  quote: boolean;
+}
+
 /** A recursive-descent parser over one string; `${…}` defaults are parsed before any is evaluated. */
-function parse(input: string, start: number, inBraces: boolean, depth: number): { nodes: Node[]; end: number } {
+function parse(context: ParseContext, start: number, inBraces: boolean, depth: number): { nodes: Node[]; end: number } {
+  const { input } = context;
   if (depth > MAX_NESTING) throw new InterpolationError(`"\${…}" nested more than ${MAX_NESTING} levels deep`);
   const nodes: Node[] = [];
   let text = '';
@@ -42,7 +49,7 @@ function parse(input: string, start: number, inBraces: boolean, depth: number): 
       i += 2;
     } else if (next === '{') {
       flush();
-      const parsed = parseBraced(input, i + 2, depth);
+      const parsed = parseBraced(context, i + 2, depth);
       nodes.push(parsed.node);
       i = parsed.end;
     } else if (next !== undefined && /[A-Za-z_]/.test(next)) {
@@ -60,7 +67,8 @@ function parse(input: string, start: number, inBraces: boolean, depth: number): 
   return { nodes, end: i };
 }
 
-function parseBraced(input: string, start: number, depth: number): { node: Node; end: number } {
+function parseBraced(context: ParseContext, start: number, depth: number): { node: Node; end: number } {
+  const { input } = context;
   const rest = input.slice(start);
   const ref = REF.exec(rest);
   if (ref) {
@@ -68,7 +76,7 @@ function parseBraced(input: string, start: number, depth: number): { node: Node;
     return { node: { kind: 'ref', ref: { service: ref[1] ?? '', field: (ref[2] ?? '') as ServiceRef['field'] }, source }, end: start + ref[0].length };
   }
   const name = NAME.exec(rest)?.[0];
-  const shown = rest.slice(0, Math.max(rest.indexOf('}') + 1, 1));
+  const shown = context.quote ? rest.slice(0, Math.max(rest.indexOf('}') + 1, 1)) : '';
   if (name === undefined) throw new InterpolationError(`invalid "\${${shown}": expected a variable name such as \${NAME}`);
   let i = start + name.length;
   if (input[i] === '}') return { node: { kind: 'var', name, arg: [] }, end: i + 1 };
@@ -78,7 +86,7 @@ function parseBraced(input: string, start: number, depth: number): { node: Node;
     throw new InterpolationError(`invalid "\${${shown}": expected "}", ":-", "-", ":?" or "?" after the variable name`);
   }
   i += op.length;
-  const arg = parse(input, i, true, depth + 1);
+  const arg = parse(context, i, true, depth + 1);
   return { node: { kind: 'var', name, op, arg: arg.nodes }, end: arg.end };
 }
 
@@ -91,13 +99,14 @@ function evaluate(nodes: Node[], vars: Vars, allowRefs: boolean): TemplatePart[]
         throw new InterpolationError(`the reference ${node.source} is only allowed in env values (and \${service.image} in image)`);
       }
       parts.push(node.ref);
-    } else parts.push(...evaluateVar(node, vars, allowRefs));
+    } else for (const part of evaluateVar(node, vars, allowRefs)) parts.push(part);
   }
   return parts;
 }
 
 function evaluateVar(node: Extract<Node, { kind: 'var' }>, vars: Vars, allowRefs: boolean): TemplatePart[] {
-  const value = vars[node.name];
+  // Own keys only: ${constructor} is a variable, not Object.prototype.constructor.
+  const value = Object.hasOwn(vars, node.name) ? vars[node.name] : undefined;
   const unset = value === undefined;
   const blank = unset || value === '';
   switch (node.op) {
@@ -136,10 +145,14 @@ export function renderText(template: Template): string {
 
 export type InterpolationResult = { ok: true; template: Template } | { ok: false; error: string };
 
-/** Interpolates one string. References (`${db.url}`) are kept as parts when allowed, else an error. */
-export function interpolate(input: string, vars: Vars, allowRefs: boolean): InterpolationResult {
+/**
+ * Interpolates one string. References (`${db.url}`) are kept as parts when allowed, else an error.
+ * quote false: errors do not quote the input (a value of an env file); a `:?` message is still
+ * shown, its author wrote it to be.
+ */
+export function interpolate(input: string, vars: Vars, allowRefs: boolean, quote = true): InterpolationResult {
   try {
-    return { ok: true, template: compact(evaluate(parse(input, 0, false, 0).nodes, vars, allowRefs)) };
+    return { ok: true, template: compact(evaluate(parse({ input, quote }, 0, false, 0).nodes, vars, allowRefs)) };
   } catch (error) {
     if (error instanceof InterpolationError) return { ok: false, error: error.message };
     throw error;

@@ -2,13 +2,13 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DevenvError } from '../errors.js';
 import { crossCheck } from './cross-check.js';
-import { parseDotenv } from './dotenv.js';
+import { DOTENV_HINT, dotenvErrorMessage, parseDotenv } from './dotenv.js';
 import { resolveConfigFile } from './find-config.js';
 import { interpolateDocument } from './interpolate-document.js';
 import type { Vars } from './interpolate.js';
 import { normalise } from './normalise.js';
 import { parseYaml, readConfigText } from './parse-yaml.js';
-import { throwProblems, type Locate, type Problem } from './problems.js';
+import { append, throwProblems, type Locate, type Problem } from './problems.js';
 import type { Project } from './project.js';
 import { NAME_PATTERN } from './schema.js';
 import { applySecrets } from './secrets.js';
@@ -35,12 +35,13 @@ export interface LoadOptions {
 /** Variables for interpolation: `.env` beside devenv.yml, overridden by the process environment. */
 function readVariables(dir: string, env: Vars, display: (file: string) => string, problems: Problem[]): Vars {
   const file = path.join(dir, '.env');
-  const vars: Vars = {};
+  // No prototype: "__proto__" and "constructor" are variable names like any other.
+  const vars: Vars = Object.create(null) as Vars;
   if (existsSync(file) && statSync(file).isFile()) {
     const shown = display(file);
     const parsed = parseDotenv(readConfigText(file, shown));
     for (const error of parsed.errors) {
-      problems.push({ path: [], file: shown, line: error.line, col: 1, message: `expected KEY=value, got ${JSON.stringify(error.text.trim())}` });
+      problems.push({ path: [], file: shown, line: error.line, col: 1, message: dotenvErrorMessage(error), hint: DOTENV_HINT });
     }
     for (const entry of parsed.entries) vars[entry.key] = entry.value;
   }
@@ -68,13 +69,13 @@ function load(options: LoadOptions): Project {
   const vars = readVariables(dir, options.env, display, problems);
   const parsed = parseYaml(readConfigText(file, shown));
   const fail = (locate: Locate): never => throwProblems(problems, shown, locate);
-  problems.push(...parsed.problems);
+  append(problems, parsed.problems);
   if (parsed.problems.length > 0) fail(parsed.locate);
 
   const interpolated = interpolateDocument(parsed.value, vars);
-  problems.push(...interpolated.problems);
+  append(problems, interpolated.problems);
   const validated = validateConfig(interpolated.value);
-  problems.push(...validated.problems);
+  append(problems, validated.problems);
   if (validated.config === undefined || problems.length > 0) fail(parsed.locate);
   const config = validated.config as NonNullable<typeof validated.config>;
 

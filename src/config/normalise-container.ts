@@ -1,10 +1,11 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parseDotenv } from './dotenv.js';
+import { DOTENV_HINT, dotenvErrorMessage, parseDotenv } from './dotenv.js';
 import type { EnvTemplates } from './interpolate-document.js';
 import { interpolate, type Vars } from './interpolate.js';
 import { normaliseAliases, normaliseDependsOn, normaliseRestart, normaliseStopTimeout } from './normalise-common.js';
 import { normaliseHealth } from './normalise-health.js';
+import { MAX_CONFIG_BYTES } from './parse-yaml.js';
 import { parsePortSpec } from './ports.js';
 import type { Path, Problem } from './problems.js';
 import type { BuildSpec, ContainerService, PortMapping, Template, VolumeMount } from './project.js';
@@ -23,11 +24,22 @@ export interface ContainerContext {
 
 const ENV_KEY = /^[^=\s]+$/;
 
+/**
+ * The Dockerfile as a path relative to the context, as the runtime reads it: an absolute path inside
+ * the context is made relative. One outside stays as written, for the cross-check to refuse.
+ */
+function dockerfileInContext(context: string, dockerfile: string): string {
+  if (!path.isAbsolute(dockerfile)) return dockerfile;
+  const relative = path.relative(context, dockerfile);
+  return relative === '' || relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative) ? dockerfile : relative;
+}
+
 function normaliseBuild(build: ContainerServiceConfig['build'], dir: string): BuildSpec | undefined {
   if (build === undefined) return undefined;
   if (typeof build === 'string') return { context: path.resolve(dir, build), dockerfile: 'Dockerfile', args: {} };
   const args = Object.fromEntries(Object.entries(build.args ?? {}).map(([key, value]) => [key, String(value)]));
-  const spec: BuildSpec = { context: path.resolve(dir, build.context ?? '.'), dockerfile: build.dockerfile ?? 'Dockerfile', args };
+  const context = path.resolve(dir, build.context ?? '.');
+  const spec: BuildSpec = { context, dockerfile: dockerfileInContext(context, build.dockerfile ?? 'Dockerfile'), args };
   if (build.target !== undefined) spec.target = build.target;
   return spec;
 }
@@ -62,23 +74,33 @@ function envFileValues(base: Path, config: EnvConfig, context: ContainerContext,
     const absolute = path.resolve(context.dir, file);
     let text: string;
     try {
-      if (!statSync(absolute).isFile()) throw new Error('not a file');
+      const stat = statSync(absolute);
+      if (!stat.isFile()) {
+        problems.push({ path: where, message: `env file ${JSON.stringify(file)} is ${stat.isDirectory() ? 'a folder' : 'not a regular file'} (looked for ${absolute})` });
+        return;
+      }
+      if (stat.size > MAX_CONFIG_BYTES) {
+        problems.push({ path: where, message: `env file ${JSON.stringify(file)} is ${stat.size} bytes; the limit is ${MAX_CONFIG_BYTES} bytes (1 MiB)`, hint: 'env_file names files of KEY=value lines' });
+        return;
+      }
       text = readFileSync(absolute, 'utf8');
-    } catch {
-      problems.push({ path: where, message: `env file ${JSON.stringify(file)} not found (looked for ${absolute})` });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' || code === 'ENOTDIR' ? 'not found' : `cannot be read (${code ?? (error as Error).message})`;
+      problems.push({ path: where, message: `env file ${JSON.stringify(file)} ${why} (looked for ${absolute})` });
       return;
     }
     const shown = context.display(absolute);
     const parsed = parseDotenv(text);
     for (const error of parsed.errors) {
-      problems.push({ path: [], file: shown, line: error.line, col: 1, message: `expected KEY=value, got ${JSON.stringify(error.text.trim())}` });
+      problems.push({ path: [], file: shown, line: error.line, col: 1, message: dotenvErrorMessage(error), hint: DOTENV_HINT });
     }
     for (const entry of parsed.entries) {
       if (!entry.interpolate) {
         values.set(entry.key, [entry.value]);
         continue;
       }
-      const result = interpolate(entry.value, context.vars, true);
+      const result = interpolate(entry.value, context.vars, true, false);
       if (result.ok) values.set(entry.key, result.template);
       else problems.push({ path: [entry.key], file: shown, line: entry.line, col: 1, message: result.error });
     }

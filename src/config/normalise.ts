@@ -99,7 +99,13 @@ export function normalise(config: ValidConfig, context: NormaliseContext, proble
  * image is then built once and never pulled.
  */
 function linkSharedBuilds(services: Service[], imageTemplates: Map<string, Template>, problems: Problem[]): void {
-  const built = services.filter((s): s is ContainerService => s.kind === 'container' && s.build !== undefined);
+  const built = new Map<string, ContainerService>();
+  const builtByImage = new Map<string, ContainerService>();
+  for (const s of services) {
+    if (s.kind !== 'container' || s.build === undefined) continue;
+    built.set(s.name, s);
+    if (!builtByImage.has(s.image)) builtByImage.set(s.image, s);
+  }
   for (const s of services) {
     if (s.kind !== 'container') continue;
     if (s.build !== undefined && imageTemplates.has(s.name)) {
@@ -114,9 +120,9 @@ function linkSharedBuilds(services: Service[], imageTemplates: Map<string, Templ
         problems.push({ path: ['services', s.name, 'image'], message: 'expected ${service.image} alone, naming a service that has build' });
         continue;
       }
-      const source = built.find((b) => b.name === ref.service);
+      const source = built.get(ref.service);
       if (!source) {
-        const names = built.map((b) => b.name);
+        const names = [...built.keys()];
         problems.push({ path: ['services', s.name, 'image'], message: `\${${ref.service}.image}: "${ref.service}" is not a service with build${names.length ? `; those are ${names.join(', ')}` : ''}` });
         continue;
       }
@@ -124,17 +130,18 @@ function linkSharedBuilds(services: Service[], imageTemplates: Map<string, Templ
       s.image = source.image;
       continue;
     }
-    const source = built.find((b) => b.image === s.image);
+    const source = builtByImage.get(s.image);
     if (source) s.buildFrom = source.name;
   }
 }
 
 /** A service others wait on with service_completed_successfully runs to completion, as Compose reads it. */
 function inferOneshots(services: Service[], explicitHealth: Set<string>, notOneshot: Set<string>, problems: Problem[]): void {
+  const byName = new Map(services.map((s) => [s.name, s]));
   for (const s of services) {
     for (const d of s.dependsOn) {
       if (d.condition !== 'completed') continue;
-      const target = services.find((t) => t.name === d.service);
+      const target = byName.get(d.service);
       if (target?.kind === 'postgres') {
         problems.push({ path: ['services', s.name, 'depends_on', d.service, 'condition'], message: `${d.service} is a Postgres service, which never completes; use service_healthy` });
       } else if (target && !target.oneshot) {

@@ -36,6 +36,11 @@ export function formatPath(path: Path): string {
   return out;
 }
 
+/** push(...items) without spreading: a hostile file can make more problems than a call takes arguments. */
+export function append<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
+}
+
 /** How a value is shown after "got": short, quoted strings, kinds for collections. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
@@ -69,7 +74,10 @@ export function problemLine(problem: Problem, file: string, locate: Locate): str
 
 const DEFAULT_HINT = 'fix devenv.yml; the fields are described in the "devenv.yml reference" of the README';
 
-/** Throws one CONFIG_INVALID error listing every problem, in source order. */
+/** Problems listed in one error; the rest are counted on one more line (a generated file can have thousands). */
+export const MAX_LISTED_PROBLEMS = 50;
+
+/** Throws one CONFIG_INVALID error listing every problem (up to MAX_LISTED_PROBLEMS), in source order. */
 export function throwProblems(problems: readonly Problem[], file: string, locate: Locate): never {
   const placed = problems.map((problem, index) => {
     const position =
@@ -82,16 +90,26 @@ export function throwProblems(problems: readonly Problem[], file: string, locate
     const byCol = (a.position?.col ?? 0) - (b.position?.col ?? 0);
     return byLine || byCol || a.index - b.index;
   });
-  const lines = [...new Set(placed.map((p) => p.text))];
+  // Each distinct line once, with the first hint given for it.
+  const hints = new Map<string, string | undefined>();
+  for (const { text, problem } of placed) if (hints.get(text) === undefined) hints.set(text, problem.hint);
+  const lines = [...hints.keys()];
   if (lines.length === 1) {
     throw new DevenvError('CONFIG_INVALID', lines[0] ?? '', { hint: placed[0]?.problem.hint ?? DEFAULT_HINT });
   }
   // With several problems each specific hint follows its own line; the error's hint stays general.
   const details: string[] = [];
-  for (const line of lines) {
+  for (const line of lines.slice(0, MAX_LISTED_PROBLEMS)) {
     details.push(line);
-    const hint = placed.find((p) => p.text === line && p.problem.hint !== undefined)?.problem.hint;
+    const hint = hints.get(line);
     if (hint !== undefined) details.push(`  hint: ${hint}`);
+  }
+  const rest = lines.length - MAX_LISTED_PROBLEMS;
+  if (rest > 0) {
+    // Placed where the unlisted ones start, like every other line.
+    const first = placed.find((p) => p.text === lines[MAX_LISTED_PROBLEMS]);
+    const where = first?.position ? `${first.problem.file ?? file}:${first.position.line}:${first.position.col}` : `${file}:`;
+    details.push(`${where} and ${rest} more ${rest === 1 ? 'problem' : 'problems'} from here on, not listed`);
   }
   throw new DevenvError('CONFIG_INVALID', `${file} has ${lines.length} problems`, { details, hint: DEFAULT_HINT });
 }

@@ -38,8 +38,10 @@ const duration = (description: string) =>
     error: 'expected a duration such as 500ms, 5s or 2m',
   }), `${description} A number of seconds or a string such as 500ms, 5s, 2m.`);
 const yesNo = () => z.boolean({ error: 'expected true or false' });
+/** A value of env or build.args. */
+export const scalarValue = () => z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' });
 const envValues = (description?: string) => {
-  const map = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }), {
+  const map = z.record(z.string(), scalarValue(), {
     error: 'expected a map of environment variables',
   });
   return description ? about(map, description) : map;
@@ -48,16 +50,18 @@ const envValues = (description?: string) => {
 export const serviceName = z.string().check(z.regex(NAME_PATTERN, { error: `expected ${NAME_EXPECTED}` }));
 
 export const CONDITIONS = ['service_started', 'service_healthy', 'service_completed_successfully'] as const;
+/** The value of one entry of a depends_on map. */
+export const dependencyOptions = () => z.union([
+  z.null(),
+  z.strictObject({
+    condition: optional(z.enum(CONDITIONS, { error: `expected one of ${CONDITIONS.join(', ')}` }), 'What to wait for; default service_started, as in Compose.'),
+    required: optional(yesNo(), 'Accepted for Compose files; must be true.'),
+    restart: optional(yesNo(), 'Accepted for Compose files; devenv ignores it.'),
+  }, { error: 'expected a map with condition' }),
+]);
 const dependsOn = about(z.union([
   z.array(text('a service name'), { error: 'expected a list of service names' }),
-  z.record(z.string(), z.union([
-    z.null(),
-    z.strictObject({
-      condition: optional(z.enum(CONDITIONS, { error: `expected one of ${CONDITIONS.join(', ')}` }), 'What to wait for; default service_started, as in Compose.'),
-      required: optional(yesNo(), 'Accepted for Compose files; must be true.'),
-      restart: optional(yesNo(), 'Accepted for Compose files; devenv ignores it.'),
-    }, { error: 'expected a map with condition' }),
-  ]), { error: 'expected a map of service names' }),
+  z.record(z.string(), dependencyOptions(), { error: 'expected a map of service names' }),
 ], { error: 'expected a list of service names, or a map of service name → { condition }' }),
 'Services started first: a list (each started and healthy, or completed for a one-shot), or a map with Compose conditions.');
 
@@ -99,7 +103,7 @@ const buildObject = z.strictObject({
   context: optional(text('a folder path'), 'Build context folder, relative to devenv.yml. Default ".".'),
   dockerfile: optional(text('a file path'), 'Dockerfile path relative to the context. Default "Dockerfile".'),
   target: z.optional(text('a build stage name')),
-  args: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }), {
+  args: z.optional(z.record(z.string(), scalarValue(), {
     error: 'expected a map of build arguments',
   })),
 });

@@ -1,9 +1,12 @@
-import { type Problem, describeValue } from './problems.js';
+import type * as z from 'zod/mini';
+import { append, type Path, type Problem, describeValue } from './problems.js';
 import {
   containerServiceSchema,
+  dependencyOptions,
   NAME_PATTERN,
   postgresServiceSchema,
   processServiceSchema,
+  scalarValue,
   topLevelSchema,
   type ContainerServiceConfig,
   type PostgresServiceConfig,
@@ -33,6 +36,29 @@ function isMap(value: unknown): value is Record<string, unknown> {
 /** Compose's extension fields (`x-common: &common …`, anchors to merge from): accepted and ignored. */
 function withoutExtensions(map: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(map).filter(([key]) => !key.startsWith('x-')));
+}
+
+const PROTO = '__proto__';
+const scalar = scalarValue();
+const dependency = dependencyOptions();
+
+/**
+ * zod leaves a "__proto__" key out of a record's output, unchecked (its guard against prototype
+ * pollution). To devenv it is a name like any other (a shell accepts it as a variable), so it is
+ * checked with the record's value schema and defined on the output as an own property.
+ */
+function keepProtoKey(input: unknown, output: unknown, valueSchema: z.ZodMiniType, path: Path, problems: Problem[]): void {
+  if (!isMap(input) || !Object.hasOwn(input, PROTO) || output === null || typeof output !== 'object' || Array.isArray(output)) return;
+  const result = check(valueSchema, input[PROTO], [...path, PROTO]);
+  if (result.ok) Object.defineProperty(output, PROTO, { value: result.value, enumerable: true, writable: true, configurable: true });
+  else append(problems, result.problems);
+}
+
+/** The records of a service whose keys the user names: env, build.args, depends_on. */
+function keepServiceProtoKeys(raw: Record<string, unknown>, config: Record<string, unknown>, path: Path, problems: Problem[]): void {
+  keepProtoKey(raw.env, config.env, scalar, [...path, 'env'], problems);
+  keepProtoKey(raw.depends_on, config.depends_on, dependency, [...path, 'depends_on'], problems);
+  if (isMap(raw.build) && isMap(config.build)) keepProtoKey(raw.build.args, config.build.args, scalar, [...path, 'build', 'args'], problems);
 }
 
 function validateService(name: string, raw: unknown, problems: Problem[]): ServiceConfig | undefined {
@@ -72,22 +98,25 @@ function validateService(name: string, raw: unknown, problems: Problem[]): Servi
     });
     return undefined;
   }
+  const map = raw;
+  const checked = <T extends Record<string, unknown>>(result: { ok: true; value: T } | { ok: false; problems: Problem[] }): T | undefined => {
+    if (!result.ok) {
+      append(problems, result.problems);
+      return undefined;
+    }
+    keepServiceProtoKeys(map, result.value, path, problems);
+    return result.value;
+  };
   if (isProcess) {
-    const result = check(processServiceSchema, raw, path);
-    if (result.ok) return { name, kind: 'process', config: result.value };
-    problems.push(...result.problems);
-    return undefined;
+    const config = checked(check(processServiceSchema, raw, path));
+    return config && { name, kind: 'process', config };
   }
   if (isPostgres) {
-    const result = check(postgresServiceSchema, raw, path);
-    if (result.ok) return { name, kind: 'postgres', config: result.value };
-    problems.push(...result.problems);
-    return undefined;
+    const config = checked(check(postgresServiceSchema, raw, path));
+    return config && { name, kind: 'postgres', config };
   }
-  const result = check(containerServiceSchema, raw, path);
-  if (result.ok) return { name, kind: 'container', config: result.value };
-  problems.push(...result.problems);
-  return undefined;
+  const config = checked(check(containerServiceSchema, raw, path));
+  return config && { name, kind: 'container', config };
 }
 
 /** Checks the shape of the interpolated document. Problems are collected across all services. */
@@ -99,6 +128,11 @@ export function validateConfig(document: unknown): { config?: ValidConfig; probl
   const data = withoutExtensions(document);
   const top = check(topLevelSchema, data, []);
   const problems: Problem[] = top.ok ? [] : [...top.problems];
+  if (top.ok && Array.isArray(data.migrations)) {
+    data.migrations.forEach((step: unknown, index) => {
+      if (isMap(step)) keepProtoKey(step.env, top.value.migrations?.[index]?.env, scalar, ['migrations', index, 'env'], problems);
+    });
+  }
   const services: ServiceConfig[] = [];
   if (isMap(data.services)) {
     const entries = Object.entries(data.services);

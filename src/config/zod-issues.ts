@@ -1,6 +1,6 @@
 /** Turns zod issues into problems a person can act on: "expected …, got …" and unknown-field suggestions. */
 import * as z from 'zod/mini';
-import { describeValue, type Path, type Problem } from './problems.js';
+import { append, describeValue, type Path, type Problem } from './problems.js';
 
 type Issue = z.core.$ZodIssue;
 
@@ -32,28 +32,36 @@ export function fallbackMessage(issue: z.core.$ZodRawIssue): string {
   }
 }
 
-/** Optimal string alignment distance: like Levenshtein, with a swap of neighbours costing 1. */
+/** Optimal string alignment distance: like Levenshtein, with a swap of neighbours costing 1. Three rows of memory. */
 function distance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  let before = new Array<number>(b.length + 1).fill(0);
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i += 1) {
+    const row = new Array<number>(b.length + 1).fill(0);
+    row[0] = i;
     for (let j = 1; j <= b.length; j += 1) {
-      const row = d[i] as number[];
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row[j] = Math.min((d[i - 1] as number[])[j] as number + 1, (row[j - 1] as number) + 1, ((d[i - 1] as number[])[j - 1] as number) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
-      }
+      row[j] = Math.min((previous[j] as number) + 1, (row[j - 1] as number) + 1, (previous[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j] as number, (before[j - 2] as number) + 1);
     }
+    [before, previous] = [previous, row];
   }
-  return (d[a.length] as number[])[b.length] as number;
+  return previous[b.length] as number;
 }
 
+/** Longer names get no suggestion: nobody mistypes a 100-character field, and comparing them costs length². */
+const MAX_SUGGEST_LENGTH = 64;
+
 export function suggest(key: string, known: readonly string[]): string | undefined {
+  if (key.length > MAX_SUGGEST_LENGTH) return undefined;
   const normal = (s: string) => s.toLowerCase().replace(/-/g, '_');
+  const limit = Math.max(1, Math.floor(key.length / 3));
   let best: { name: string; score: number } | undefined;
   for (const name of known) {
+    // The distance is at least the difference in length.
+    if (Math.abs(name.length - key.length) > limit) continue;
     const score = distance(normal(key), normal(name));
-    if (score <= Math.max(1, Math.floor(key.length / 3)) && (best === undefined || score < best.score)) best = { name, score };
+    if (score <= limit && (best === undefined || score < best.score)) best = { name, score };
   }
   return best?.name;
 }
@@ -80,7 +88,9 @@ const POSTGRES_FIELDS: Record<string, string> = {
 };
 
 export function unknownFieldMessage(key: string, known: readonly string[]): string {
-  const habit = (known.includes('postgres') ? POSTGRES_FIELDS[key] : undefined) ?? (known.includes('depends_on') ? COMPOSE_FIELDS[key] : undefined);
+  // Own keys only: "constructor" is an unknown field, not Object.prototype.constructor.
+  const own = (fields: Record<string, string>): string | undefined => (Object.hasOwn(fields, key) ? fields[key] : undefined);
+  const habit = (known.includes('postgres') ? own(POSTGRES_FIELDS) : undefined) ?? (known.includes('depends_on') ? own(COMPOSE_FIELDS) : undefined);
   if (habit !== undefined) return `unknown field "${key}": ${habit}`;
   const guess = suggest(key, known);
   if (guess !== undefined) return `unknown field "${key}" — did you mean "${guess}"?`;
@@ -99,7 +109,10 @@ function knownKeys(schema: z.core.$ZodType, path: readonly PropertyKey[]): strin
     if (def.type === 'optional' || def.type === 'nullable') current = def.innerType;
     else if (def.type === 'union') current = def.options!.find((o) => knownKeys(o, []).length > 0);
     else if (rest.length === 0) return def.type === 'object' ? Object.keys(def.shape!) : [];
-    else if (def.type === 'object') current = def.shape![String(rest.shift())];
+    else if (def.type === 'object') {
+      const key = String(rest.shift());
+      current = Object.hasOwn(def.shape!, key) ? def.shape![key] : undefined;
+    }
     else if (def.type === 'array') (rest.shift(), (current = def.element));
     else if (def.type === 'record') (rest.shift(), (current = def.valueType));
     else return [];
@@ -136,7 +149,7 @@ export function issuesToProblems(issues: readonly Issue[], data: unknown, schema
     if (issue.code === 'invalid_union') {
       const branch = unionBranch(issue, value);
       if (branch !== undefined) {
-        problems.push(...issuesToProblems(branch, data, schema, base, local));
+        append(problems, issuesToProblems(branch, data, schema, base, local));
         continue;
       }
     }

@@ -23,7 +23,8 @@ export function runningDatabasePorts(project: Project, containers: ContainerSumm
 }
 
 export function hostEnvironment(project: Project, hostPorts: Record<string, number>): Record<string, string> {
-  const values: Record<string, string> = {};
+  // No prototype: an env key "__proto__" or "constructor" is a key like any other.
+  const values: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const s of project.services) {
     if (s.kind === 'postgres') continue;
     const withRefs = Object.entries(s.env).filter(([, t]) => t.some((part) => typeof part !== 'string'));

@@ -1,5 +1,19 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadError, problems } from './helpers.js';
+import { loadProject } from '../../../src/config/load-project.js';
+import { container, loadError, problems, tempProject } from './helpers.js';
+
+async function listenOn(socket: string): Promise<net.Server> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socket, resolve);
+  });
+  return server;
+}
 
 describe('cross-checks', () => {
   it('rejects unknown depends_on targets, suggesting a near name', async () => {
@@ -86,7 +100,7 @@ migrations:
   it('reports bad lines of an env file at their own line', async () => {
     const yaml = 'services:\n  a: { image: x, env_file: app.env }\n';
     expect(await problems(yaml, { files: { 'app.env': 'A=1\nnot a pair\nB=${NEED:?set NEED}\n' } })).toEqual([
-      'app.env:2:1 expected KEY=value, got "not a pair"',
+      'app.env:2:1 line 2 is not KEY=value: it has no "="',
       'app.env:3:1 B: variable NEED is not set: set NEED',
     ]);
   });
@@ -100,6 +114,79 @@ migrations:
       'devenv.yml:2:57 services.a.health.port: port 9000 is not published; the check runs from the host, so add it to port/ports',
       'devenv.yml:3:45 services.b.health.tcp: port 3001 is not published; the check runs from the host, so add it to port/ports',
       'devenv.yml:3:53 services.b.max_restarts: max_restarts applies only with restart: on-failure (restart is no)',
+    ]);
+  });
+
+  it('accepts a unix socket, a fifo or a device as a bind-mount source (only a missing path is refused)', async () => {
+    const dir = tempProject({ 'devenv.yml': `services:
+  a: { image: x, volumes: ["./docker.sock:/var/run/docker.sock", "./pipe:/pipe", "/dev/null:/dev/quiet"] }
+` });
+    execFileSync('mkfifo', [path.join(dir, 'pipe')]);
+    const server = await listenOn(path.join(dir, 'docker.sock'));
+    try {
+      const project = await loadProject({ cwd: dir, env: {}, persistSecrets: false });
+      expect(container(project, 'a').volumes).toEqual([
+        { type: 'bind', source: path.join(dir, 'docker.sock'), target: '/var/run/docker.sock', readOnly: false },
+        { type: 'bind', source: path.join(dir, 'pipe'), target: '/pipe', readOnly: false },
+        { type: 'bind', source: '/dev/null', target: '/dev/quiet', readOnly: false },
+      ]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('says what a socket is when a file or folder was expected', async () => {
+    const dir = tempProject({ 'devenv.yml': 'services:\n  db: { postgres: { init: ./init.sock } }\n' });
+    const server = await listenOn(path.join(dir, 'init.sock'));
+    try {
+      const error = await loadProject({ cwd: dir, env: {}, persistSecrets: false }).catch((e: unknown) => e);
+      expect((error as Error).message).toBe(`devenv.yml:2:27 services.db.postgres.init: file "./init.sock" is a socket, not a file (looked for ${path.join(dir, 'init.sock')})`);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('refuses a Dockerfile outside the build context, naming both and what to do', async () => {
+    const yaml = `services:
+  a: { build: { context: app, dockerfile: ../Dockerfile } }
+  b: { build: { context: app, dockerfile: DOCKERFILE_ABS } }
+  c: { build: { context: ., dockerfile: app/../../Dockerfile } }
+`;
+    const dir = tempProject({ 'devenv.yml': '', 'Dockerfile': 'FROM scratch\n', 'app/Dockerfile': 'FROM scratch\n' });
+    writeFileSync(path.join(dir, 'devenv.yml'), yaml.replace('DOCKERFILE_ABS', path.join(dir, 'Dockerfile')));
+    const error = await loadProject({ cwd: dir, env: {}, persistSecrets: false }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID' });
+    const lines = (error as { details: string[] }).details;
+    const app = path.join(dir, 'app');
+    expect(lines).toEqual([
+      `devenv.yml:2:43 services.a.build.dockerfile: the Dockerfile ${path.join(dir, 'Dockerfile')} is outside the build context ${app}; the engine is sent only the context`,
+      `  hint: move the Dockerfile into ${app}, or set build.context to a folder that contains it (dockerfile is relative to the context)`,
+      `devenv.yml:3:43 services.b.build.dockerfile: the Dockerfile ${path.join(dir, 'Dockerfile')} is outside the build context ${app}; the engine is sent only the context`,
+      `  hint: move the Dockerfile into ${app}, or set build.context to a folder that contains it (dockerfile is relative to the context)`,
+      `devenv.yml:4:41 services.c.build.dockerfile: the Dockerfile ${path.join(path.dirname(dir), 'Dockerfile')} is outside the build context ${dir}; the engine is sent only the context`,
+      `  hint: move the Dockerfile into ${dir}, or set build.context to a folder that contains it (dockerfile is relative to the context)`,
+    ]);
+  });
+
+  it('takes an absolute Dockerfile inside the context as a path relative to it', async () => {
+    const dir = tempProject({ 'devenv.yml': '', 'app/docker/Dockerfile.dev': 'FROM scratch\n' });
+    writeFileSync(path.join(dir, 'devenv.yml'), `services:\n  a: { build: { context: app, dockerfile: ${path.join(dir, 'app', 'docker', 'Dockerfile.dev')} } }\n`);
+    const project = await loadProject({ cwd: dir, env: {}, persistSecrets: false });
+    expect(container(project, 'a').build).toEqual({ context: path.join(dir, 'app'), dockerfile: 'docker/Dockerfile.dev', args: {} });
+  });
+
+  it('says when the Dockerfile is missing, with what to do', async () => {
+    const error = await loadError('services:\n  a: { build: { context: app, dockerfile: Dockerfile.dev } }\n', { files: { 'app/': '' } });
+    expect(error.message).toMatch(/^devenv\.yml:2:43 services\.a\.build\.dockerfile: file "app\/Dockerfile\.dev" not found \(looked for \/.*\/app\/Dockerfile\.dev\)$/);
+    expect(error.hint).toBe('create the Dockerfile, or set build.dockerfile to its path relative to the build context');
+  });
+
+  it('says what is wrong with an env_file that is a folder or too large, without reading it', async () => {
+    const yaml = 'services:\n  a: { image: x, env_file: [conf, big.env] }\n';
+    const lines = await problems(yaml, { files: { 'conf/': '', 'big.env': `A=${'x'.repeat(2 * 1024 * 1024)}\n` } });
+    expect(lines.map((line) => line.replace(/ \(looked for .*\)$/, ''))).toEqual([
+      'devenv.yml:2:29 services.a.env_file[0]: env file "conf" is a folder',
+      'devenv.yml:2:35 services.a.env_file[1]: env file "big.env" is 2097155 bytes; the limit is 1048576 bytes (1 MiB)',
     ]);
   });
 });

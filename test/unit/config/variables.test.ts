@@ -43,7 +43,7 @@ services:
 
   it('reports bad lines of .env', async () => {
     expect(await problems('services:\n  a: { image: x }\n', { files: { '.env': 'OK=1\n=nokey\n' } })).toEqual([
-      '.env:2:1 expected KEY=value, got "=nokey"',
+      '.env:2:1 line 2 is not KEY=value: nothing comes before "="',
     ]);
   });
 });
