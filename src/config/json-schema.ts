@@ -7,6 +7,12 @@ import { devenvSchema } from './schema.js';
  */
 const ALSO_INTERPOLATED = '|\\$';
 
+/**
+ * Where the schema is published: the npm package's file, served by unpkg. Examples point their
+ * `# yaml-language-server: $schema=` line here, so a copied devenv.yml keeps its validation.
+ */
+export const SCHEMA_URL = 'https://unpkg.com/devenv-up/schemas/devenv.schema.json';
+
 /** The text of schemas/devenv.schema.json: pretty JSON with a trailing newline. */
 export function devenvJsonSchemaText(): string {
   const schema = z.toJSONSchema(devenvSchema, {
@@ -19,5 +25,6 @@ export function devenvJsonSchemaText(): string {
       }
     },
   });
-  return `${JSON.stringify(schema, null, 2)}\n`;
+  const { $schema, ...rest } = schema as { $schema?: string };
+  return `${JSON.stringify({ $schema, $id: SCHEMA_URL, ...rest }, null, 2)}\n`;
 }

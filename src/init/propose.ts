@@ -6,6 +6,7 @@
  * Dockerfile its dev/start script a host process. Pure: the caller reads the files and writes the result.
  */
 import { parse, stringify } from 'yaml';
+import { SCHEMA_URL } from '../config/json-schema.js';
 
 export interface FolderFacts {
   /** The folder's name (the project name, tidied). */
@@ -32,7 +33,7 @@ export function propose(folder: FolderFacts): Proposal {
   const compose = COMPOSE_FILES.find((f) => folder.has(f));
   const notes: string[] = [];
   const doc = compose ? fromCompose(folder, compose, notes) : fromFiles(folder, notes);
-  const header = `# yaml-language-server: $schema=https://unpkg.com/devenv-up/schemas/devenv.schema.json\n# Written by \`devenv init\`${compose ? ` from ${compose}` : ''}; \`devenv up\` starts it, \`devenv validate\` checks it.\n`;
+  const header = `# yaml-language-server: $schema=${SCHEMA_URL}\n# Written by \`devenv init\`${compose ? ` from ${compose}` : ''}; \`devenv up\` starts it, \`devenv validate\` checks it.\n`;
   return { text: header + stringify(doc, { lineWidth: 0 }), notes };
 }
 

@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { devenvJsonSchemaText } from '../../../src/config/json-schema.js';
+import { SCHEMA_URL, devenvJsonSchemaText } from '../../../src/config/json-schema.js';
 
 const committed = fileURLToPath(new URL('../../../schemas/devenv.schema.json', import.meta.url));
 
@@ -24,5 +25,13 @@ describe('schemas/devenv.schema.json', () => {
     expect(name.test('${PROJECT}')).toBe(true);
     expect(name.test('Shop')).toBe(false);
     expect(new RegExp(schema.properties.services.propertyNames.pattern).test('${X}')).toBe(false);
+  });
+
+  it('has a stable $id, the published URL every example and the README point their editors at', () => {
+    expect(JSON.parse(devenvJsonSchemaText()).$id).toBe(SCHEMA_URL);
+    const root = fileURLToPath(new URL('../../../', import.meta.url));
+    const files = ['devenv.yml', ...readdirSync(join(root, 'examples')).map((e) => `examples/${e}/devenv.yml`)];
+    for (const file of files) expect(readFileSync(join(root, file), 'utf8').split('\n')[0], file).toBe(`# yaml-language-server: $schema=${SCHEMA_URL}`);
+    expect(readFileSync(join(root, 'README.md'), 'utf8')).toContain(`# yaml-language-server: $schema=${SCHEMA_URL}`);
   });
 });
