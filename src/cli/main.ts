@@ -63,6 +63,11 @@ export function parseCli(argv: string[]): Parsed | undefined {
   cli.command('pull [...services]', 'Pull the images of services (all when none is named), even those already present')
     .action((services: string[], o) => on(async () => (await import('./commands/images.js')).pullCommand(services, o))());
 
+  cli.command('push [...services]', 'Push the images devenv builds (all, or those named) to a registry')
+    .option('--registry <host[/path]>', 'push as HOST[/PATH]/<image> (default: the registry the image: names)')
+    .example('devenv push --registry 127.0.0.1:5000')
+    .action((services: string[], o) => on(async () => (await import('./commands/images.js')).pushCommand(services, o))());
+
   cli.command('exec <service> [...command]', 'Run a command in a service\'s running container (a Postgres service: psql)')
     .option('-T, --no-tty', 'no TTY, even when stdin is a terminal')
     .option('-e, --env <KEY=value>', 'set an environment variable (repeatable)')
@@ -95,6 +100,8 @@ export function parseCli(argv: string[]): Parsed | undefined {
   cli.command('export <target>', 'Write the stack for another engine: compose (a Compose file) or kubernetes (manifests)')
     .option('-o, --output <file>', 'where to write it (default: compose.devenv.yml or kubernetes.devenv.yml beside devenv.yml; - for stdout)')
     .option('--secrets <mode>', 'env (default): generated passwords as ${VARS} with their values in the .env beside the file; inline: in the file')
+    .option('--swarm', 'with compose: a file for `docker stack deploy` (no build, deploy sections, an overlay network)')
+    .option('--registry <host[/path]>', 'with --swarm: where `devenv push --registry` put the built images')
     .example('devenv export compose -o compose.yml && docker-compose -f compose.yml up -d')
     .action((target: string, o) => on(async () => (await import('./commands/export.js')).exportCommand(target, o))());
 

@@ -7,7 +7,7 @@
  * devenv_migrations exactly as devenv does (same names, sha256 checksums), so both tools agree on what
  * ran. Pure: the caller writes the files.
  */
-import { relative, sep } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import { stringify } from 'yaml';
 import {
   connectionValues, renderTemplate,
@@ -16,6 +16,7 @@ import type {
   ContainerService, DependencyCondition, HealthCheck, Migration, PostgresService, Project, RestartSpec, Service, ServiceRef,
 } from '../config/project.js';
 import { migrationNeeds } from '../engine/plan-select.js';
+import { pushedImage } from './pushed-image.js';
 import { SQL_APPLIER } from './sql-applier.js';
 import { POSTGRES_PORT } from '../engine/postgres-port.js';
 
@@ -31,7 +32,13 @@ export interface ComposeExport {
 }
 
 /** outDir: the folder the Compose file goes to (bind mounts and build contexts are relative to it). */
-export function exportCompose(project: Project, options: { secrets: SecretsMode; outDir: string }): ComposeExport {
+/**
+ * swarm: for `docker stack deploy`: no build (images come from a registry: `registry` as with
+ * `devenv push --registry`), no depends_on (Swarm ignores it: services converge by restarting),
+ * deploy sections, an attachable overlay network, no published ports (Swarm cannot bind them to
+ * 127.0.0.1 alone), absolute bind paths, passwords inline (stack deploy reads no .env).
+ */
+export function exportCompose(project: Project, options: { secrets: SecretsMode; outDir: string; swarm?: { registry?: string } }): ComposeExport {
   const env: Record<string, string> = {};
   const skipped: string[] = [];
   const exported = new Set(project.services.filter((s) => s.kind !== 'process').map((s) => s.name));
@@ -155,10 +162,31 @@ export function exportCompose(project: Project, options: { secrets: SecretsMode;
   }
 
   return {
-    compose: compact({ services, volumes }),
+    compose: options.swarm ? toSwarm(project, services, volumes, new Set(migrationNames.values()), options.swarm.registry, options.outDir, skipped) : compact({ services, volumes }),
     env,
     skipped,
   };
+}
+
+function toSwarm(project: Project, services: Record<string, Record<string, unknown>>, volumes: Record<string, unknown>, migrations: Set<string>, registry: string | undefined, outDir: string, skipped: string[]): Record<string, unknown> {
+  const oneshot = new Set(project.services.filter((s) => s.kind === 'container' && s.oneshot).map((s) => s.name));
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [name, svc] of Object.entries(services)) {
+    const { build, depends_on: _deps, restart: _restart, ports, volumes: mounts, image: img, ...rest } = svc as Record<string, unknown> & { build?: unknown; ports?: string[]; volumes?: string[]; image: string };
+    void _deps; void _restart;
+    const finishes = migrations.has(name) || oneshot.has(name);
+    if (ports && ports.length > 0) skipped.push(`${name}: its ports (${ports.join(', ')}): Swarm publishes on every address of the node, not 127.0.0.1 alone; add \`ports\` (mode: host) yourself where the node is private, or reach it from a container on the stack's network`);
+    out[name] = compact({
+      image: build ? pushedImage(img, registry) : img,
+      ...rest,
+      volumes: mounts?.map((m) => (m.startsWith('./') || m.startsWith('../') || m === '.' ? `${resolve(outDir, m.split(':')[0]!)}:${m.split(':').slice(1).join(':')}` : m)),
+      // DNS round robin, no virtual IP: nothing is published through the routing mesh, and it works
+      // where IPVS does not (some sandboxes and rootless engines answer "no route to host" on VIPs).
+      deploy: { endpoint_mode: 'dnsrr', replicas: 1, restart_policy: { condition: finishes ? 'on-failure' : 'any', delay: '2s' } },
+    });
+    if (build && !registry) skipped.push(`${name}: its image ${img} is built by devenv; \`devenv push --registry R\` and \`export compose --swarm --registry R\` give every node a name to pull`);
+  }
+  return compact({ version: '3.8', services: out, volumes, networks: { default: { driver: 'overlay', attachable: true } } });
 }
 
 function image(s: ContainerService, project: Project, path: (p: string) => string): Record<string, unknown> {

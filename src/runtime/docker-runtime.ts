@@ -9,7 +9,7 @@ import type { ApiContainerInspect, ApiContainerListItem, ApiImage, ApiNetwork, A
 import { resolveEngineAddress } from './engine-address.js';
 import { EngineClient } from './engine-client.js';
 import { engineMessage, engineUnavailable, interrupted, portInUseAddress, statusCodeOf, toDevenvError } from './engine-errors.js';
-import { buildImage, pullImage } from './image-ops.js';
+import { buildImage, pullImage, pushImage, splitReference } from './image-ops.js';
 import type {
   BuildRequest, ContainerDetails, ContainerSpec, ContainerSummary, EngineInfo, EngineSystem, ExecRequest, ExecResult,
   ImageSummary, LogLine, LogOptions, PullProgress, ResourceSummary, Runtime, TerminalIo,
@@ -137,6 +137,15 @@ export class DockerRuntime implements Runtime {
 
   buildImage(request: BuildRequest, onLine: (line: string) => void, signal?: AbortSignal): Promise<string> {
     return buildImage(this.client, this.address, request, onLine, signal);
+  }
+
+  async tagImage(source: string, target: string): Promise<void> {
+    const { name, tag } = splitReference(target);
+    await this.call(() => this.client.json('POST', `/images/${id(source)}/tag`, { query: { repo: name, tag: tag ?? 'latest' } }), `tagging image ${source} as ${target}`);
+  }
+
+  pushImage(ref: string, onLine: (line: string) => void, signal?: AbortSignal): Promise<void> {
+    return pushImage(this.client, this.address, ref, onLine, signal);
   }
 
   async removeImage(ref: string): Promise<void> {

@@ -25,6 +25,37 @@ export function splitReference(ref: string): { name: string; tag?: string } {
   return colon > slash ? { name: ref.slice(0, colon), tag: ref.slice(colon + 1) } : { name: ref, tag: 'latest' };
 }
 
+/** Pushes a tag; each status line ("Pushed", "latest: digest: …") goes to onLine. */
+export async function pushImage(client: EngineClient, address: string, ref: string, onLine: (line: string) => void, signal?: AbortSignal): Promise<void> {
+  const what = `pushing image "${ref}"`;
+  const registry = registryOf(ref);
+  const credentials = await credentialsFor(ref);
+  const failed = (reason: string, cause?: unknown) => {
+    const denied = /unauthorized|authentication required|access denied|denied:|no basic auth credentials/i.test(reason);
+    return new DevenvError('IMAGE_PULL_FAILED', `could not push image "${ref}": ${reason}`, {
+      hint: denied ? `The registry wants credentials for ${registry}: \`docker login ${registry}\` stores them where devenv reads them.` : `Check that ${registry} is reachable from the engine and accepts pushes (a pull-through mirror does not).`,
+      cause,
+    });
+  };
+  if (signal?.aborted) throw interrupted(signal, what);
+  let error: string | undefined;
+  try {
+    const { name, tag } = splitReference(ref);
+    // The engine wants the header even for an anonymous push.
+    const auth = registryAuthHeader(credentials ?? { serveraddress: registry });
+    const stream = await client.stream('POST', `/images/${encodeURIComponent(name)}/push`, { query: { tag }, headers: { 'X-Registry-Auth': auth }, signal });
+    for await (const m of jsonMessages<PullMessage>(stream, signal)) {
+      if (m.error !== undefined || m.errorDetail !== undefined) error = (m.errorDetail?.message ?? m.error ?? '').trim();
+      else if (m.status && !m.progressDetail?.total) onLine(`${m.id ? `${m.id}: ` : ''}${m.status}`);
+    }
+  } catch (e) {
+    if (signal?.aborted) throw interrupted(signal, what);
+    if (isUnreachable(e)) throw engineUnavailable(address, e);
+    throw failed(engineMessage(e), e);
+  }
+  if (error !== undefined) throw failed(error);
+}
+
 export async function pullImage(
   client: EngineClient,
   address: string,

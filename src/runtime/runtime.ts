@@ -203,6 +203,10 @@ export interface Runtime {
   buildImage(request: BuildRequest, onLine: (line: string) => void, signal?: AbortSignal): Promise<string>;
   /** An image already gone is not an error. */
   removeImage(ref: string): Promise<void>;
+  /** Gives an image another name (repository:tag). */
+  tagImage(source: string, target: string): Promise<void>;
+  /** Pushes a tag to its registry, with the credentials docker login stored. */
+  pushImage(ref: string, onLine: (line: string) => void, signal?: AbortSignal): Promise<void>;
 
   /** Creates (does not start); returns the container ID. */
   createContainer(spec: ContainerSpec): Promise<string>;

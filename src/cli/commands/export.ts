@@ -15,6 +15,8 @@ import type { CommandResult, GlobalOptions } from '../options.js';
 export interface ExportFlags extends GlobalOptions {
   output?: string;
   secrets?: string;
+  swarm?: boolean;
+  registry?: string;
 }
 
 const BEGIN = '# >>> devenv export compose: generated passwords (rewritten on each export)';
@@ -25,24 +27,25 @@ export async function exportCommand(target: string, flags: ExportFlags): Promise
   if (target !== 'compose') {
     throw new DevenvError('USAGE', `devenv cannot export to "${target}"`, { hint: 'The targets are `compose` and `kubernetes`: `devenv export compose -o compose.yml`.' });
   }
-  const secrets = flags.secrets ?? 'env';
+  // docker stack deploy reads no .env: a swarm file carries its passwords.
+  const secrets = flags.swarm ? 'inline' : (flags.secrets ?? 'env');
+  if (flags.swarm && flags.secrets === 'env') throw new DevenvError('USAGE', '--swarm writes passwords inline: `docker stack deploy` reads no .env', { hint: 'Drop --secrets env.' });
   if (secrets !== 'env' && secrets !== 'inline') throw new DevenvError('USAGE', `--secrets must be env or inline, not ${JSON.stringify(secrets)}`);
   const project = await loadFor(flags, true);
   const toStdout = flags.output === '-';
   if (toStdout && secrets === 'env' && project.services.some((s) => s.kind === 'postgres' && s.passwordGenerated)) {
     throw new DevenvError('USAGE', 'with -o -, there is no folder to write the .env with the generated passwords to', { hint: 'Add --secrets inline, or write to a file with -o FILE.' });
   }
-  const file = toStdout ? undefined : resolve(process.cwd(), flags.output ?? `${project.dir}/compose.devenv.yml`);
+  const file = toStdout ? undefined : resolve(process.cwd(), flags.output ?? `${project.dir}/${flags.swarm ? 'stack' : 'compose'}.devenv.yml`);
   const outDir = file ? dirname(file) : process.cwd();
   const { exportCompose, toYaml } = await import('../../export/compose.js');
   await keepPasswords(project);
-  const result = exportCompose(project, { secrets, outDir });
+  const result = exportCompose(project, { secrets, outDir, ...(flags.swarm ? { swarm: { ...(flags.registry ? { registry: flags.registry } : {}) } } : {}) });
   const name = file ? file.split('/').pop() : 'FILE';
   const header = `# The stack of ${project.file}, exported by devenv (devenv export compose).
-# Run: docker compose -f ${name} up -d   (ports on 127.0.0.1; migrations run first, as one-shot services)
-# docker-compose 1.x builds without BuildKit: for a Dockerfile with RUN --mount, build with
-# \`devenv build\` (same image tags) or DOCKER_BUILDKIT=1 COMPOSE_DOCKER_CLI_BUILD=1 first.
-`;
+${flags.swarm
+    ? `# Run: docker stack deploy -c ${name} STACK   (a Swarm stack; services converge by restarting: no depends_on)\n# Passwords are in this file: keep it private.\n`
+    : `# Run: docker compose -f ${name} up -d   (ports on 127.0.0.1; migrations run first, as one-shot services)\n# docker-compose 1.x builds without BuildKit: for a Dockerfile with RUN --mount, build with\n# devenv build (same image tags) or DOCKER_BUILDKIT=1 COMPOSE_DOCKER_CLI_BUILD=1 first.\n`}`;
   const notes = result.skipped.map((s) => `# not exported: ${s}\n`).join('');
   const text = `${header}${notes}${toYaml(result.compose)}`;
   for (const s of result.skipped) process.stderr.write(`warning: not exported: ${s}\n`);

@@ -47,6 +47,39 @@ export async function pullCommand(services: string[], flags: GlobalOptions): Pro
   return execute(project, { project: project.name, steps: plan.steps }, flags);
 }
 
+/** `push`: the images devenv builds, to a registry (`--registry HOST[/PATH]`, or the registry their `image:` names). */
+export async function pushCommand(services: string[], flags: GlobalOptions & { registry?: string }): Promise<CommandResult> {
+  const project = await loadFor(flags, false);
+  const built = choose(project, services).filter((s): s is Extract<Service, { kind: 'container' }> => s.kind === 'container' && s.build !== undefined);
+  if (built.length === 0) {
+    process.stdout.write('Nothing to push: none of these services is built by devenv (pulled images are already in a registry).\n');
+    return 0;
+  }
+  const { pushedImage } = await import('../../export/pushed-image.js');
+  const { registryOf } = await import('../../runtime/registry-auth.js');
+  const { runtime } = await connect();
+  const interrupts = listenForInterrupts();
+  try {
+    for (const s of built) {
+      const target = pushedImage(s.image, flags.registry);
+      if (!flags.registry && (registryOf(target).startsWith('https://index.docker.io') && !target.includes('/'))) {
+        throw new DevenvError('USAGE', `${s.name}'s image ${s.image} names no registry to push to`, {
+          hint: `Name one: \`devenv push --registry registry.example.com/team\` (pushed as registry.example.com/team/${s.image}), or set \`image:\` of ${s.name} to its full name.`,
+        });
+      }
+      if (!(await runtime.imageId(s.image))) {
+        throw new DevenvError('USAGE', `${s.name}'s image ${s.image} is not built yet`, { hint: `\`devenv build ${s.name}\` builds it.` });
+      }
+      if (target !== s.image) await runtime.tagImage(s.image, target);
+      await runtime.pushImage(target, (line) => process.stdout.write(`${s.name} | ${line}\n`), interrupts.signal);
+      process.stdout.write(`Pushed ${target}\n`);
+    }
+    return 0;
+  } finally {
+    interrupts.dispose();
+  }
+}
+
 function choose(project: Project, services: string[]): Service[] {
   const unknown = services.filter((name) => !project.services.some((s) => s.name === name));
   if (unknown.length > 0) {

@@ -111,6 +111,14 @@ export class FakeRuntime implements Runtime {
     return id;
   }
 
+  async tagImage(source: string, target: string): Promise<void> {
+    this.calls.push(`tag ${source} ${target}`);
+  }
+
+  async pushImage(ref: string): Promise<void> {
+    this.calls.push(`push ${ref}`);
+  }
+
   async removeImage(ref: string): Promise<void> {
     this.calls.push(`remove image ${ref}`);
     this.images.delete(ref);
