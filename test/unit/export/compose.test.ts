@@ -68,4 +68,21 @@ describe('export compose', () => {
       'service web: a process: service runs on the host, which a Compose file cannot describe; run it yourself (`sh -c npm run dev`)',
     ]);
   });
+
+  it('for a Swarm: pushed image names, no build or depends_on, deploy sections, no ports, an attachable overlay', () => {
+    const result = exportCompose(demoProject(), { secrets: 'inline', outDir: '/src/demo', swarm: { registry: 'reg.local:5000/team' } });
+    const c = result.compose as { version: string; services: Services; networks: unknown };
+    expect(c.version).toBe('3.8');
+    expect(c.networks).toEqual({ default: { driver: 'overlay', attachable: true } });
+    expect(c.services.app!.image).toBe('reg.local:5000/team/demo-app:devenv');
+    for (const svc of Object.values(c.services)) {
+      expect(svc).not.toHaveProperty('build');
+      expect(svc).not.toHaveProperty('depends_on');
+      expect(svc).not.toHaveProperty('ports');
+    }
+    expect(c.services.app!.deploy).toEqual({ endpoint_mode: 'dnsrr', replicas: 1, restart_policy: { condition: 'any', delay: '2s' } });
+    expect(c.services['migrate-schema']!.deploy).toMatchObject({ restart_policy: { condition: 'on-failure' } });
+    expect(c.services['migrate-schema']!.volumes).toEqual(['/src/demo/db/migrations:/migrations:ro']);
+    expect(result.skipped).toContain('app: its ports (127.0.0.1:3000:3000): Swarm publishes on every address of the node, not 127.0.0.1 alone; add `ports` (mode: host) yourself where the node is private, or reach it from a container on the stack\'s network');
+  });
 });
