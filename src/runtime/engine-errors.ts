@@ -59,6 +59,13 @@ export function engineUnavailable(address: string, cause: unknown): DevenvError 
 export function toDevenvError(error: unknown, address: string, what: string): DevenvError {
   if (isDevenvError(error)) return error;
   if (isUnreachable(error)) return engineUnavailable(address, error);
+  const tls = tlsProblem(error);
+  if (tls) {
+    return new DevenvError('ENGINE_UNAVAILABLE', `the engine at ${address} could not be trusted over TLS: ${tls}`, {
+      hint: 'DOCKER_CERT_PATH (or the docker context) must hold the ca.pem that signed the engine\'s certificate, and the cert.pem and key.pem the engine accepts; check DOCKER_HOST too.',
+      cause: error,
+    });
+  }
   const status = statusCodeOf(error);
   const suffix = status === undefined ? '' : ` (HTTP ${status})`;
   return new DevenvError('ENGINE_ERROR', `${what}: ${engineMessage(error)}${suffix}`, { cause: error });
@@ -83,4 +90,13 @@ export function portInUseAddress(message: string): string | undefined {
   const match = /(?:Bind for|listen (?:tcp|udp)[46]?)\s+(\[?[0-9a-fA-F.:]*\]?:\d+)/.exec(message)
     ?? /((?:\d{1,3}\.){3}\d{1,3}:\d+)/.exec(message);
   return match?.[1] ?? 'unknown';
+}
+
+/** The message of a TLS handshake failure (an untrusted or mismatched certificate), else undefined. */
+function tlsProblem(error: unknown): string | undefined {
+  const e = error as NodeJS.ErrnoException | undefined;
+  const code = e?.code ?? '';
+  const message = e?.message ?? '';
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_SSL|ERR_TLS/.test(code) || /certificate|alert (bad|unknown) ca|handshake/i.test(message)) return message || code;
+  return undefined;
 }
