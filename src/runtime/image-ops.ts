@@ -2,11 +2,11 @@
  * Pulling and building images. The engine reports a failure either as an HTTP error before the
  * stream starts or as an `error` message inside the stream; both end up as one DevenvError.
  */
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DevenvError } from '../errors.js';
-import { credentialsFor, registryAuthHeader, registryOf } from './registry-auth.js';
+import { credentialsFor, registryAuthHeader, registryOf, type RegistryCredentials } from './registry-auth.js';
 import { packBuildContext } from './build-context.js';
 import type { EngineClient } from './engine-client.js';
 import { BuildOutput, type BuildMessage } from './build-output.js';
@@ -122,6 +122,14 @@ export async function buildImage(
     throw failed(`${what} failed: cannot read the build context ${request.context}: ${(error as Error).message}`, [], error);
   }
 
+  // Base images from registries that want a login: the classic builder takes the credentials in
+  // X-Registry-Config; BuildKit asks its client session, which devenv does not open, so those
+  // images are pulled first (with the credentials), and BuildKit finds them in the engine.
+  const { header: registryConfig, refs: private_ } = await buildCredentials(dockerfilePath);
+  for (const ref of private_) {
+    const present = await client.json<{ Id: string }>('GET', `/images/${encodeURIComponent(ref)}/json`).then(() => true, () => false);
+    if (!present) await pullImage(client, address, ref, () => undefined, signal);
+  }
   const output = new BuildOutput(onLine);
   try {
     const stream = await client.stream('POST', '/build', {
@@ -136,7 +144,7 @@ export async function buildImage(
         forcerm: true,
       },
       body: context,
-      headers: { 'Content-Type': 'application/x-tar' },
+      headers: { 'Content-Type': 'application/x-tar', ...(registryConfig ? { 'X-Registry-Config': registryConfig } : {}) },
       signal,
     });
     for await (const message of jsonMessages<BuildMessage>(stream, signal)) output.push(message);
@@ -160,4 +168,25 @@ export async function buildImage(
   } catch (error) {
     throw toDevenvError(error, address, `inspecting the image just built as ${request.tag}`);
   }
+}
+
+/** Credentials for the registries of the Dockerfile's FROM images: the X-Registry-Config header, and the images that need them. */
+async function buildCredentials(dockerfile: string): Promise<{ header?: string; refs: string[] }> {
+  let text: string;
+  try {
+    text = await readFile(dockerfile, 'utf8');
+  } catch {
+    return { refs: [] };
+  }
+  const stages = new Set([...text.matchAll(/^\s*FROM\s+.*\s+AS\s+(\S+)/gim)].map((m) => m[1]!.toLowerCase()));
+  const refs = [...text.matchAll(/^\s*FROM\s+(?:--\S+\s+)*(\S+)/gim)].map((m) => m[1]!).filter((r) => !r.includes('$') && r !== 'scratch' && !stages.has(r.toLowerCase()));
+  const config: Record<string, RegistryCredentials> = {};
+  const needing: string[] = [];
+  for (const ref of refs) {
+    const found = await credentialsFor(ref).catch(() => undefined);
+    if (!found) continue;
+    config[found.serveraddress] = found;
+    needing.push(ref);
+  }
+  return { ...(needing.length > 0 ? { header: Buffer.from(JSON.stringify(config), 'utf8').toString('base64url') } : {}), refs: needing };
 }

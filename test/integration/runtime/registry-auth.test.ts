@@ -85,4 +85,19 @@ describe('pulls from a registry that wants a login', () => {
       hint: `The registry wants credentials and devenv found none for ${host}: \`docker login ${host}\` stores them where devenv reads them.`,
     });
   });
+
+  it('builds FROM an image in that registry with them', async () => {
+    process.env.DOCKER_CONFIG = loggedIn;
+    spawnSync('docker', ['rmi', image], { stdio: 'ignore' });
+    const context = tempDir('auth-build');
+    writeFileSync(join(context, 'Dockerfile'), `FROM ${image}\nRUN echo built\n`);
+    const tag = `devenv-auth-build:${host.split(':')[1]}`;
+    const engine = await runtime.info();
+    try {
+      await runtime.buildImage({ context, dockerfile: 'Dockerfile', args: {}, tag, labels: {}, buildkit: engine.buildkit }, () => undefined);
+      expect(await runtime.imageId(tag)).toMatch(/^sha256:/);
+    } finally {
+      spawnSync('docker', ['rmi', tag], { stdio: 'ignore' });
+    }
+  }, 60_000);
 });
