@@ -1,5 +1,5 @@
 /** Faults on purpose: two commands at once, names devenv did not create, a crash loop. */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { devenv, devenvAttached } from '../helpers/cli.js';
@@ -137,6 +137,9 @@ describe('a database volume of another Postgres major version', () => {
     const project = newProject('pgmajor');
     const dir = copyProject('test/fixtures/e2e/reliability');
     await docker.createVolume({ Name: `${project}-db-data`, Labels: { 'dev.devenv.project': project, 'dev.devenv.postgres-major': '14' } });
+    // The password it was made with is known, as after an earlier up (else that is the first error).
+    mkdirSync(join(dir, '.devenv'), { recursive: true });
+    writeFileSync(join(dir, '.devenv/secrets.json'), '{ "passwords": { "db": "from-before" } }\n');
     const r = await devenv(['up', '-d', '-p', project], { cwd: dir });
     expect(r.code).toBe(6);
     expect(r.stderr).toContain(`db's data volume ${project}-db-data was initialised by PostgreSQL 14, and postgres:15 runs PostgreSQL 15, which cannot open it; nothing was started`);
