@@ -94,6 +94,20 @@ async function leftInEngine(docker: Docker, prefix: string): Promise<string[]> {
     left.push(`volume ${v.Name}`);
     await docker.getVolume(v.Name).remove().catch(() => undefined);
   }
+  // What other tools made for a test (docker-compose, docker stack, a foreign-name test) has no
+  // devenv label, only the test project's name.
+  for (const c of (await docker.listContainers({ all: true })).filter((c) => c.Names.some((n) => n.slice(1).startsWith(prefix)) && !ours(c.Labels))) {
+    left.push(`container ${c.Names[0]?.slice(1)} (unlabelled)`);
+    await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+  }
+  for (const n of (await docker.listNetworks()).filter((n) => n.Name.startsWith(prefix) && !ours(n.Labels))) {
+    left.push(`network ${n.Name} (unlabelled)`);
+    await docker.getNetwork(n.Id).remove().catch(() => undefined);
+  }
+  for (const v of ((await docker.listVolumes()).Volumes ?? []).filter((v) => v.Name.startsWith(prefix) && !ours(v.Labels))) {
+    left.push(`volume ${v.Name} (unlabelled)`);
+    await docker.getVolume(v.Name).remove().catch(() => undefined);
+  }
   for (const i of (await docker.listImages({ filters })).filter((i) => ours(i.Labels))) {
     left.push(`image ${i.RepoTags?.[0] ?? i.Id}`);
     await docker.getImage(i.Id).remove({ force: true }).catch(() => undefined);

@@ -37,6 +37,12 @@ afterAll(async () => {
   run('docker', 'stack', 'rm', project);
   // The stack's network goes last, asynchronously; leaving the swarm before it is gone strands it.
   for (let i = 0; i < 60 && run('docker', 'network', 'inspect', `${project}_default`).status === 0; i += 1) await new Promise((r) => setTimeout(r, 500));
+  // stack rm leaves the stack's volumes: they go once its containers have.
+  for (let i = 0; i < 60; i += 1) {
+    const volumes = run('docker', 'volume', 'ls', '-q', '--filter', `label=com.docker.stack.namespace=${project}`).stdout.split('\n').filter(Boolean);
+    if (volumes.length === 0 || run('docker', 'volume', 'rm', ...volumes).status === 0) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
   if (joinedHere) {
     run('docker', 'swarm', 'leave', '--force');
     // swarm init made it; leaving does not remove it.
