@@ -2,12 +2,12 @@
  * pino, writing JSON to .devenv/devenv.log and, with --debug (or for warnings), to stderr:
  * pretty on a TTY, JSON otherwise. Never to stdout, which the renderers and --json own.
  */
-import { existsSync, renameSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, renameSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { ensureDevenvDir, refuseSymlink } from '../util/devenv-dir.js';
+import { appendPrivate, ensureDevenvDir, refuseSymlink } from '../util/devenv-dir.js';
 
 export type Logger = pino.Logger;
 
@@ -23,6 +23,9 @@ export function createLogger(options: { file?: string; debug: boolean }): Logger
     refuseSymlink(options.file);
     // One previous log is kept; without this the file would grow with every run, forever.
     if (existsSync(options.file) && statSync(options.file).size > MAX_LOG_BYTES) renameSync(options.file, `${options.file}.1`);
+    // Created private (0600) and never through a link; pino then appends to it as it is.
+    appendPrivate(options.file, '');
+    if ((statSync(options.file).mode & 0o077) !== 0) chmodSync(options.file, 0o600);
     streams.push({ level: 'debug', stream: pino.destination({ dest: options.file, sync: true }) });
   }
   const level = options.debug ? 'debug' : 'warn';

@@ -1,5 +1,5 @@
 /** Faults on purpose: two commands at once, names devenv did not create, a crash loop. */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { devenv, devenvAttached } from '../helpers/cli.js';
@@ -172,6 +172,9 @@ describe('a deleted .devenv/secrets.json', () => {
     const secrets = join(dir, '.devenv/secrets.json');
     expect((await devenv(['up', '-d', '-p', project], { cwd: dir })).code).toBe(0);
     const before = readFileSync(secrets, 'utf8');
+    // Everything devenv keeps there is private: the folder 0700, every file 0600.
+    expect(statSync(join(dir, '.devenv')).mode & 0o777).toBe(0o700);
+    for (const f of readdirSync(join(dir, '.devenv'))) expect([f, statSync(join(dir, '.devenv', f)).mode & 0o777]).toEqual([f, 0o600]);
     rmSync(secrets);
     const again = await devenv(['up', '-d', '-p', project], { cwd: dir });
     expect(again.code).toBe(0);
