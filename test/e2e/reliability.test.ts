@@ -32,6 +32,21 @@ describe('one command at a time per project', () => {
     expect(await projectResources(project)).toEqual([`container ${project}-db`, `container ${project}-web`, `network ${project}-net`, `volume ${project}-db-data`]);
   });
 
+  it('Ctrl-C of an attached up still waiting for the lock stops only the wait: the other up\'s stack stays', async () => {
+    const project = newProject('waitint');
+    const dir = copyProject('test/fixtures/e2e/reliability');
+    const first = devenv(['up', '-d', '-p', project], { cwd: dir });
+    await new Promise((r) => setTimeout(r, 300));
+    const second = devenvAttached(['up', '-p', project], { cwd: dir });
+    await second.waitFor(/waiting for the `up` started \d+ s ago/);
+    second.child.kill('SIGINT');
+    const ended = await second.exited;
+    expect(ended.code).toBe(130);
+    expect((await first).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await projectResources(project)).toEqual([`container ${project}-db`, `container ${project}-web`, `network ${project}-net`, `volume ${project}-db-data`]);
+  });
+
   it('down while up runs waits for it, then removes everything but the data', async () => {
     const project = newProject('updown');
     const dir = copyProject('test/fixtures/e2e/reliability');

@@ -54,18 +54,27 @@ export async function upCommand(services: string[], flags: UpFlags): Promise<Com
   // started for them. What an earlier `up -d` left running that this one only reused stays.
   const selection = selectServices(project, options);
   const owned = new Set(selection.named);
-  // Attached, the stack is this command's even if it is killed: the watchdog takes it down then.
-  const watchdog = flags.detach ? undefined : (await import('../watchdog.js')).startWatchdog(project.name, project.dir, owned);
+  // Attached, the stack is this command's even if it is killed: the watchdog takes it down then. It
+  // starts once this up holds the project lock: an up still waiting for another command owns nothing.
+  const { startWatchdog } = flags.detach ? { startWatchdog: undefined } : await import('../watchdog.js');
+  let watchdog: ReturnType<NonNullable<typeof startWatchdog>> | undefined;
+  let locked = false;
+  const onLocked = () => {
+    locked = true;
+    watchdog = startWatchdog?.(project.name, project.dir, owned);
+  };
   // It waits for another command's lock without Ctrl-C ending the wait: a Ctrl-C is why it runs.
   const teardownSelected = () => withProjectLock(project.name, 'up (stopping)', undefined, () => teardown(runtime, project.name, { onlyServices: owned }, { force: interrupts.force, onEvent: plainRenderer(), ...(host ? { host } : {}) })).catch((e) => log.error(e));
   let result: Awaited<ReturnType<typeof runUp>>;
   try {
-    result = await runUp({ runtime, engine, project, log, interrupts, options, ...(host ? { host } : {}) });
+    result = await runUp({ runtime, engine, project, log, interrupts, options, onLocked, ...(host ? { host } : {}) });
     for (const service of result.broughtUp) owned.add(service);
     watchdog?.own(owned);
   } catch (error) {
     // A Ctrl-C during up: up() removed what it created; the named services go too.
     interrupts.dispose();
+    // Ctrl-C while waiting for another command's lock: this up started nothing, so it removes nothing.
+    if (!locked) throw error;
     if (!interrupts.signal.aborted) {
       // up() removed what it created and kept a failed container for its logs: nothing for the watchdog.
       watchdog?.bye();
@@ -111,6 +120,8 @@ export interface UpRun {
   interrupts: Interrupts;
   options: UpOptions;
   host?: HostProcesses;
+  /** Called once the project lock is held, before anything changes. */
+  onLocked?: () => void;
 }
 
 /** Streams the logs of the services up started (containers and host processes) until they stop or Ctrl-C. */
@@ -131,7 +142,10 @@ export async function followServices(runtime: Runtime, project: Project, endpoin
 
 /** One up (or restart, start) with progress on the terminal; the task list has ended when it returns. */
 export async function runUp(run: UpRun): Promise<{ endpoints: Endpoint[]; broughtUp: Set<string> }> {
-  return withProjectLock(run.project.name, run.options.mode ?? 'up', run.interrupts.signal, () => runUpLocked(run));
+  return withProjectLock(run.project.name, run.options.mode ?? 'up', run.interrupts.signal, () => {
+    run.onLocked?.();
+    return runUpLocked(run);
+  });
 }
 
 async function runUpLocked(run: UpRun): Promise<{ endpoints: Endpoint[]; broughtUp: Set<string> }> {
