@@ -49,7 +49,7 @@ describe('export compose', () => {
     app.command = ['sh', '-c', 'echo $HOME'];
     const s = services(p);
     expect(s.app!.command).toEqual(['sh', '-c', 'echo $$HOME']);
-    expect((s['migrate-schema']!.entrypoint as string[])[2]).toContain('for f in $$(ls /migrations | sort)');
+    expect((s['migrate-schema']!.entrypoint as string[])[2]).toContain('f=$${path##*/}');
     expect(toYaml({ restart: 'no' })).toBe('restart: "no"\n');
   });
 
