@@ -73,6 +73,8 @@ async function alone(client: pg.Client, database: string, sql: string): Promise<
       return ended;
     } catch (error) {
       const code = (error as { code?: string }).code;
+      // A statement list that failed half-way left a transaction open: end it before anything else.
+      await client.query('ROLLBACK').catch(() => undefined);
       // 55006: object_in_use ("is being accessed by other users").
       if (code !== '55006' || attempt >= 5) throw error;
       await new Promise((r) => setTimeout(r, 50 * attempt));
@@ -88,19 +90,24 @@ async function alone(client: pg.Client, database: string, sql: string): Promise<
 export async function resetDatabase(conn: PgConnection): Promise<{ disconnected: number; dropped: Promise<void> }> {
   const disconnected = await admin(conn, async (client) => {
     const db = ident(client, conn.database);
-    await dropLeftovers(client);
+    await dropLeftovers(client, conn.database);
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [conn.database]);
     const ended = exists.rowCount ? await alone(client, conn.database, `ALTER DATABASE ${db} RENAME TO ${ident(client, REPLACED)}`) : 0;
     await client.query(`CREATE DATABASE ${db} TEMPLATE template0 OWNER ${ident(client, conn.user)}`);
     return ended;
   });
-  const dropped = admin(conn, (client) => dropLeftovers(client));
+  const dropped = admin(conn, (client) => dropLeftovers(client, conn.database));
   dropped.catch(() => undefined);
   return { disconnected, dropped };
 }
 
-/** What a reset or restore renamed out of the way, or a killed one left. */
-async function dropLeftovers(client: pg.Client): Promise<void> {
+/**
+ * What a reset or restore renamed out of the way, or a killed one left. A replaced copy is dropped
+ * only while the database it replaced exists: else it is the only copy, and goes back.
+ */
+async function dropLeftovers(client: pg.Client, database: string): Promise<void> {
+  const has = async (name: string) => Boolean((await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount);
+  if (!(await has(database)) && (await has(REPLACED))) await client.query(`ALTER DATABASE ${ident(client, REPLACED)} RENAME TO ${ident(client, database)}`);
   for (const name of [REPLACED, RESTORING]) {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (exists.rowCount) await alone(client, name, `DROP DATABASE ${ident(client, name)}`);
@@ -177,25 +184,20 @@ export async function restoreSnapshot(conn: PgConnection, name: string): Promise
     const db = ident(client, conn.database);
     const restoring = ident(client, RESTORING);
     const replaced = ident(client, REPLACED);
-    await dropLeftovers(client);
+    await dropLeftovers(client, conn.database);
     await client.query(`CREATE DATABASE ${restoring} TEMPLATE ${ident(client, SNAPSHOT_PREFIX + name)}`);
     let disconnected: number;
     try {
-      disconnected = await alone(client, conn.database, `ALTER DATABASE ${db} RENAME TO ${replaced}`);
+      // Both renames in one transaction: the database is the old one or the restored one, never missing.
+      disconnected = await alone(client, conn.database, `BEGIN; ALTER DATABASE ${db} RENAME TO ${replaced}; ALTER DATABASE ${restoring} RENAME TO ${db}; COMMIT`);
     } catch (error) {
-      await client.query(`DROP DATABASE IF EXISTS ${restoring}`).catch(() => undefined);
-      throw error;
-    }
-    try {
-      await client.query(`ALTER DATABASE ${restoring} RENAME TO ${db}`);
-    } catch (error) {
-      await client.query(`ALTER DATABASE ${replaced} RENAME TO ${db}`).catch(() => undefined);
+      await client.query('ROLLBACK').catch(() => undefined);
       await client.query(`DROP DATABASE IF EXISTS ${restoring}`).catch(() => undefined);
       throw error;
     }
     return disconnected;
   });
-  const dropped = admin(conn, (client) => dropLeftovers(client));
+  const dropped = admin(conn, (client) => dropLeftovers(client, conn.database));
   dropped.catch(() => undefined);
   return { disconnected, dropped };
 }

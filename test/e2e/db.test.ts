@@ -72,6 +72,10 @@ describe('devenv db', () => {
     expect(forced.code, forced.stderr).toBe(0);
     expect(await sql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'note'")).toBe('0');
     rmSync(join(dir, 'migrations/002_more.sql'));
+    // What devenv remembered of the replaced database no longer holds: the next up runs the step again.
+    const again = await cli(['up', '-d']);
+    expect(again.stdout).not.toContain('unchanged since its last success');
+    expect(again.stdout).toMatch(/✔ migration:schema sql [\d.]+s \(0 applied, 1 already applied\)/);
   });
 
   it('dump → load into a fresh volume gives the same rows, plain, gzipped and custom', async () => {

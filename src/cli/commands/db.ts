@@ -4,7 +4,7 @@
  * `down` and go with `down --volumes`), restore, dump and load through the database's own container.
  * `devenv exec db` already opens psql: there is no second way.
  */
-import { createReadStream, createWriteStream, openSync, readSync, closeSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, openSync, readSync, renameSync, rmSync } from 'node:fs';
 import { PassThrough, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -143,10 +143,10 @@ function targets(project: Project, m: Migration, db: string): boolean {
   return dbs.length === 1 || (service?.dependsOn.some((d) => d.service === db) ?? false);
 }
 
-async function target(flags: DbFlags): Promise<{ runtime: Runtime; db: Database }> {
-  const { name } = await projectTarget(flags);
+async function target(flags: DbFlags): Promise<{ runtime: Runtime; db: Database; dir?: string }> {
+  const { name, dir } = await projectTarget(flags);
   const { runtime } = await connect();
-  return { runtime, db: await database(runtime, name, flags.service) };
+  return { runtime, db: await database(runtime, name, flags.service), ...(dir ? { dir } : {}) };
 }
 
 async function snapshot(name: string | undefined, flags: DbFlags): Promise<CommandResult> {
@@ -187,10 +187,13 @@ async function restore(name: string | undefined, flags: DbFlags): Promise<Comman
   if (!name) throw new DevenvError('USAGE', 'name the snapshot to restore: `devenv db restore NAME` (`devenv db snapshots` lists them)');
   const { SNAPSHOT_NAME, restoreSnapshot } = await import('../../postgres/database-admin.js');
   if (!SNAPSHOT_NAME.test(name)) throw badName(name);
-  const { db } = await target(flags);
+  const { db, dir } = await target(flags);
   await withProjectLock(db.project, 'db restore', undefined, async () => {
     await confirmLoss(db, 'restore', flags);
     const { disconnected, dropped } = await restoreSnapshot(db.conn, name);
+    // What .devenv/ says ran on this database held for the replaced copy, not for the snapshot's:
+    // the next up runs the steps again (each skips what the snapshot already has).
+    if (dir) updateLocalState(dir, (local) => { for (const key of Object.keys(local.migrations)) if (key.startsWith(`${db.project}/`)) delete local.migrations[key]; });
     process.stdout.write(`Restored database "${db.conn.database}" of ${db.service} from snapshot "${name}" in ${seconds(t0)}; ${sessions(disconnected)}.\n`);
     // The replaced copy goes after; the command ends once it has.
     await dropped;
@@ -222,14 +225,29 @@ async function dump(service: string | undefined, flags: DbFlags): Promise<Comman
   const { name } = await projectTarget(flags);
   const { runtime } = await connect();
   const db = await database(runtime, name, service);
-  const out = flags.output ? createWriteStream(flags.output, { mode: 0o600 }) : process.stdout;
+  // Into a private file beside the target, renamed over it only once pg_dump succeeded: a failed dump
+  // never replaces a good one.
+  const partial = flags.output ? `${flags.output}.${process.pid}.partial` : undefined;
+  const file = partial ? createWriteStream(partial, { mode: 0o600, flags: 'wx' }) : undefined;
+  const opened = file ? new Promise<void>((resolve, reject) => { file.once('open', () => resolve()); file.once('error', reject); }) : Promise.resolve();
+  await opened.catch((error: unknown) => { throw new DevenvError('USAGE', `cannot write ${flags.output}: ${(error as Error).message}`); });
   const errors = collect();
-  const code = await runtime.execInteractive(db.container.id, {
-    command: ['pg_dump', '--no-owner', `--format=${format}`],
-    env: psqlEnv(db.container),
-  }, { stdout: out, stderr: errors.stream, tty: false });
-  if (flags.output) await new Promise<void>((resolve, reject) => (out as NodeJS.WritableStream & { close: (cb: (e?: Error | null) => void) => void }).close((e) => (e ? reject(e) : resolve())));
-  if (code !== 0) throw new DevenvError('ENGINE_ERROR', `pg_dump of ${db.service} exited with code ${code}`, { details: errors.lines() });
+  let code: number;
+  try {
+    code = await runtime.execInteractive(db.container.id, {
+      command: ['pg_dump', '--no-owner', `--format=${format}`],
+      env: psqlEnv(db.container),
+    }, { stdout: file ?? process.stdout, stderr: errors.stream, tty: false });
+    if (file) await new Promise<void>((resolve, reject) => file.close((e) => (e ? reject(e) : resolve())));
+  } catch (error) {
+    if (partial) rmSync(partial, { force: true });
+    throw error;
+  }
+  if (code !== 0) {
+    if (partial) rmSync(partial, { force: true });
+    throw new DevenvError('ENGINE_ERROR', `pg_dump of ${db.service} exited with code ${code}`, { details: errors.lines() });
+  }
+  if (partial) renameSync(partial, flags.output!);
   if (flags.output) process.stderr.write(`Dumped database "${db.conn.database}" of ${db.service} to ${flags.output} (${format} format).\n`);
   return 0;
 }
