@@ -85,16 +85,21 @@ export async function runWatchdog(): Promise<number> {
     }
   };
   log(`the attached \`up\` of project "${project}" ended without tearing down; removing ${owned.join(', ')} (data volumes stay)`);
-  const [{ teardown }, { runtimeOnly, hostProcessesFor, withProjectLock }] = await Promise.all([import('../engine/teardown.js'), import('./context.js')]);
-  const runtime = await runtimeOnly();
-  const host = await hostProcessesFor(runtime, { name: project, ...(dir ? { dir } : {}) });
+  // The lock first, before anything slow: a new `up` started right after the kill must not take
+  // over the stack and then see it removed under it.
+  const { lockProject } = await import('../util/project-lock.js');
+  const lock = await lockProject(project, 'up (cleanup after its process died)');
   try {
-    const plan = await withProjectLock(project, 'up (cleanup after its process died)', undefined, () =>
-      teardown(runtime, project!, { onlyServices: new Set(owned), oneOffs: true }, { stopTimeoutSeconds: 3, ...(host ? { host } : {}) }));
+    const [{ teardown }, { runtimeOnly, hostProcessesFor }] = await Promise.all([import('../engine/teardown.js'), import('./context.js')]);
+    const runtime = await runtimeOnly();
+    const host = await hostProcessesFor(runtime, { name: project, ...(dir ? { dir } : {}) });
+    const plan = await teardown(runtime, project, { onlyServices: new Set(owned), oneOffs: true }, { stopTimeoutSeconds: 3, ...(host ? { host } : {}) });
     log(`removed ${plan.steps.length} resource(s)`);
     return 0;
   } catch (error) {
     log(`cleanup failed: ${(error as Error).message}; \`devenv down\` removes what is left`);
     return 1;
+  } finally {
+    await lock.release();
   }
 }

@@ -18,7 +18,7 @@ export interface DownOptions {
   onlyProcesses?: Set<string>;
   /** Only the containers of these services (attached `up app` then Ctrl-C); one-offs stay too. */
   onlyServices?: Set<string>;
-  /** With onlyServices: also the one-off containers (migrations, `run`) a dead `up` left. */
+  /** With onlyServices: also the migration containers a dead `up` left (not a `devenv run` of another terminal). */
   oneOffs?: boolean;
   /** Containers (by ID) to kill and keep, stopped: a failed service's, kept for its logs. */
   keep?: Set<string>;
@@ -32,7 +32,7 @@ export function planDown(project: string, observed: ObservedProject, options: Do
   const keep = options.keep ?? new Set<string>();
   const services = options.onlyServices;
   const chosen = (c: (typeof observed.containers)[number]) =>
-    (!only || only.has(c.id)) && (!services || (c.labels[LABELS.role] === 'service' ? services.has(c.labels[LABELS.service] ?? '') : options.oneOffs === true));
+    (!only || only.has(c.id)) && (!services || (c.labels[LABELS.role] === 'service' ? services.has(c.labels[LABELS.service] ?? '') : options.oneOffs === true && c.labels[LABELS.role] === 'migration'));
   const removed = observed.containers.filter((c) => chosen(c) && !keep.has(c.id));
   const staying = observed.containers.length - removed.length;
   const name = (c: (typeof removed)[number]) => (c.labels[LABELS.role] === 'service' ? (c.labels[LABELS.service] ?? c.name) : c.name);

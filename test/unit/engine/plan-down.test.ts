@@ -20,10 +20,12 @@ describe('planDown', () => {
     expect(plan).toContain('[1,2,3] -> #6 image:demo-app:devenv remove (--images)');
   });
 
-  it('for the services an attached up owned: one-offs it left go only when asked (its watchdog asks)', () => {
+  it('for the services an attached up owned: migration one-offs it left go only when asked (its watchdog asks); a devenv run stays', () => {
     const observed = upObserved(demoProject());
     const migration = { ...observed.containers[2]!, id: 'm1', name: 'demo-migrate-seed', labels: { ...observed.containers[2]!.labels, [LABELS.role]: 'migration' } };
-    const withLeftover = { ...observed, containers: [...observed.containers, migration] };
+    // A `devenv run` in another terminal is not the dead up's.
+    const run = { ...observed.containers[2]!, id: 'r1', name: 'demo-run-app-1', labels: { ...observed.containers[2]!.labels, [LABELS.role]: 'oneoff' } };
+    const withLeftover = { ...observed, containers: [...observed.containers, migration, run] };
     const owned = new Set(['app']);
     expect(printPlan(planDown('demo', withLeftover, { onlyServices: owned }))).toBe('[] -> #1 container:app remove (stopping what this up started)');
     expect(printPlan(planDown('demo', withLeftover, { onlyServices: owned, oneOffs: true }))).toBe(`\
