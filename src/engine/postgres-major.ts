@@ -13,14 +13,25 @@ export function postgresMajor(image: string): string | undefined {
   const slash = withoutDigest.lastIndexOf('/');
   const colon = withoutDigest.lastIndexOf(':');
   if (colon <= slash) return undefined;
-  return /^(\d+)(?:[.\-_]|$)/.exec(withoutDigest.slice(colon + 1))?.[1];
+  const tag = withoutDigest.slice(colon + 1);
+  // Extension images name Postgres in a suffix (pgvector's 0.7.4-pg16, timescaledb's 2.14.2-pg16).
+  const suffix = /(?:^|[-_])pg(\d+)(?:[.\-_]|$)/.exec(tag)?.[1];
+  if (suffix) return suffix;
+  const leading = /^(\d+)(?:\.(\d+))?(?:[.\-_]|$)/.exec(tag);
+  if (!leading) return undefined;
+  // From 10 on, the major version is one number; before, two (9.6).
+  const major = Number(leading[1]);
+  if (major >= 10) return leading[1];
+  return major === 9 && leading[2] !== undefined ? `9.${leading[2]}` : undefined;
 }
 
 /** Postgres' own words when the data folder is of another major version. */
 export function majorFromStartupLog(lines: string[]): { data: string; server: string } | undefined {
   for (const line of lines) {
-    const m = /initialized by PostgreSQL version (\d+), which is not compatible with this version (\d+)/.exec(line);
-    if (m) return { data: m[1]!, server: m[2]! };
+    const m = /initialized by PostgreSQL version (\d+(?:\.\d+)?), which is not compatible with this version (\d+(?:\.\d+)?)/.exec(line);
+    // 15.8 is major 15; 9.6.24 is major 9.6.
+    const major = (v: string) => (Number(v.split('.')[0]) >= 10 ? v.split('.')[0]! : v);
+    if (m) return { data: major(m[1]!), server: major(m[2]!) };
   }
   return undefined;
 }

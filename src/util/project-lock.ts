@@ -8,6 +8,7 @@
  * nothing answers on is a dead holder's and is removed. The holder answers each connection with who
  * it is (pid, command, since when), which is what a waiter prints.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -42,7 +43,8 @@ export function lockAddress(project: string): string {
   if (process.platform === 'linux') return `\0devenv/${uid}/${project}.lock`;
   const dir = join(tmpdir(), `devenv-${uid}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return join(dir, `${project}.lock`);
+  // A socket path has ~104 bytes on macOS: the name is hashed, whatever the project's length.
+  return join(dir, `${createHash('sha256').update(project).digest('hex').slice(0, 16)}.lock`);
 }
 
 /** Takes the project's lock, waiting (polling every 100 ms) while another command holds it. */
@@ -60,9 +62,11 @@ export async function lockProject(project: string, command: string, options: Loc
       };
     }
     const holder = await ask(address);
-    if (holder === 'nobody') {
-      // A socket file with nobody behind it: its holder died. (Abstract sockets never get here.)
-      if (!address.startsWith('\0')) rmSync(address, { force: true });
+    if (holder === 'nobody' || holder === 'gone') {
+      // A socket file with nobody behind it: its holder died (abstract sockets never get here). One
+      // that is gone was just released: only try again, never remove what another may have bound.
+      if (holder === 'nobody' && !address.startsWith('\0')) rmSync(address, { force: true });
+      await sleep(10);
       continue;
     }
     if (!told) {
@@ -100,8 +104,8 @@ function listen(address: string, me: LockHolder): Promise<Server | undefined> {
   });
 }
 
-/** Who holds the lock; 'nobody' when nothing answers (a dead holder's socket file). */
-function ask(address: string): Promise<LockHolder | 'nobody' | 'unknown'> {
+/** Who holds the lock; 'nobody' when nothing answers (a dead holder's socket file), 'gone' when the file is gone. */
+function ask(address: string): Promise<LockHolder | 'nobody' | 'gone' | 'unknown'> {
   return new Promise((resolve) => {
     const socket = createConnection(address);
     let text = '';
@@ -117,7 +121,7 @@ function ask(address: string): Promise<LockHolder | 'nobody' | 'unknown'> {
     });
     socket.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      resolve(error.code === 'ECONNREFUSED' || error.code === 'ENOENT' ? 'nobody' : 'unknown');
+      resolve(error.code === 'ECONNREFUSED' ? 'nobody' : error.code === 'ENOENT' ? 'gone' : 'unknown');
     });
   });
 }

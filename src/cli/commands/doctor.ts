@@ -160,6 +160,7 @@ function credentials(): Facts['credentials'] {
 }
 
 function onPath(program: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' }).status === 0;
+  // The name comes from config.json: passed as an argument, never spliced into the script.
+  return spawnSync('sh', ['-c', 'command -v "$1"', 'sh', program], { stdio: 'ignore' }).status === 0;
 }
 

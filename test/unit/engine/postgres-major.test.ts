@@ -11,7 +11,8 @@ describe('Postgres major versions', () => {
   it.each([
     ['postgres:15', '15'], ['postgres:15-bookworm', '15'], ['postgres:16.2-alpine', '16'], ['postgis/postgis:16-3.4', '16'],
     ['registry.local:5000/pg:14.1', '14'], ['postgres', undefined], ['postgres:latest', undefined], ['localhost:5000/postgres', undefined],
-    ['postgres:15@sha256:abc', '15'],
+    ['postgres:15@sha256:abc', '15'], ['pgvector/pgvector:0.7.4-pg16', '16'], ['timescale/timescaledb:2.14.2-pg16', '16'],
+    ['postgres:9.6-alpine', '9.6'], ['postgres:9', undefined],
   ])('%s names major %s', (image, major) => {
     expect(postgresMajor(image)).toBe(major);
   });
