@@ -15,6 +15,9 @@ import { jsonMessages } from './json-stream.js';
 import { PullProgressTracker, type PullMessage } from './pull-progress.js';
 import type { BuildRequest, PullProgress } from './runtime.js';
 
+/** A registry's answer when it wants (other) credentials. */
+const LOGIN_WANTED = /unauthorized|authentication required|access denied|denied:|no basic auth credentials/i;
+
 const PULL_HINT = 'Check the name and tag, your network and registry login, or point `image:` in devenv.yml at another image.';
 
 /** "redis" → ["redis", "latest"]; "r.io:5000/a/b:1" → ["r.io:5000/a/b", "1"]; a digest stays in the name. */
@@ -31,7 +34,7 @@ export async function pushImage(client: EngineClient, address: string, ref: stri
   const registry = registryOf(ref);
   const credentials = await credentialsFor(ref);
   const failed = (reason: string, cause?: unknown) => {
-    const denied = /unauthorized|authentication required|access denied|denied:|no basic auth credentials/i.test(reason);
+    const denied = LOGIN_WANTED.test(reason);
     return new DevenvError('IMAGE_PULL_FAILED', `could not push image "${ref}": ${reason}`, {
       hint: denied ? `The registry wants credentials for ${registry}: \`docker login ${registry}\` stores them where devenv reads them.` : `Check that ${registry} is reachable from the engine and accepts pushes (a pull-through mirror does not).`,
       cause,
@@ -67,7 +70,7 @@ export async function pullImage(
   const credentials = await credentialsFor(ref);
   const registry = registryOf(ref);
   const failed = (reason: string, cause?: unknown) => {
-    const denied = /unauthorized|authentication required|access denied|denied:|no basic auth credentials/i.test(reason);
+    const denied = LOGIN_WANTED.test(reason);
     const login = `docker login${registry.startsWith('https://index.docker.io') ? '' : ` ${registry}`}`;
     return new DevenvError('IMAGE_PULL_FAILED', `could not pull image "${ref}": ${reason}`, {
       hint: denied
