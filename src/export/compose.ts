@@ -9,14 +9,13 @@
  */
 import { relative, resolve, sep } from 'node:path';
 import { stringify } from 'yaml';
-import {
-  connectionValues, renderTemplate,
-} from '../config/references.js';
+import { resolveEnv } from '../config/references.js';
 import type {
-  ContainerService, DependencyCondition, HealthCheck, Migration, PostgresService, Project, RestartSpec, Service, ServiceRef,
+  ContainerService, DependencyCondition, HealthCheck, Migration, PostgresService, Project, RestartSpec, Service, Template,
 } from '../config/project.js';
 import { migrationNeeds } from '../engine/plan-select.js';
 import { pushedImage } from './pushed-image.js';
+import { passwordRefs, secretName } from './env-names.js';
 import { SQL_APPLIER } from './sql-applier.js';
 import { POSTGRES_PORT } from '../engine/postgres-port.js';
 
@@ -53,18 +52,12 @@ export function exportCompose(project: Project, options: { secrets: SecretsMode;
     env[name] = value;
     return `\${${name}}`;
   };
-  const renderEnv = (owner: string, templates: Record<string, (string | ServiceRef)[]>) => {
-    const out: Record<string, string> = {};
-    for (const [key, template] of Object.entries(templates)) {
-      const refs = template.filter((p): p is ServiceRef => typeof p !== 'string');
-      const value = renderTemplate(template, (ref) => {
-        const db = dbs.get(ref.service)!;
-        return connectionValues(db, 'network')[ref.field as Exclude<ServiceRef['field'], 'image'>];
-      });
-      const generated = refs.some((r) => (r.field === 'url' || r.field === 'password') && dbs.get(r.service)?.passwordGenerated);
-      out[key] = secret(variable(owner, key), value, generated);
-    }
-    return out;
+  const renderEnv = (owner: string, templates: Record<string, Template>) => {
+    const values = resolveEnv(project, { env: templates }, 'network');
+    return Object.fromEntries(Object.entries(templates).map(([key, template]) => {
+      const generated = passwordRefs(template).some((r) => dbs.get(r.service)?.passwordGenerated);
+      return [key, secret(secretName(owner, key), values[key]!, generated)];
+    }));
   };
 
   const services: Record<string, Record<string, unknown>> = {};
@@ -87,7 +80,7 @@ export function exportCompose(project: Project, options: { secrets: SecretsMode;
         ...(s.command ? { command: (s.command[0]?.startsWith('-') ? ['postgres', ...s.command] : s.command).map(escape) } : {}),
         environment: {
           POSTGRES_USER: escape(s.user),
-          POSTGRES_PASSWORD: secret(variable(s.name, 'POSTGRES_PASSWORD'), s.password, s.passwordGenerated),
+          POSTGRES_PASSWORD: secret(secretName(s.name, 'POSTGRES_PASSWORD'), s.password, s.passwordGenerated),
           POSTGRES_DB: escape(s.database),
         },
         ports: [`127.0.0.1:${s.hostPort === 0 ? '' : s.hostPort}:${POSTGRES_PORT}`],
@@ -137,7 +130,7 @@ export function exportCompose(project: Project, options: { secrets: SecretsMode;
           PGHOST: db.name,
           PGPORT: String(POSTGRES_PORT),
           PGUSER: escape(db.user),
-          PGPASSWORD: secret(variable(name, 'PGPASSWORD'), db.password, db.passwordGenerated),
+          PGPASSWORD: secret(secretName(name, 'PGPASSWORD'), db.password, db.passwordGenerated),
           PGDATABASE: escape(db.database),
           STEP: escape(m.name),
         },
@@ -248,11 +241,6 @@ function escape(value: string): string {
 
 function quote(s: string): string {
   return `'${s.replaceAll("'", "'\\''")}'`;
-}
-
-/** APP_DATABASE_URL from (app, DATABASE_URL). */
-function variable(owner: string, key: string): string {
-  return `${owner}_${key}`.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
 }
 
 function uniqueName(name: string, taken: Set<string>): string {

@@ -17,6 +17,7 @@ import type { ContainerService, HealthCheck, Migration, PostgresService, Project
 import { connectionValues, renderTemplate } from '../config/references.js';
 import { migrationNeeds } from '../engine/plan-select.js';
 import { POSTGRES_PORT } from '../engine/postgres-port.js';
+import { passwordRefs, secretName } from './env-names.js';
 import { SQL_APPLIER } from './sql-applier.js';
 
 export interface KubernetesExport {
@@ -35,7 +36,7 @@ export function k8sName(name: string): string {
 export function exportKubernetes(project: Project, options: { read: (file: string) => string; list: (dir: string) => string[]; storage?: string }): KubernetesExport {
   const skipped: string[] = [];
   const objects: Obj[] = [];
-  const secretName = k8sName(`${project.name}-secrets`);
+  const secretObjectName = k8sName(`${project.name}-secrets`);
   const secret: Record<string, string> = {};
   const labels = (service: string, component: string) => ({
     'app.kubernetes.io/name': k8sName(service),
@@ -49,7 +50,7 @@ export function exportKubernetes(project: Project, options: { read: (file: strin
   const dbs = new Map(project.services.filter((s): s is PostgresService => s.kind === 'postgres').map((s) => [s.name, s]));
   const fromSecret = (key: string, value: string) => {
     secret[key] = value;
-    return { valueFrom: { secretKeyRef: { name: secretName, key } } };
+    return { valueFrom: { secretKeyRef: { name: secretObjectName, key } } };
   };
   /** A service's env for a pod: values that hold a password come from the Secret. */
   const env = (owner: string, templates: Record<string, (string | ServiceRef)[]>) => Object.entries(templates).map(([name, template]) => {
@@ -57,8 +58,8 @@ export function exportKubernetes(project: Project, options: { read: (file: strin
       const db = dbs.get(ref.service)!;
       return connectionValues({ ...db, name: k8sName(db.name) }, 'network')[ref.field as Exclude<ServiceRef['field'], 'image'>];
     });
-    const secretive = template.some((p) => typeof p !== 'string' && (p.field === 'url' || p.field === 'password'));
-    return secretive ? { name, ...fromSecret(envKey(owner, name), value) } : { name, value };
+    const secretive = passwordRefs(template).length > 0;
+    return secretive ? { name, ...fromSecret(secretName(owner, name), value) } : { name, value };
   });
   const waitFor = (names: string[]) => names.map((n) => dbs.get(n)!).map((db) => ({
     name: k8sName(`wait-for-${db.name}`),
@@ -94,7 +95,7 @@ export function exportKubernetes(project: Project, options: { read: (file: strin
               env: [
                 { name: 'POSTGRES_USER', value: db.user },
                 { name: 'POSTGRES_DB', value: db.database },
-                { name: 'POSTGRES_PASSWORD', ...fromSecret(envKey(db.name, 'POSTGRES_PASSWORD'), db.password) },
+                { name: 'POSTGRES_PASSWORD', ...fromSecret(secretName(db.name, 'POSTGRES_PASSWORD'), db.password) },
                 // A volume's root holds lost+found, which initdb refuses: the data goes one folder down.
                 { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
               ],
@@ -142,7 +143,7 @@ export function exportKubernetes(project: Project, options: { read: (file: strin
           { name: 'PGHOST', value: k8sName(db.name) },
           { name: 'PGPORT', value: String(POSTGRES_PORT) },
           { name: 'PGUSER', value: db.user },
-          { name: 'PGPASSWORD', ...fromSecret(envKey(db.name, 'POSTGRES_PASSWORD'), db.password) },
+          { name: 'PGPASSWORD', ...fromSecret(secretName(db.name, 'POSTGRES_PASSWORD'), db.password) },
           { name: 'PGDATABASE', value: db.database },
           { name: 'STEP', value: m.name },
         ],
@@ -209,7 +210,7 @@ export function exportKubernetes(project: Project, options: { read: (file: strin
       });
     }
   }
-  const secretObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: secretName, labels: labels(project.name, 'secrets') }, type: 'Opaque', stringData: secret };
+  const secretObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: secretObjectName, labels: labels(project.name, 'secrets') }, type: 'Opaque', stringData: secret };
   return { objects: [secretObject, ...objects], skipped };
 }
 
@@ -229,7 +230,4 @@ function imageOf(s: ContainerService, project: Project): string {
   return source?.image ?? s.image;
 }
 
-function envKey(owner: string, key: string): string {
-  return `${owner}_${key}`.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
-}
 
