@@ -9,8 +9,8 @@ import { DevenvError } from '../errors.js';
 import { applySqlMigrations } from '../postgres/sql-migrator.js';
 import { recordStepRun, stepHasRun } from '../postgres/step-record.js';
 import { runHostStep } from './host-step.js';
-import { runMigrationContainer } from './run-migration.js';
-import { databaseConnection, databasePorts } from './running.js';
+import { networkHostOf, runMigrationContainer } from './run-migration.js';
+import { databaseConnection, databasePorts, reusedOr } from './running.js';
 import type { HandlerContext } from './step-handlers.js';
 
 export async function runMigration(ctx: HandlerContext, m: Migration, signal: AbortSignal, progress: (line: string) => void): Promise<string | void> {
@@ -28,7 +28,9 @@ export async function runMigration(ctx: HandlerContext, m: Migration, signal: Ab
   } else if (m.kind === 'run') {
     const service = project.services.find((s) => s.name === m.service);
     if (service?.kind !== 'container') throw new DevenvError('INTERNAL', `no container service "${m.service}"`);
-    await runMigrationContainer(ctx.runtime, project, m, service, signal, progress, (work) => ctx.state.deferred.push(work));
+    const host = networkHostOf(project, m, service);
+    const shareWith = host ? await reusedOr(ctx, host).catch(() => undefined) : undefined;
+    await runMigrationContainer(ctx.runtime, project, m, service, signal, progress, (work) => ctx.state.deferred.push(work), shareWith);
   } else {
     await runHostStep(m, resolveEnv(project, m, 'host', await databasePorts(ctx)), signal, progress);
   }

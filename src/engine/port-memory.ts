@@ -51,7 +51,7 @@ export async function choosePorts(project: Project, held: Record<string, number>
 }
 
 /** The spec with its declared 0 ports replaced by the chosen ones. */
-export function withChosenPorts(spec: ContainerSpec, service: string, choices: PortChoices): ContainerSpec {
+export function withChosenPorts<S extends ContainerSpec>(spec: S, service: string, choices: PortChoices): S {
   return {
     ...spec,
     ports: spec.ports.map((p) => (p.hostPort === 0 ? { ...p, hostPort: choices[portKey(service, p.containerPort, p.protocol)]?.hostPort ?? 0 } : p)),

@@ -6,15 +6,18 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { ContainerService, PostgresService, Project, Service } from '../config/project.js';
 import { resolveEnv } from '../config/references.js';
-import type { ContainerSpec } from '../runtime/runtime.js';
+import type { ContainerSpec, NetworkEndpoint } from '../runtime/runtime.js';
 import { devenvVersion } from '../version.js';
 import { containerName, dataVolumeName, networkName } from './names.js';
 import { LABELS, serviceLabels } from './labels.js';
 import { POSTGRES_PORT } from './postgres-port.js';
 
+/** A service's container always joins the project network (only one-offs share another container's). */
+type ServiceContainerSpec = ContainerSpec & { network?: NetworkEndpoint };
+
 export interface DesiredContainer {
   service: string;
-  spec: ContainerSpec;
+  spec: ServiceContainerSpec;
   /** Hash of all fields: equal hashes mean the running container can be reused. */
   hash: string;
   /** Field name ("image", "command", "env.NODE_ENV", "ports", …) → short hash of its value. */
@@ -68,7 +71,7 @@ export function changedFields(label: string | undefined, desired: Record<string,
   return [...keys].filter((k) => old.get(k) !== desired[k]).sort();
 }
 
-function postgresSpec(project: Project, pg: PostgresService): ContainerSpec {
+function postgresSpec(project: Project, pg: PostgresService): ServiceContainerSpec {
   return {
     name: containerName(project.name, pg.name),
     image: pg.image,
@@ -95,7 +98,7 @@ function postgresSpec(project: Project, pg: PostgresService): ContainerSpec {
   };
 }
 
-function containerSpec(project: Project, svc: ContainerService): ContainerSpec {
+function containerSpec(project: Project, svc: ContainerService): ServiceContainerSpec {
   return {
     name: containerName(project.name, svc.name),
     image: svc.image,

@@ -43,9 +43,9 @@ export function toCreateOptions(spec: ContainerSpec): ApiContainerCreate {
         MaximumRetryCount: spec.restart.policy === 'on-failure' ? spec.restart.maxRestarts : 0,
       },
       Init: spec.init,
-      ...(spec.network ? { NetworkMode: spec.network.name } : {}),
+      ...(spec.network ? { NetworkMode: 'container' in spec.network ? `container:${spec.network.container}` : spec.network.name } : {}),
     },
-    ...(spec.network
+    ...(spec.network && !('container' in spec.network)
       ? { NetworkingConfig: { EndpointsConfig: { [spec.network.name]: { Aliases: spec.network.aliases } } } }
       : {}),
   };

@@ -83,6 +83,12 @@ export interface ImageSummary {
   labels: Record<string, string>;
 }
 
+/** A network to join with the names other containers reach this one by. */
+export interface NetworkEndpoint {
+  name: string;
+  aliases: string[];
+}
+
 export interface ContainerSpec {
   name: string;
   image: string;
@@ -91,8 +97,11 @@ export interface ContainerSpec {
   entrypoint?: string[];
   env: Record<string, string>;
   labels: Record<string, string>;
-  /** Network to join, with the aliases other containers reach it by. */
-  network?: { name: string; aliases: string[] };
+  /**
+   * Network to join, with the aliases other containers reach it by; or the network namespace of a
+   * running container to share (no endpoint of its own, so no ports and no aliases).
+   */
+  network?: NetworkEndpoint | { container: string };
   ports: { hostIp: string; hostPort: number; containerPort: number; protocol: 'tcp' | 'udp' }[];
   mounts: { type: 'bind' | 'volume'; source: string; target: string; readOnly: boolean }[];
   restart: { policy: 'no' | 'on-failure' | 'always'; maxRestarts: number };

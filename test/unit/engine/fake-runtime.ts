@@ -74,7 +74,8 @@ export class FakeRuntime implements Runtime {
 
   async removeNetwork(idOrName: string): Promise<void> {
     const found = [...this.networks.values()].find((n) => n.id === idOrName || n.name === idOrName);
-    if (found && [...this.containers.values()].some((c) => c.spec.network?.name === found.name)) {
+    // Like the engine: a stopped container keeps no endpoint, so only a running one holds the network.
+    if (found && [...this.containers.values()].some((c) => c.state === 'running' && c.spec.network && 'name' in c.spec.network && c.spec.network.name === found.name)) {
       throw new DevenvError('ENGINE_ERROR', `network ${found.name} has active endpoints`);
     }
     this.calls.push(`remove network ${found?.name ?? idOrName}`);

@@ -50,6 +50,13 @@ describe('toCreateOptions', () => {
     });
   });
 
+  it('shares a running container\'s network namespace with no endpoint of its own', () => {
+    const base = { name: 'x', image: 'busybox', env: {}, labels: {}, ports: [], mounts: [], init: false, restart: { policy: 'no' as const, maxRestarts: 0 } };
+    const options = toCreateOptions({ ...base, network: { container: 'c0ffee' } });
+    expect(options.HostConfig?.NetworkMode).toBe('container:c0ffee');
+    expect(options.NetworkingConfig).toBeUndefined();
+  });
+
   it('sends no retry count with other restart policies', () => {
     const base = { name: 'x', image: 'busybox', env: {}, labels: {}, ports: [], mounts: [], init: false };
     expect(toCreateOptions({ ...base, restart: { policy: 'always', maxRestarts: 5 } }).HostConfig?.RestartPolicy).toEqual({ Name: 'always', MaximumRetryCount: 0 });
