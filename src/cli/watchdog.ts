@@ -90,11 +90,11 @@ export async function runWatchdog(): Promise<number> {
   const { lockProject } = await import('../util/project-lock.js');
   const lock = await lockProject(project, 'up (cleanup after its process died)');
   try {
-    const [{ teardown }, { runtimeOnly, hostProcessesFor }] = await Promise.all([import('../engine/teardown.js'), import('./context.js')]);
+    const [{ teardown }, { removedCount }, { runtimeOnly, hostProcessesFor }] = await Promise.all([import('../engine/teardown.js'), import('../engine/plan-down.js'), import('./context.js')]);
     const runtime = await runtimeOnly();
     const host = await hostProcessesFor(runtime, { name: project, ...(dir ? { dir } : {}) });
     const plan = await teardown(runtime, project, { onlyServices: new Set(owned), oneOffs: true }, { stopTimeoutSeconds: 3, ...(host ? { host } : {}) });
-    log(`removed ${plan.steps.length} resource(s)`);
+    log(`removed ${removedCount(plan)} resource(s)`);
     return 0;
   } catch (error) {
     log(`cleanup failed: ${(error as Error).message}; \`devenv down\` removes what is left`);

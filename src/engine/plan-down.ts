@@ -44,13 +44,24 @@ export function planDown(project: string, observed: ObservedProject, options: Do
     const wanted = options.onlyProcesses ? options.onlyProcesses.has(p.service) : services ? services.has(p.service) : !only;
     if (wanted) plan.add({ kind: 'process.remove', service: p.service }, only ? 'started by this run' : services ? 'stopping what this up started' : 'down');
   }
+  // A stopped container holds no network endpoint: the network goes once every container has
+  // stopped, while the containers are being removed (the engine takes ~0.15 s for each).
+  const networkDeps: number[] = [];
   const containerSteps = removed.map((c) => {
     const kill = options.kill?.has(c.id) ?? false;
     const cause = kill ? 'never became ready; killed' : only ? 'started by this run' : services ? 'stopping what this up started' : 'down';
-    return plan.add({ kind: 'container.remove', service: name(c), containerId: c.id, name: c.name, kill }, cause);
+    const running = !kill && (c.state === 'running' || c.state === 'restarting' || c.state === 'paused');
+    if (!running) {
+      const id = plan.add({ kind: 'container.remove', service: name(c), containerId: c.id, name: c.name, kill }, cause);
+      networkDeps.push(id);
+      return id;
+    }
+    const stop = plan.add({ kind: 'container.stop', service: name(c), containerId: c.id, beforeRemove: true }, cause);
+    networkDeps.push(stop);
+    return plan.add({ kind: 'container.remove', service: name(c), containerId: c.id, name: c.name, stopped: true }, cause, [stop]);
   });
   if (!options.keepNetwork && staying === 0) {
-    for (const n of observed.networks) plan.add({ kind: 'network.remove', networkId: n.id, name: n.name }, 'down', containerSteps);
+    for (const n of observed.networks) plan.add({ kind: 'network.remove', networkId: n.id, name: n.name }, 'down', networkDeps);
   }
   const volumes = options.volumes;
   if (volumes) {
@@ -64,4 +75,9 @@ export function planDown(project: string, observed: ObservedProject, options: Do
       plan.add({ kind: 'image.remove', ref: i.tags[0] ?? i.id, name: i.tags[0] ?? i.id.replace(/^sha256:/, '').slice(0, 12), bestEffort: true }, '--images', containerSteps);
   }
   return { project, steps: plan.steps };
+}
+
+/** How many things a teardown plan removes (a container counts once, though it is stopped and then removed). */
+export function removedCount(plan: Plan): number {
+  return plan.steps.filter((s) => s.kind !== 'container.stop').length;
 }

@@ -14,8 +14,9 @@ export type StepAction =
   /**
    * kill: no graceful stop (a container that never became ready has nothing to shut down cleanly).
    * replacesRunning: a running container of the service, removed to make way for a new one.
+   * stopped: an earlier container.stop of the plan stopped it (down), so nothing is left to stop.
    */
-  | { kind: 'container.remove'; service: string; containerId: string; name: string; kill?: boolean; replacesRunning?: boolean }
+  | { kind: 'container.remove'; service: string; containerId: string; name: string; kill?: boolean; replacesRunning?: boolean; stopped?: boolean }
   /**
    * Create, and start at once when `start` (nothing to wait for). Otherwise a container is created as
    * soon as its image, network and volumes are there and started by a container.start step at its turn
@@ -26,8 +27,11 @@ export type StepAction =
   | { kind: 'container.create'; service: string; desired: DesiredContainer; declaredPorts: DesiredContainer['spec']['ports']; start?: boolean }
   /** Start a container: an existing, unchanged one that is not running (containerId), or the one this run created. */
   | { kind: 'container.start'; service: string; containerId?: string }
-  /** Stop and keep the container (`devenv stop`); kill: at once, no graceful stop. */
-  | { kind: 'container.stop'; service: string; containerId: string; kill?: boolean }
+  /**
+   * Stop and keep the container (`devenv stop`); kill: at once, no graceful stop.
+   * beforeRemove: the first half of a removal (down): a container that does not stop is removed at once.
+   */
+  | { kind: 'container.stop'; service: string; containerId: string; kill?: boolean; beforeRemove?: boolean }
   /** Stop and start again, keeping the container (`devenv restart` of an unchanged service). */
   | { kind: 'container.restart'; service: string; containerId: string }
   /** Start (or replace) a host process through the supervisor. */

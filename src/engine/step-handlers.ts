@@ -153,12 +153,13 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
         return;
       }
       case 'container.remove':
-        if (step.kill) await runtime.removeContainer(step.containerId);
+        if (step.kill || step.stopped) await runtime.removeContainer(step.containerId);
         else await stopThenRemove(ctx, step.containerId);
         if (step.replacesRunning) state.replaced.add(step.service);
         return;
       case 'container.stop':
         if (step.kill) await runtime.killContainer(step.containerId, 'SIGKILL');
+        else if (step.beforeRemove) await stopGracefully(ctx, step.containerId).catch(() => runtime.removeContainer(step.containerId));
         else await stopGracefully(ctx, step.containerId);
         return;
       case 'container.restart':
