@@ -59,8 +59,11 @@ describe.skipIf(!compose)('devenv export compose', () => {
     expect(upped.status, upped.stderr).toBe(0);
     const appPort = await until('the app publishes its port', async () => Number(dockerCompose(dir, exported, 'port', 'app', '3000').stdout.trim().split(':').pop()) || undefined);
     await until('the app answers /health', async () => ((await http(`http://127.0.0.1:${appPort}/health`)).status === 200 ? true : undefined));
-    const ps = dockerCompose(dir, exported, 'ps').stdout;
-    expect(ps).toMatch(/_app_1 .* Up \(healthy\)/);
+    // The exported healthcheck runs on its own interval: the app can answer before compose has asked it.
+    const ps = await until('compose reports the app healthy', async () => {
+      const out = dockerCompose(dir, exported, 'ps').stdout;
+      return /_app_1 .* Up \(healthy\)/.test(out) ? out : undefined;
+    });
     expect(ps).toMatch(/_migrate-schema_1 .* Exit 0/);
     const fromCompose = await http(`http://127.0.0.1:${appPort}${path}`);
 
