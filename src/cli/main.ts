@@ -168,6 +168,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   // The watchdog of an attached `up` (see watchdog.ts): not a command for people either.
   if (argv[2] === '__watchdog') return (await import('./watchdog.js')).runWatchdog();
+  // What a db command leaves for after it has answered (see db-tidy.ts).
+  if (argv[2] === '__db-tidy') return (await import('./db-tidy.js')).runDbTidy();
   const debug = argv.includes('--debug');
   // `devenv logs -F | head`: a closed pipe ends the command as Ctrl-C would (attached up tears down).
   let piped = false;

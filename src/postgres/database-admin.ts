@@ -13,6 +13,13 @@ export const SNAPSHOT_PREFIX = 'devenv_snapshot_';
 export const SNAPSHOT_NAME = /^[a-z][a-z0-9_]{0,39}$/;
 const RESTORING = 'devenv_restoring';
 const REPLACED = 'devenv_replaced';
+/**
+ * Spares: copies made ahead of time, after a command has answered (see tidyDatabases), so that a
+ * restore or a reset is two renames instead of a copy. devenv_spare_<snapshot> is a copy of the
+ * snapshot taken or restored last; devenv_empty is an empty database for the next reset.
+ */
+const SPARE_PREFIX = 'devenv_spare_';
+const EMPTY = 'devenv_empty';
 
 /** What a snapshot was taken from: the rows of devenv_migrations at the time. */
 export interface MigrationState {
@@ -82,23 +89,60 @@ async function alone(client: pg.Client, database: string, sql: string): Promise<
   }
 }
 
+/** What a command did: sessions it ended, and whether a spare made it two renames instead of a copy. */
+export interface Swap {
+  disconnected: number;
+  /** The spare copy made ahead of time was used. */
+  spare: boolean;
+}
+
 /**
- * Makes the database again, empty. The old one is renamed out of the way (instant) and dropped
- * after, by `dropped`, which the caller awaits while other work (the migrations) runs. Returns how
- * many sessions were ended.
+ * Makes the database again, empty: the spare empty database renamed into its place when there is one,
+ * else a new one from template0. The old one is renamed out of the way (instant) for tidyDatabases to
+ * drop after. Returns how many sessions were ended.
  */
-export async function resetDatabase(conn: PgConnection): Promise<{ disconnected: number; dropped: Promise<void> }> {
-  const disconnected = await admin(conn, async (client) => {
+export async function resetDatabase(conn: PgConnection): Promise<Swap> {
+  return admin(conn, async (client) => {
     const db = ident(client, conn.database);
     await dropLeftovers(client, conn.database);
-    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [conn.database]);
-    const ended = exists.rowCount ? await alone(client, conn.database, `ALTER DATABASE ${db} RENAME TO ${ident(client, REPLACED)}`) : 0;
+    const exists = await has(client, conn.database);
+    const away = exists ? `ALTER DATABASE ${db} RENAME TO ${ident(client, REPLACED)};` : '';
+    if (await has(client, EMPTY)) {
+      const disconnected = await alone(client, conn.database, `BEGIN; ${away} ${swapIn(client, EMPTY, conn.database)} COMMIT`);
+      return { disconnected, spare: true };
+    }
+    const disconnected = exists ? await alone(client, conn.database, away) : 0;
     await client.query(`CREATE DATABASE ${db} TEMPLATE template0 OWNER ${ident(client, conn.user)}`);
-    return ended;
+    return { disconnected, spare: false };
   });
-  const dropped = admin(conn, (client) => dropLeftovers(client, conn.database));
-  dropped.catch(() => undefined);
-  return { disconnected, dropped };
+}
+
+const has = async (client: pg.Client, name: string) => Boolean((await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount);
+
+/** The statements that rename a spare (which nobody may connect to) into the database's place. */
+function swapIn(client: pg.Client, spare: string, database: string): string {
+  return `ALTER DATABASE ${ident(client, spare)} RENAME TO ${ident(client, database)}; ALTER DATABASE ${ident(client, database)} WITH ALLOW_CONNECTIONS true;`;
+}
+
+/**
+ * The work a reset, restore or snapshot leaves for after it has answered: drop the copy it replaced,
+ * and make the spares the next reset and restore swap in (a copy of `snapshot`, and an empty
+ * database); spares of other snapshots go. Nobody can connect to a spare.
+ */
+export async function tidyDatabases(conn: PgConnection, snapshot: string | undefined): Promise<void> {
+  await admin(conn, async (client) => {
+    await dropLeftovers(client, conn.database);
+    const spare = snapshot && (await has(client, SNAPSHOT_PREFIX + snapshot)) ? SPARE_PREFIX + snapshot : undefined;
+    const spares = (await client.query('SELECT datname FROM pg_database WHERE left(datname, $2) = $1', [SPARE_PREFIX, SPARE_PREFIX.length])).rows as { datname: string }[];
+    for (const { datname } of spares) if (snapshot !== undefined && datname !== spare) await client.query(`DROP DATABASE ${ident(client, datname)}`);
+    const make = async (name: string, template: string, owner = '') => {
+      if (await has(client, name)) return;
+      await client.query(`CREATE DATABASE ${ident(client, name)} TEMPLATE ${ident(client, template)}${owner && ` OWNER ${ident(client, owner)}`}`);
+      await client.query(`ALTER DATABASE ${ident(client, name)} WITH ALLOW_CONNECTIONS false`);
+    };
+    if (spare) await make(spare, SNAPSHOT_PREFIX + snapshot);
+    await make(EMPTY, 'template0', conn.user);
+  });
 }
 
 /**
@@ -106,11 +150,9 @@ export async function resetDatabase(conn: PgConnection): Promise<{ disconnected:
  * only while the database it replaced exists: else it is the only copy, and goes back.
  */
 async function dropLeftovers(client: pg.Client, database: string): Promise<void> {
-  const has = async (name: string) => Boolean((await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount);
-  if (!(await has(database)) && (await has(REPLACED))) await client.query(`ALTER DATABASE ${ident(client, REPLACED)} RENAME TO ${ident(client, database)}`);
+  if (!(await has(client, database)) && (await has(client, REPLACED))) await client.query(`ALTER DATABASE ${ident(client, REPLACED)} RENAME TO ${ident(client, database)}`);
   for (const name of [REPLACED, RESTORING]) {
-    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (exists.rowCount) await alone(client, name, `DROP DATABASE ${ident(client, name)}`);
+    if (await has(client, name)) await alone(client, name, `DROP DATABASE ${ident(client, name)}`);
   }
 }
 
@@ -178,33 +220,32 @@ export async function takeSnapshot(conn: PgConnection, name: string): Promise<{ 
  * Replaces the database with a copy of the snapshot. Atomic for the user: the copy is made first
  * under another name; only then is the database swapped by two renames, undone if the second fails.
  */
-export async function restoreSnapshot(conn: PgConnection, name: string): Promise<{ disconnected: number; dropped: Promise<void> }> {
-  const disconnected = await admin(conn, async (client) => {
+export async function restoreSnapshot(conn: PgConnection, name: string): Promise<Swap> {
+  return admin(conn, async (client) => {
     await requireSnapshot(client, name);
     const db = ident(client, conn.database);
-    const restoring = ident(client, RESTORING);
     const replaced = ident(client, REPLACED);
     await dropLeftovers(client, conn.database);
-    await client.query(`CREATE DATABASE ${restoring} TEMPLATE ${ident(client, SNAPSHOT_PREFIX + name)}`);
-    let disconnected: number;
+    // The spare copy made after the last snapshot or restore of it, else a copy made now.
+    const spare = (await has(client, SPARE_PREFIX + name)) ? SPARE_PREFIX + name : undefined;
+    const copy = spare ?? RESTORING;
+    if (!spare) await client.query(`CREATE DATABASE ${ident(client, RESTORING)} TEMPLATE ${ident(client, SNAPSHOT_PREFIX + name)}`);
     try {
       // Both renames in one transaction: the database is the old one or the restored one, never missing.
-      disconnected = await alone(client, conn.database, `BEGIN; ALTER DATABASE ${db} RENAME TO ${replaced}; ALTER DATABASE ${restoring} RENAME TO ${db}; COMMIT`);
+      const disconnected = await alone(client, conn.database, `BEGIN; ALTER DATABASE ${db} RENAME TO ${replaced}; ${swapIn(client, copy, conn.database)} COMMIT`);
+      return { disconnected, spare: Boolean(spare) };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
-      await client.query(`DROP DATABASE IF EXISTS ${restoring}`).catch(() => undefined);
+      if (!spare) await client.query(`DROP DATABASE IF EXISTS ${ident(client, RESTORING)}`).catch(() => undefined);
       throw error;
     }
-    return disconnected;
   });
-  const dropped = admin(conn, (client) => dropLeftovers(client, conn.database));
-  dropped.catch(() => undefined);
-  return { disconnected, dropped };
 }
 
 export function deleteSnapshot(conn: PgConnection, name: string): Promise<void> {
   return admin(conn, async (client) => {
     await requireSnapshot(client, name);
+    await client.query(`DROP DATABASE IF EXISTS ${ident(client, SPARE_PREFIX + name)}`);
     await client.query(`DROP DATABASE ${ident(client, SNAPSHOT_PREFIX + name)}`);
   });
 }

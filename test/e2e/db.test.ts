@@ -18,6 +18,15 @@ const sql = async (query: string) => {
   return r.stdout.trim();
 };
 const names = () => sql('SELECT string_agg(name, \',\' ORDER BY name) FROM items');
+/** A statement on the server's maintenance database (the project's own may be the one changing). */
+const server = async (query: string) => {
+  const r = await cli(['exec', '-T', 'db', 'psql', '-At', '-d', 'postgres', '-c', query]);
+  expect(r.stderr).toBe('');
+  return r.stdout.trim();
+};
+const devenvDatabases = () => server("SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database WHERE datname LIKE 'devenv%'");
+/** The tidy-up a db command leaves behind runs under the project lock: a command that takes the lock waits for it. */
+const settled = async () => expect((await cli(['up', '-d'])).code).toBe(0);
 
 beforeAll(async () => {
   dir = copyProject('test/fixtures/e2e/db');
@@ -44,13 +53,23 @@ describe('devenv db', () => {
     expect(restored.code, restored.stderr).toBe(0);
     expect(restored.stdout).toMatch(/^Restored database "shop" of db from snapshot "base" in [\d.]+ s; /);
     expect(await names()).toBe('seeded');
+    // After it answered: the replaced copy dropped, a spare copy of base and an empty database made
+    // for the next restore and reset, which nobody can connect to.
+    await settled();
+    expect(await devenvDatabases()).toBe('devenv_empty,devenv_snapshot_base,devenv_spare_base');
+    expect(await server("SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database WHERE datname LIKE 'devenv%' AND datallowconn")).toBe('');
+    await sql("INSERT INTO items (name) VALUES ('again')");
+    expect((await cli(['db', 'restore', 'base', '--yes'])).code).toBe(0);
+    expect(await names()).toBe('seeded');
+    expect(await sql('SELECT datallowconn FROM pg_database WHERE datname = current_database()')).toBe('t');
   });
 
   it('reset drops and recreates the database and runs its sql: and run: steps again', async () => {
     await sql("INSERT INTO items (name) VALUES ('junk')");
+    await settled();
     const r = await cli(['db', 'reset']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('Dropped and created database "shop" of db');
+    expect(r.stdout).toContain('Swapped in an empty database "shop" of db');
     expect(r.stdout).toContain('migration:schema sql 0');
     expect(r.stdout).toMatch(/✔ migration:schema sql [\d.]+s \(1 applied, 0 already applied\)/);
     expect(r.stdout).toContain('✔ migration:seed run');
@@ -59,6 +78,14 @@ describe('devenv db', () => {
     // The next up knows the steps ran on the new database: it skips them again.
     const again = await cli(['up', '-d']);
     expect(again.stdout).toContain('migration:schema sql (unchanged since its last success on this database; skipped');
+    // Without a spare (say, its making failed) a reset creates the database itself.
+    await server('DROP DATABASE devenv_empty');
+    const slow = await cli(['db', 'reset', '--yes']);
+    expect(slow.code, slow.stderr).toBe(0);
+    expect(slow.stdout).toContain('Dropped and created database "shop" of db');
+    expect(await names()).toBe('seeded');
+    await settled();
+    expect(await devenvDatabases()).toBe('devenv_empty,devenv_snapshot_base,devenv_spare_base');
   });
 
   it('restore of a database whose migrations changed since the last snapshot needs --yes without a terminal', async () => {

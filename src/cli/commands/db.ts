@@ -21,6 +21,7 @@ import { newRunState, stepHandler } from '../../engine/step-handlers.js';
 import type { PgConnection } from '../../postgres/connection.js';
 import type { ContainerDetails, Runtime } from '../../runtime/runtime.js';
 import { connect, hostProcessesFor, loadFor, projectTarget, withProjectLock } from '../context.js';
+import { startDbTidy } from '../db-tidy.js';
 import type { CommandResult, GlobalOptions } from '../options.js';
 import { plainRenderer } from '../render/plain.js';
 import { listenForInterrupts } from '../signals.js';
@@ -114,8 +115,9 @@ async function reset(service: string | undefined, flags: DbFlags): Promise<Comma
       if (!pg) throw new DevenvError('USAGE', `${db.service} is not a Postgres service of ${project.file}`);
       await confirmLoss(db, 'reset', flags);
       const { resetDatabase } = await import('../../postgres/database-admin.js');
-      const { disconnected, dropped } = await resetDatabase(db.conn);
-      process.stdout.write(`Dropped and created database "${db.conn.database}" of ${db.service} in ${seconds(t0)}; ${sessions(disconnected)}.\n`);
+      const { disconnected, spare } = await resetDatabase(db.conn);
+      startDbTidy({ project: project.name, dir: project.dir, conn: db.conn });
+      process.stdout.write(`${spare ? 'Swapped in an empty' : 'Dropped and created'} database "${db.conn.database}" of ${db.service} in ${seconds(t0)}; ${sessions(disconnected)}.\n`);
       const steps = project.migrations.filter((m) => targets(project, m, db.service));
       // The records of what ran on the old database no longer hold.
       updateLocalState(project.dir, (local) => { for (const m of steps) delete local.migrations[migrationKey(project.name, m.name)]; });
@@ -126,7 +128,6 @@ async function reset(service: string | undefined, flags: DbFlags): Promise<Comma
         await executePlan({ project: project.name, steps: plan.steps }, stepHandler({ runtime, engine, project, state: newRunState(), ...(host ? { host } : {}) }), { signal: interrupts.signal, onEvent: plainRenderer() });
       }
       process.stdout.write(`${db.service} reset in ${seconds(t0)}: ${steps.length === 0 ? 'no migration step targets it' : `ran ${steps.map((m) => m.name).join(', ')}`}.\n`);
-      await dropped;
       return 0;
     });
   } finally {
@@ -154,8 +155,12 @@ async function snapshot(name: string | undefined, flags: DbFlags): Promise<Comma
   const { SNAPSHOT_NAME, takeSnapshot } = await import('../../postgres/database-admin.js');
   const chosen = name ?? `s${new Date().toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15)}`;
   if (!SNAPSHOT_NAME.test(chosen)) throw badName(chosen);
-  const { db } = await target(flags);
-  const { snapshot: s, disconnected } = await withProjectLock(db.project, 'db snapshot', undefined, () => takeSnapshot(db.conn, chosen));
+  const { db, dir } = await target(flags);
+  const { snapshot: s, disconnected } = await withProjectLock(db.project, 'db snapshot', undefined, async () => {
+    const taken = await takeSnapshot(db.conn, chosen);
+    startDbTidy({ project: db.project, ...(dir ? { dir } : {}), conn: db.conn, snapshot: chosen });
+    return taken;
+  });
   process.stdout.write(`Snapshot "${s.name}" of database "${db.conn.database}" (${size(s.size)}, ${s.migrations.count} migration record${s.migrations.count === 1 ? '' : 's'}) taken in ${seconds(t0)}; ${sessions(disconnected)}.\n`);
   return 0;
 }
@@ -190,13 +195,12 @@ async function restore(name: string | undefined, flags: DbFlags): Promise<Comman
   const { db, dir } = await target(flags);
   await withProjectLock(db.project, 'db restore', undefined, async () => {
     await confirmLoss(db, 'restore', flags);
-    const { disconnected, dropped } = await restoreSnapshot(db.conn, name);
+    const { disconnected } = await restoreSnapshot(db.conn, name);
+    startDbTidy({ project: db.project, ...(dir ? { dir } : {}), conn: db.conn, snapshot: name });
     // What .devenv/ says ran on this database held for the replaced copy, not for the snapshot's:
     // the next up runs the steps again (each skips what the snapshot already has).
     if (dir) updateLocalState(dir, (local) => { for (const key of Object.keys(local.migrations)) if (key.startsWith(`${db.project}/`)) delete local.migrations[key]; });
     process.stdout.write(`Restored database "${db.conn.database}" of ${db.service} from snapshot "${name}" in ${seconds(t0)}; ${sessions(disconnected)}.\n`);
-    // The replaced copy goes after; the command ends once it has.
-    await dropped;
   });
   return 0;
 }
