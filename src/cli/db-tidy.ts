@@ -18,6 +18,8 @@ interface Job {
   conn: PgConnection;
   /** The snapshot to keep a spare copy of. */
   snapshot?: string;
+  /** The command that left the work, for the message of a command that waits for it. */
+  after: 'reset' | 'restore' | 'snapshot';
 }
 
 /** Starts the tidy-up; one that cannot start only leaves the next command slower. */
@@ -39,7 +41,7 @@ export async function runDbTidy(): Promise<number> {
   const job = JSON.parse(input) as Job;
   const [{ lockProject }, { tidyDatabases }] = await Promise.all([import('../util/project-lock.js'), import('../postgres/database-admin.js')]);
   // Taken once the command that started it has let go (it holds the lock until it exits).
-  const lock = await lockProject(job.project, 'db (making spare copies for the next reset and restore)');
+  const lock = await lockProject(job.project, `db ${job.after} tidy-up`);
   try {
     await tidyDatabases(job.conn, job.snapshot);
     return 0;
