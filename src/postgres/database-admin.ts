@@ -10,7 +10,6 @@ import { connectClient, describeAddress, errorMessage, type PgConnection } from 
 
 /** Snapshots are databases named devenv_snapshot_<name>; a name is an identifier. */
 export const SNAPSHOT_PREFIX = 'devenv_snapshot_';
-export const SNAPSHOT_NAME = /^[a-z][a-z0-9_]{0,39}$/;
 const RESTORING = 'devenv_restoring';
 const REPLACED = 'devenv_replaced';
 /**
@@ -199,13 +198,17 @@ export function listSnapshots(conn: PgConnection): Promise<Snapshot[]> {
 
 /** Copies the database into a snapshot (its sessions are ended first: a template must be idle). */
 export async function takeSnapshot(conn: PgConnection, name: string): Promise<{ snapshot: Snapshot; disconnected: number }> {
-  const migrations = await migrationState(conn);
+  // Read on its own connection while the maintenance one connects; closed before the copy, which
+  // needs the database idle.
+  const reading = migrationState(conn);
+  reading.catch(() => undefined);
   return admin(conn, async (client) => {
     const target = SNAPSHOT_PREFIX + name;
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [target]);
     if (exists.rowCount) {
       throw new DevenvError('USAGE', `a snapshot named "${name}" exists already`, { hint: `Pick another name, or delete it first: \`devenv db snapshot --delete ${name}\`.` });
     }
+    const migrations = await reading;
     const disconnected = await alone(client, conn.database, `CREATE DATABASE ${ident(client, target)} TEMPLATE ${ident(client, conn.database)}`);
     const meta = { database: conn.database, takenAt: new Date().toISOString(), migrations };
     await client.query(`COMMENT ON DATABASE ${ident(client, target)} IS ${client.escapeLiteral(JSON.stringify(meta))}`);

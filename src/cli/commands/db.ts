@@ -10,20 +10,15 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { migrationDatabases, type Migration, type PostgresService, type Project } from '../../config/project.js';
 import { DevenvError } from '../../errors.js';
-import { executePlan } from '../../engine/execute.js';
 import { LABELS } from '../../engine/labels.js';
-import { migrationKey } from '../../engine/plan-migrations.js';
-import { PlanBuilder } from '../../engine/plan.js';
 import { publishedPostgresPort } from '../../engine/postgres-port.js';
 import { updateLocalState } from '../../engine/run-state.js';
-import { settleSecrets } from '../../engine/secrets-settle.js';
-import { newRunState, stepHandler } from '../../engine/step-handlers.js';
 import type { PgConnection } from '../../postgres/connection.js';
+import { SNAPSHOT_NAME } from '../../postgres/snapshot-name.js';
 import type { ContainerDetails, Runtime } from '../../runtime/runtime.js';
-import { connect, hostProcessesFor, loadFor, projectTarget, withProjectLock } from '../context.js';
+import { connect, hostProcessesFor, loadFor, projectTarget, runtimeOnly, withProjectLock } from '../context.js';
 import { startDbTidy } from '../db-tidy.js';
 import type { CommandResult, GlobalOptions } from '../options.js';
-import { plainRenderer } from '../render/plain.js';
 import { listenForInterrupts } from '../signals.js';
 import { psqlEnv, runningContainer } from './exec.js';
 
@@ -103,8 +98,18 @@ async function confirmLoss(db: Database, what: string, flags: DbFlags): Promise<
 
 async function reset(service: string | undefined, flags: DbFlags): Promise<CommandResult> {
   const t0 = performance.now();
-  const project = await loadFor(flags, true);
-  const { runtime, engine } = await connect();
+  // What only a reset needs (the plan executor, to run the migrations) loads only for it: snapshot and
+  // restore are meant to take a blink.
+  const [project, { runtime, engine }, { executePlan }, { migrationKey }, { PlanBuilder }, { settleSecrets }, { newRunState, stepHandler }, { plainRenderer }] = await Promise.all([
+    loadFor(flags, true),
+    connect(),
+    import('../../engine/execute.js'),
+    import('../../engine/plan-migrations.js'),
+    import('../../engine/plan.js'),
+    import('../../engine/secrets-settle.js'),
+    import('../../engine/step-handlers.js'),
+    import('../render/plain.js'),
+  ]);
   await settleSecrets(runtime, project);
   const host = await hostProcessesFor(runtime, { name: project.name, dir: project.dir });
   const interrupts = listenForInterrupts();
@@ -116,7 +121,7 @@ async function reset(service: string | undefined, flags: DbFlags): Promise<Comma
       await confirmLoss(db, 'reset', flags);
       const { resetDatabase } = await import('../../postgres/database-admin.js');
       const { disconnected, spare } = await resetDatabase(db.conn);
-      startDbTidy({ project: project.name, dir: project.dir, conn: db.conn });
+      startDbTidy({ project: project.name, dir: project.dir, conn: db.conn, after: 'reset' });
       process.stdout.write(`${spare ? 'Swapped in an empty' : 'Dropped and created'} database "${db.conn.database}" of ${db.service} in ${seconds(t0)}; ${sessions(disconnected)}.\n`);
       const steps = project.migrations.filter((m) => targets(project, m, db.service));
       // The records of what ran on the old database no longer hold.
@@ -146,19 +151,21 @@ function targets(project: Project, m: Migration, db: string): boolean {
 
 async function target(flags: DbFlags): Promise<{ runtime: Runtime; db: Database; dir?: string }> {
   const { name, dir } = await projectTarget(flags);
-  const { runtime } = await connect();
+  // No version round trip (the engine takes ~30 ms to answer it): these commands only read containers.
+  const runtime = await runtimeOnly();
   return { runtime, db: await database(runtime, name, flags.service), ...(dir ? { dir } : {}) };
 }
 
 async function snapshot(name: string | undefined, flags: DbFlags): Promise<CommandResult> {
   const t0 = performance.now();
-  const { SNAPSHOT_NAME, takeSnapshot } = await import('../../postgres/database-admin.js');
   const chosen = name ?? `s${new Date().toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15)}`;
   if (!SNAPSHOT_NAME.test(chosen)) throw badName(chosen);
+  const admin = import('../../postgres/database-admin.js');
   const { db, dir } = await target(flags);
+  const { takeSnapshot } = await admin;
   const { snapshot: s, disconnected } = await withProjectLock(db.project, 'db snapshot', undefined, async () => {
     const taken = await takeSnapshot(db.conn, chosen);
-    startDbTidy({ project: db.project, ...(dir ? { dir } : {}), conn: db.conn, snapshot: chosen });
+    startDbTidy({ project: db.project, ...(dir ? { dir } : {}), conn: db.conn, snapshot: chosen, after: 'snapshot' });
     return taken;
   });
   process.stdout.write(`Snapshot "${s.name}" of database "${db.conn.database}" (${size(s.size)}, ${s.migrations.count} migration record${s.migrations.count === 1 ? '' : 's'}) taken in ${seconds(t0)}; ${sessions(disconnected)}.\n`);
@@ -190,16 +197,20 @@ async function snapshots(flags: DbFlags): Promise<CommandResult> {
 async function restore(name: string | undefined, flags: DbFlags): Promise<CommandResult> {
   const t0 = performance.now();
   if (!name) throw new DevenvError('USAGE', 'name the snapshot to restore: `devenv db restore NAME` (`devenv db snapshots` lists them)');
-  const { SNAPSHOT_NAME, restoreSnapshot } = await import('../../postgres/database-admin.js');
   if (!SNAPSHOT_NAME.test(name)) throw badName(name);
+  // pg loads while the engine answers.
+  const admin = import('../../postgres/database-admin.js');
   const { db, dir } = await target(flags);
+  const { restoreSnapshot } = await admin;
   await withProjectLock(db.project, 'db restore', undefined, async () => {
     await confirmLoss(db, 'restore', flags);
-    const { disconnected } = await restoreSnapshot(db.conn, name);
-    startDbTidy({ project: db.project, ...(dir ? { dir } : {}), conn: db.conn, snapshot: name });
+    const restoring = restoreSnapshot(db.conn, name);
     // What .devenv/ says ran on this database held for the replaced copy, not for the snapshot's:
-    // the next up runs the steps again (each skips what the snapshot already has).
+    // the next up runs the steps again (each skips what the snapshot already has). Forgotten while
+    // Postgres works; should the restore fail, the next up only runs steps that skip what is applied.
     if (dir) updateLocalState(dir, (local) => { for (const key of Object.keys(local.migrations)) if (key.startsWith(`${db.project}/`)) delete local.migrations[key]; });
+    const { disconnected } = await restoring;
+    startDbTidy({ project: db.project, ...(dir ? { dir } : {}), conn: db.conn, snapshot: name, after: 'restore' });
     process.stdout.write(`Restored database "${db.conn.database}" of ${db.service} from snapshot "${name}" in ${seconds(t0)}; ${sessions(disconnected)}.\n`);
   });
   return 0;
@@ -207,7 +218,7 @@ async function restore(name: string | undefined, flags: DbFlags): Promise<Comman
 
 async function deleteOne(name: string | undefined, flags: DbFlags): Promise<CommandResult> {
   if (!name) throw new DevenvError('USAGE', 'name the snapshot to delete: `devenv db snapshot --delete NAME`');
-  const { SNAPSHOT_NAME, deleteSnapshot } = await import('../../postgres/database-admin.js');
+  const { deleteSnapshot } = await import('../../postgres/database-admin.js');
   if (!SNAPSHOT_NAME.test(name)) throw badName(name);
   const { db } = await target(flags);
   await deleteSnapshot(db.conn, name);
@@ -227,7 +238,7 @@ async function dump(service: string | undefined, flags: DbFlags): Promise<Comman
     throw new DevenvError('USAGE', 'a custom-format dump is binary: write it to a file with -o FILE, or pipe it');
   }
   const { name } = await projectTarget(flags);
-  const { runtime } = await connect();
+  const runtime = await runtimeOnly();
   const db = await database(runtime, name, service);
   // Into a private file beside the target, renamed over it only once pg_dump succeeded: a failed dump
   // never replaces a good one.
@@ -262,7 +273,7 @@ async function load(file: string | undefined, flags: DbFlags): Promise<CommandRe
   if (!file) throw new DevenvError('USAGE', 'name the file to load: `devenv db load FILE` (.sql, .sql.gz or a custom-format dump)');
   const kind = sniff(file);
   const { name } = await projectTarget(flags);
-  const { runtime } = await connect();
+  const runtime = await runtimeOnly();
   const db = await database(runtime, name, flags.service);
   const input = new PassThrough();
   const source = createReadStream(file);
