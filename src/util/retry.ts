@@ -44,6 +44,8 @@ export interface RetryOptions {
   maxIntervalMs?: number;
   /** Growth of the pause after each failed attempt. Default 1.5. */
   factor?: number;
+  /** Pauses stay at initialIntervalMs until this much time has passed (most things get ready early). Default 0. */
+  steadyMs?: number;
   signal?: AbortSignal;
   clock?: Clock;
 }
@@ -83,7 +85,7 @@ export async function retryUntil<T>(
     const now = clock.now();
     if (now >= deadline) throw options.onTimeout(result.reason, now - start);
     await clock.sleep(Math.min(interval, deadline - now), signal);
-    interval = Math.min(interval * factor, maxInterval);
+    if (now - start >= (options.steadyMs ?? 0)) interval = Math.min(interval * factor, maxInterval);
   }
 }
 

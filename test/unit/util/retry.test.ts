@@ -35,6 +35,23 @@ describe('retryUntil', () => {
     expect(clock.sleeps).toEqual([50, 100, 200, 250, 250, 150]);
   });
 
+  it('keeps the first interval for steadyMs, then backs off', async () => {
+    const clock = new FakeClock();
+    await expect(
+      retryUntil(async () => notYet('down'), {
+        timeoutMs: 1000,
+        initialIntervalMs: 100,
+        maxIntervalMs: 400,
+        factor: 2,
+        steadyMs: 300,
+        clock,
+        onTimeout: timeoutError,
+      }),
+    ).rejects.toThrow('timed out after 1000 ms: down');
+    // Attempts at 0, 100, 200 and 300 pause 100 each; from 300 on the pauses grow: 200, then 400 (to the deadline).
+    expect(clock.sleeps).toEqual([100, 100, 100, 100, 200, 400]);
+  });
+
   it('throws the onTimeout error with the last reason and the elapsed time', async () => {
     const clock = new FakeClock();
     let calls = 0;
