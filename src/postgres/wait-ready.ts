@@ -74,9 +74,9 @@ export async function waitForPostgres(
     {
       timeoutMs: options.timeoutMs,
       // A refused connection to 127.0.0.1 costs about a millisecond: poll often, so readiness is seen
-      // within ~100 ms of Postgres reaching it.
+      // within ~50 ms of Postgres reaching it.
       initialIntervalMs: 25,
-      maxIntervalMs: 100,
+      maxIntervalMs: 50,
       factor: 1.5,
       signal: options.signal,
       clock,

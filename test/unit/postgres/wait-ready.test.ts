@@ -30,9 +30,9 @@ describe('waitForPostgres (no database)', () => {
       message: `Postgres at 127.0.0.1:${port} did not accept a connection as "calsite" within 60 s; last error: Connection terminated unexpectedly`,
       hint: 'Raise `health.timeout` of the database service in devenv.yml, or run `devenv logs db`.',
     });
-    // Polls at 25 ms first, backing off to 100 ms.
-    expect(clock.sleeps.slice(0, 3)).toEqual([25, 37.5, 56.25]);
-    expect(Math.max(...clock.sleeps)).toBe(100);
+    // Polls at 25 ms first, backing off to 50 ms.
+    expect(clock.sleeps.slice(0, 3)).toEqual([25, 37.5, 50]);
+    expect(Math.max(...clock.sleeps)).toBe(50);
   });
 
   it('fails at the first failed attempt when isAlive says the container is gone', async () => {
