@@ -90,8 +90,9 @@ function databases() {
     const last = [...r.stdout.matchAll(/in ([\d.]+) s/g)].at(-1);
     if (last) reported[name].push(Number(last[1]) * 1000);
   };
-  // Each command leaves a tidy-up (dropping the replaced copy, making spares) that the next command on
-  // the project waits for; a contributor does not restore within a second of a snapshot, so neither do we.
+  // Each command leaves a tidy-up behind it (dropping the replaced copy, making the spare copies the
+  // next restore and reset use); a contributor does not restore within a second of a snapshot, so
+  // neither does the benchmark.
   const pause = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
   for (let i = 0; i < 5; i++) {
     run('snapshot', 'snapshot', `bench${i}`);

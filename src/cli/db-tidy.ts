@@ -1,10 +1,10 @@
 /**
  * The work `db reset`, `db restore` and `db snapshot` leave for after they have answered: dropping the
- * copy a reset or restore replaced (Postgres checkpoints on every DROP DATABASE) and making the spare
- * copies the next reset and restore rename into place (see tidyDatabases). A detached process
- * (`devenv __db-tidy`) does it under the project lock, so the next devenv command on the project
- * waits for it, and says so, instead of racing it. The connection comes on stdin: a password never
- * goes on a command line.
+ * copy a reset or restore replaced (Postgres checkpoints on every DROP DATABASE), under the project
+ * lock, so the next devenv command on the project waits for it and says so instead of racing it;
+ * then, without the lock, making the spare copies the next reset and restore rename into place (see
+ * makeSpares). A detached process (`devenv __db-tidy`) does it. The connection comes on stdin: a
+ * password never goes on a command line.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -39,11 +39,18 @@ export async function runDbTidy(): Promise<number> {
   let input = '';
   for await (const chunk of process.stdin) input += String(chunk);
   const job = JSON.parse(input) as Job;
-  const [{ lockProject }, { tidyDatabases }] = await Promise.all([import('../util/project-lock.js'), import('../postgres/database-admin.js')]);
-  // Taken once the command that started it has let go (it holds the lock until it exits).
-  const lock = await lockProject(job.project, `db ${job.after} tidy-up`);
+  const [{ lockProject }, { dropReplaced, makeSpares }] = await Promise.all([import('../util/project-lock.js'), import('../postgres/database-admin.js')]);
   try {
-    await tidyDatabases(job.conn, job.snapshot);
+    // Taken once the command that started it has let go (it holds the lock until it exits). Asking
+    // every 10 ms, it is ahead of a command started after that one (Node alone takes ~100 ms to start).
+    const lock = await lockProject(job.project, `db ${job.after} tidy-up`, { pollMs: 10 });
+    try {
+      await dropReplaced(job.conn, job.snapshot);
+    } finally {
+      await lock.release();
+    }
+    // The copies are made without the lock: nobody waits for them (see makeSpares).
+    await makeSpares(job.conn, job.snapshot);
     return 0;
   } catch (error) {
     if (job.dir) {
@@ -54,7 +61,5 @@ export async function runDbTidy(): Promise<number> {
       }
     }
     return 1;
-  } finally {
-    await lock.release();
   }
 }

@@ -106,7 +106,7 @@ export async function resetDatabase(conn: PgConnection): Promise<Swap> {
     await dropLeftovers(client, conn.database);
     const exists = await has(client, conn.database);
     const away = exists ? `ALTER DATABASE ${db} RENAME TO ${ident(client, REPLACED)};` : '';
-    if (await has(client, EMPTY)) {
+    if (await has(client, EMPTY, true)) {
       const disconnected = await alone(client, conn.database, `BEGIN; ${away} ${swapIn(client, EMPTY, conn.database)} COMMIT`);
       return { disconnected, spare: true };
     }
@@ -116,32 +116,68 @@ export async function resetDatabase(conn: PgConnection): Promise<Swap> {
   });
 }
 
-const has = async (client: pg.Client, name: string) => Boolean((await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount);
+/** Whether a database exists (valid: and is not left invalid by an interrupted DROP DATABASE). */
+const has = async (client: pg.Client, name: string, valid = false) =>
+  Boolean((await client.query(`SELECT 1 FROM pg_database WHERE datname = $1${valid ? ' AND datconnlimit <> -2' : ''}`, [name])).rowCount);
 
 /** The statements that rename a spare (which nobody may connect to) into the database's place. */
 function swapIn(client: pg.Client, spare: string, database: string): string {
-  return `ALTER DATABASE ${ident(client, spare)} RENAME TO ${ident(client, database)}; ALTER DATABASE ${ident(client, database)} WITH ALLOW_CONNECTIONS true;`;
+  return `ALTER DATABASE ${ident(client, spare)} RENAME TO ${ident(client, database)}; ALTER DATABASE ${ident(client, database)} WITH ALLOW_CONNECTIONS true; COMMENT ON DATABASE ${ident(client, database)} IS NULL;`;
 }
 
 /**
- * The work a reset, restore or snapshot leaves for after it has answered: drop the copy it replaced,
- * and make the spares the next reset and restore swap in (a copy of `snapshot`, and an empty
- * database); spares of other snapshots go. Nobody can connect to a spare.
+ * The first half of what a reset, restore or snapshot leaves for after it has answered, done under the
+ * project lock: drop the copy it replaced, and the spares that no longer hold (of another snapshot than
+ * `snapshot`, of a snapshot deleted or taken again since, or left invalid by an interrupted DROP).
  */
-export async function tidyDatabases(conn: PgConnection, snapshot: string | undefined): Promise<void> {
+export async function dropReplaced(conn: PgConnection, snapshot: string | undefined): Promise<void> {
   await admin(conn, async (client) => {
     await dropLeftovers(client, conn.database);
-    const spare = snapshot && (await has(client, SNAPSHOT_PREFIX + snapshot)) ? SPARE_PREFIX + snapshot : undefined;
     const spares = (await client.query('SELECT datname FROM pg_database WHERE left(datname, $2) = $1', [SPARE_PREFIX, SPARE_PREFIX.length])).rows as { datname: string }[];
-    for (const { datname } of spares) if (snapshot !== undefined && datname !== spare) await client.query(`DROP DATABASE ${ident(client, datname)}`);
-    const make = async (name: string, template: string, owner = '') => {
-      if (await has(client, name)) return;
-      await client.query(`CREATE DATABASE ${ident(client, name)} TEMPLATE ${ident(client, template)}${owner && ` OWNER ${ident(client, owner)}`}`);
+    for (const { datname } of spares) {
+      const of = datname.slice(SPARE_PREFIX.length);
+      if ((snapshot !== undefined && of !== snapshot) || !(await validSpare(client, of))) await client.query(`DROP DATABASE IF EXISTS ${ident(client, datname)}`);
+    }
+  });
+}
+
+/**
+ * The second half, without the lock (a copy of a large snapshot takes a while, and nobody must wait
+ * for it): make the spares the next restore and reset rename into place, a copy of `snapshot` and an
+ * empty database. Nobody can connect to a spare; a snapshot's is stamped with the snapshot's oid, so
+ * a copy of a snapshot deleted (or taken again) since is never used. A command that runs meanwhile
+ * finds no spare yet and makes its own copy.
+ */
+export async function makeSpares(conn: PgConnection, snapshot: string | undefined): Promise<void> {
+  await admin(conn, async (client) => {
+    const make = async (name: string, template: string, owner: string | undefined, stamp: boolean) => {
+      await client.query(`CREATE DATABASE ${ident(client, name)} TEMPLATE ${ident(client, template)}${owner ? ` OWNER ${ident(client, owner)}` : ''}`);
+      if (stamp) await client.query(`COMMENT ON DATABASE ${ident(client, name)} IS ${client.escapeLiteral(await stampOf(client, template))}`);
       await client.query(`ALTER DATABASE ${ident(client, name)} WITH ALLOW_CONNECTIONS false`);
     };
-    if (spare) await make(spare, SNAPSHOT_PREFIX + snapshot);
-    await make(EMPTY, 'template0', conn.user);
+    if (snapshot && (await has(client, SNAPSHOT_PREFIX + snapshot)) && !(await validSpare(client, snapshot))) {
+      await client.query(`DROP DATABASE IF EXISTS ${ident(client, SPARE_PREFIX + snapshot)}`);
+      await make(SPARE_PREFIX + snapshot, SNAPSHOT_PREFIX + snapshot, undefined, true);
+    }
+    if (!(await has(client, EMPTY))) await make(EMPTY, 'template0', conn.user, false);
   });
+}
+
+/** What a snapshot's spare says it is a copy of: the snapshot database's oid. */
+async function stampOf(client: pg.Client, snapshotDb: string): Promise<string> {
+  const r = await client.query('SELECT oid::text AS oid FROM pg_database WHERE datname = $1', [snapshotDb]);
+  return `devenv spare of oid ${(r.rows[0] as { oid: string } | undefined)?.oid ?? 'none'}`;
+}
+
+/** Whether devenv_spare_<snapshot> is a whole copy of the snapshot that exists now. */
+async function validSpare(client: pg.Client, snapshot: string): Promise<boolean> {
+  const r = await client.query(
+    `SELECT shobj_description(s.oid, 'pg_database') AS stamp FROM pg_database s
+      WHERE s.datname = $1 AND s.datconnlimit <> -2`,
+    [SPARE_PREFIX + snapshot],
+  );
+  const row = r.rows[0] as { stamp: string | null } | undefined;
+  return row !== undefined && row.stamp === (await stampOf(client, SNAPSHOT_PREFIX + snapshot));
 }
 
 /**
@@ -209,6 +245,8 @@ export async function takeSnapshot(conn: PgConnection, name: string): Promise<{ 
       throw new DevenvError('USAGE', `a snapshot named "${name}" exists already`, { hint: `Pick another name, or delete it first: \`devenv db snapshot --delete ${name}\`.` });
     }
     const migrations = await reading;
+    // A spare of an earlier snapshot of this name (deleted by hand, say) is not a copy of this one.
+    await client.query(`DROP DATABASE IF EXISTS ${ident(client, SPARE_PREFIX + name)}`);
     const disconnected = await alone(client, conn.database, `CREATE DATABASE ${ident(client, target)} TEMPLATE ${ident(client, conn.database)}`);
     const meta = { database: conn.database, takenAt: new Date().toISOString(), migrations };
     await client.query(`COMMENT ON DATABASE ${ident(client, target)} IS ${client.escapeLiteral(JSON.stringify(meta))}`);
@@ -230,7 +268,7 @@ export async function restoreSnapshot(conn: PgConnection, name: string): Promise
     const replaced = ident(client, REPLACED);
     await dropLeftovers(client, conn.database);
     // The spare copy made after the last snapshot or restore of it, else a copy made now.
-    const spare = (await has(client, SPARE_PREFIX + name)) ? SPARE_PREFIX + name : undefined;
+    const spare = (await validSpare(client, name)) ? SPARE_PREFIX + name : undefined;
     const copy = spare ?? RESTORING;
     if (!spare) await client.query(`CREATE DATABASE ${ident(client, RESTORING)} TEMPLATE ${ident(client, SNAPSHOT_PREFIX + name)}`);
     try {

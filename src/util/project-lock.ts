@@ -35,6 +35,8 @@ export interface LockOptions {
   onWait?: (holder: LockHolder | undefined) => void;
   /** Where the socket lives; tests and platforms without abstract sockets use a folder. */
   address?: string;
+  /** How often a waiter asks again; default 100 ms. */
+  pollMs?: number;
 }
 
 /** The lock's address for a project: abstract on Linux, a socket file elsewhere. */
@@ -74,7 +76,7 @@ export async function lockProject(project: string, command: string, options: Loc
       options.onWait?.(holder === 'unknown' ? undefined : holder);
     }
     if (options.signal?.aborted) throw new DevenvError('INTERRUPTED', `interrupted while waiting for another devenv command on project "${project}"`);
-    await sleep(100, undefined, options.signal ? { signal: options.signal } : {}).catch(() => undefined);
+    await sleep(options.pollMs ?? 100, undefined, options.signal ? { signal: options.signal } : {}).catch(() => undefined);
     if (options.signal?.aborted) throw new DevenvError('INTERRUPTED', `interrupted while waiting for another devenv command on project "${project}"`);
   }
 }

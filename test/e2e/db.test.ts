@@ -25,8 +25,17 @@ const server = async (query: string) => {
   return r.stdout.trim();
 };
 const devenvDatabases = () => server("SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database WHERE datname LIKE 'devenv%'");
-/** The tidy-up a db command leaves behind runs under the project lock: a command that takes the lock waits for it. */
-const settled = async () => expect((await cli(['up', '-d'])).code).toBe(0);
+/** The databases devenv keeps beside the project's, once the tidy-up a db command left (it runs after the command) has made them. */
+const settled = async (expected: string) => {
+  const deadline = Date.now() + 30_000;
+  let now = await devenvDatabases();
+  while (now !== expected && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    now = await devenvDatabases();
+  }
+  expect(now).toBe(expected);
+};
+const oid = (db: string) => server(`SELECT oid FROM pg_database WHERE datname = '${db}'`);
 
 beforeAll(async () => {
   dir = copyProject('test/fixtures/e2e/db');
@@ -55,18 +64,38 @@ describe('devenv db', () => {
     expect(await names()).toBe('seeded');
     // After it answered: the replaced copy dropped, a spare copy of base and an empty database made
     // for the next restore and reset, which nobody can connect to.
-    await settled();
-    expect(await devenvDatabases()).toBe('devenv_empty,devenv_snapshot_base,devenv_spare_base');
+    await settled('devenv_empty,devenv_snapshot_base,devenv_spare_base');
     expect(await server("SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database WHERE datname LIKE 'devenv%' AND datallowconn")).toBe('');
+    // The next restore renames the spare into place: the database is the spare, made connectable.
+    const spare = await oid('devenv_spare_base');
     await sql("INSERT INTO items (name) VALUES ('again')");
     expect((await cli(['db', 'restore', 'base', '--yes'])).code).toBe(0);
+    expect(await oid('shop')).toBe(spare);
     expect(await names()).toBe('seeded');
-    expect(await sql('SELECT datallowconn FROM pg_database WHERE datname = current_database()')).toBe('t');
+    expect(await sql('SELECT datallowconn, obj_description IS NULL FROM pg_database, shobj_description(oid, \'pg_database\') obj_description WHERE datname = current_database()')).toBe('t|t');
+    await settled('devenv_empty,devenv_snapshot_base,devenv_spare_base');
+  });
+
+  it('never restores from a spare of another snapshot than the one named', async () => {
+    await sql("INSERT INTO items (name) VALUES ('other')");
+    expect((await cli(['db', 'snapshot', 'other'])).code).toBe(0);
+    await settled('devenv_empty,devenv_snapshot_base,devenv_snapshot_other,devenv_spare_other');
+    // By hand, "base" becomes a copy of "other"; the spare of base, made before, is of the old one.
+    const stale = await oid('devenv_spare_other');
+    await server('ALTER DATABASE devenv_spare_other RENAME TO devenv_spare_base');
+    const restored = await cli(['db', 'restore', 'base', '--yes']);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(await oid('shop')).not.toBe(stale);
+    expect(await names()).toBe('seeded');
+    await settled('devenv_empty,devenv_snapshot_base,devenv_snapshot_other,devenv_spare_base');
+    expect(await oid('devenv_spare_base')).not.toBe(stale);
+    expect((await cli(['db', 'snapshot', '--delete', 'other'])).code).toBe(0);
+    await settled('devenv_empty,devenv_snapshot_base,devenv_spare_base');
   });
 
   it('reset drops and recreates the database and runs its sql: and run: steps again', async () => {
     await sql("INSERT INTO items (name) VALUES ('junk')");
-    await settled();
+    const empty = await oid('devenv_empty');
     const r = await cli(['db', 'reset']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('Swapped in an empty database "shop" of db');
@@ -74,18 +103,19 @@ describe('devenv db', () => {
     expect(r.stdout).toMatch(/✔ migration:schema sql [\d.]+s \(1 applied, 0 already applied\)/);
     expect(r.stdout).toContain('✔ migration:seed run');
     expect(r.stdout).toMatch(/db reset in [\d.]+ s: ran schema, seed\./);
+    expect(await oid('shop')).toBe(empty);
     expect(await names()).toBe('seeded');
     // The next up knows the steps ran on the new database: it skips them again.
     const again = await cli(['up', '-d']);
     expect(again.stdout).toContain('migration:schema sql (unchanged since its last success on this database; skipped');
     // Without a spare (say, its making failed) a reset creates the database itself.
+    await settled('devenv_empty,devenv_snapshot_base,devenv_spare_base');
     await server('DROP DATABASE devenv_empty');
     const slow = await cli(['db', 'reset', '--yes']);
     expect(slow.code, slow.stderr).toBe(0);
     expect(slow.stdout).toContain('Dropped and created database "shop" of db');
     expect(await names()).toBe('seeded');
-    await settled();
-    expect(await devenvDatabases()).toBe('devenv_empty,devenv_snapshot_base,devenv_spare_base');
+    await settled('devenv_empty,devenv_snapshot_base,devenv_spare_base');
   });
 
   it('restore of a database whose migrations changed since the last snapshot needs --yes without a terminal', async () => {

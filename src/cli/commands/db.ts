@@ -205,6 +205,7 @@ async function restore(name: string | undefined, flags: DbFlags): Promise<Comman
   await withProjectLock(db.project, 'db restore', undefined, async () => {
     await confirmLoss(db, 'restore', flags);
     const restoring = restoreSnapshot(db.conn, name);
+    restoring.catch(() => undefined); // awaited below; a throw in between must not leave it unhandled
     // What .devenv/ says ran on this database held for the replaced copy, not for the snapshot's:
     // the next up runs the steps again (each skips what the snapshot already has). Forgotten while
     // Postgres works; should the restore fail, the next up only runs steps that skip what is applied.
@@ -221,7 +222,7 @@ async function deleteOne(name: string | undefined, flags: DbFlags): Promise<Comm
   const { deleteSnapshot } = await import('../../postgres/database-admin.js');
   if (!SNAPSHOT_NAME.test(name)) throw badName(name);
   const { db } = await target(flags);
-  await deleteSnapshot(db.conn, name);
+  await withProjectLock(db.project, 'db snapshot --delete', undefined, () => deleteSnapshot(db.conn, name));
   process.stdout.write(`Deleted snapshot "${name}" of database "${db.conn.database}".\n`);
   return 0;
 }
