@@ -29,7 +29,9 @@ export async function runMigration(ctx: HandlerContext, m: Migration, signal: Ab
     const service = project.services.find((s) => s.name === m.service);
     if (service?.kind !== 'container') throw new DevenvError('INTERNAL', `no container service "${m.service}"`);
     const host = networkHostOf(project, m, service);
-    const shareWith = host ? await reusedOr(ctx, host).catch(() => undefined) : undefined;
+    // Only a running database has a namespace to join; else (it restarts, say) the project network.
+    const hostId = host ? await reusedOr(ctx, host).catch(() => undefined) : undefined;
+    const shareWith = hostId && (await ctx.runtime.inspectContainer(hostId).then((d) => d.state === 'running', () => false)) ? hostId : undefined;
     await runMigrationContainer(ctx.runtime, project, m, service, signal, progress, (work) => ctx.state.deferred.push(work), shareWith);
   } else {
     await runHostStep(m, resolveEnv(project, m, 'host', await databasePorts(ctx)), signal, progress);

@@ -213,7 +213,7 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
         return detail;
       }
       case 'network.remove':
-        await runtime.removeNetwork(step.networkId);
+        await removeNetworkOnceFree(runtime, step.networkId);
         return;
       case 'volume.remove':
         await runtime.removeVolume(step.name);
@@ -322,6 +322,23 @@ async function stopGracefully(ctx: HandlerContext, id: string): Promise<void> {
     force?.removeEventListener('abort', onForce);
   }
   if (force?.aborted) await ctx.runtime.killContainer(id, 'SIGKILL');
+}
+
+/**
+ * The network goes once its containers have stopped. Engines before 23 answer a stop a moment before
+ * they release the container's endpoint: "has active endpoints" then means "not yet", for a while.
+ */
+async function removeNetworkOnceFree(runtime: Runtime, id: string): Promise<void> {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    try {
+      await runtime.removeNetwork(id);
+      return;
+    } catch (error) {
+      if (!/active endpoints/.test(String((error as Error).message)) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
 }
 
 async function stopThenRemove(ctx: HandlerContext, id: string): Promise<void> {
