@@ -34,6 +34,11 @@ export class FakeRuntime implements Runtime {
   readonly exits = new Map<string, number>();
   /** Service → build fails with this message. */
   readonly failingBuilds = new Map<string, string>();
+  /**
+   * How many network removals still find the endpoint of a container that has just stopped, as
+   * engines before 23 do for a moment after answering the stop.
+   */
+  lingeringEndpoints = 0;
   private seq = 0;
 
   async info(): Promise<EngineInfo> {
@@ -77,6 +82,10 @@ export class FakeRuntime implements Runtime {
     // Like the engine: a stopped container keeps no endpoint, so only a running one holds the network.
     if (found && [...this.containers.values()].some((c) => c.state === 'running' && c.spec.network && 'name' in c.spec.network && c.spec.network.name === found.name)) {
       throw new DevenvError('ENGINE_ERROR', `network ${found.name} has active endpoints`);
+    }
+    if (found && this.lingeringEndpoints > 0) {
+      this.lingeringEndpoints -= 1;
+      throw new DevenvError('ENGINE_ERROR', `removing network ${found.name}: error while removing network: network ${found.name} id ${found.id} has active endpoints (HTTP 403)`);
     }
     this.calls.push(`remove network ${found?.name ?? idOrName}`);
     if (found) this.networks.delete(found.name);

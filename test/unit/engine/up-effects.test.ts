@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerService, Project } from '../../../src/config/project.js';
 import { readLocalState } from '../../../src/engine/run-state.js';
+import { teardown } from '../../../src/engine/teardown.js';
 import { up } from '../../../src/engine/up.js';
 import { tempDir } from '../../helpers/temp.js';
 import { FakeRuntime } from './fake-runtime.js';
@@ -118,5 +119,16 @@ describe('up, on a fake engine', () => {
     await run(fake, p, { services: ['app'], mode: 'restart' });
     expect(fake.calls).toEqual(['stop fx-app', 'start fx-app']);
     expect([...fake.containers.keys()]).toEqual(ids);
+  });
+
+  it('down removes the network once the engine lets go of the stopped containers\' endpoints', async () => {
+    const fake = new FakeRuntime();
+    await run(fake, project());
+    fake.lingeringEndpoints = 3;
+    await teardown(fake, 'fx', {});
+    expect(fake.lingeringEndpoints).toBe(0);
+    expect(fake.calls).toContain('remove network fx-net');
+    expect(fake.names()).toEqual([]);
+    expect(fake.networks.size).toBe(0);
   });
 });
