@@ -98,6 +98,30 @@ describe('crash loops', () => {
   });
 });
 
+describe('Ctrl-C of a detached up', () => {
+  it('removes only what that up created: a stack an earlier up -d started stays running', async () => {
+    const project = newProject('dint');
+    const dir = copyProject('test/fixtures/e2e/reliability');
+    writeFileSync(join(dir, 'devenv.yml'), `${readFileSync(join(dir, 'devenv.yml'), 'utf8')}migrations:
+  - name: slow
+    run: ["sh", "-c", "echo migrating; sleep \${MIGRATE_SLEEP:-0}"]
+    service: web
+`);
+    expect((await devenv(['up', '-d', '-p', project], { cwd: dir })).code).toBe(0);
+    const before = await projectResources(project);
+    // A changed command runs the step again: long enough to be interrupted.
+    const up = devenvAttached(['up', '-d', '-p', project], { cwd: dir, env: { MIGRATE_SLEEP: '60' } });
+    await up.waitFor('migrating');
+    up.child.kill('SIGINT');
+    const result = await up.exited;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain('Interrupted; what this up created is removed, what was running before stays.');
+    expect(await projectResources(project)).toEqual(before);
+    const ps = await devenv(['ps', '--json', '-p', project], { cwd: dir });
+    expect((JSON.parse(ps.stdout) as { containers: { state: string }[] }).containers.map((c) => c.state)).toEqual(['running', 'running']);
+  }, 60_000);
+});
+
 describe('restart policies, attached', () => {
   it('an attached up follows a service its policy restarts, says so, and keeps the stack up until Ctrl-C', async () => {
     const project = newProject('restarts');

@@ -80,6 +80,13 @@ export async function upCommand(services: string[], flags: UpFlags): Promise<Com
       watchdog?.bye();
       throw error;
     }
+    if (flags.detach) {
+      // Detached, the stack is not this command's: up() removed what this run created; what was
+      // running before (an `up -d --migrate` interrupted, say) stays as it was.
+      if (!(error instanceof DevenvError && error.code === 'INTERRUPTED')) throw error;
+      process.stderr.write('Interrupted; what this up created is removed, what was running before stays.\n');
+      return exitCodeForSignal(interrupts.received());
+    }
     await teardownSelected();
     watchdog?.bye();
     // Ctrl-C during the teardown after a real failure must not hide that failure.
