@@ -127,6 +127,7 @@ type ComposeService = {
   healthcheck?: { test?: string | string[]; interval?: string; timeout?: string; disable?: boolean };
   depends_on?: string[] | Record<string, { condition?: string }>;
   restart?: string;
+  links?: string[];
 };
 
 function fromCompose(folder: FolderFacts, file: string, notes: string[]): Doc {
@@ -153,10 +154,13 @@ function fromCompose(folder: FolderFacts, file: string, notes: string[]): Doc {
       const published = (s.ports ?? []).map(port).find((p) => p?.container === 5432);
       if (published?.host) pg.port = published.host;
       doc.services[name] = { postgres: pg, ...deps(s.depends_on) };
-      notes.push(`${name}: a postgres: service (image ${s.image}); devenv waits for a real connection instead of its healthcheck`);
+      // Say what devenv will run: a `version:` picks the official image of that major, not Compose's variant.
+      const runs = pg.image ? `image ${s.image}` : major ? `postgres:${major}${tag !== major ? ` (Compose ran ${s.image}; set \`image: ${s.image}\` under \`postgres\` to keep that variant)` : ''}` : `image ${s.image}`;
+      notes.push(`${name}: a postgres: service, ${runs}${s.healthcheck ? '; devenv waits for a real connection instead of its healthcheck' : ''}`);
       continue;
     }
     const out: Record<string, unknown> = {};
+    if (s.links?.length) notes.push(`${name}: its links are left out: every service reaches the others by name on the project network`);
     if (s.build !== undefined) {
       const b = typeof s.build === 'string' ? { context: s.build } : s.build;
       const args = Array.isArray(b.args) ? Object.fromEntries(b.args.map((a) => a.split('='))) : b.args;

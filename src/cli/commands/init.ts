@@ -15,7 +15,7 @@ export async function initCommand(flags: GlobalOptions & { force?: boolean; prin
   let proposal;
   try {
     proposal = propose({
-      name: basename(dir),
+      name: flags.project ?? basename(dir),
       has: (p) => existsSync(join(dir, p)),
       read: (p) => { try { return readFileSync(join(dir, p), 'utf8'); } catch { return undefined; } },
       sqlFiles: (d) => { try { return readdirSync(join(dir, d)).filter((f) => f.endsWith('.sql') && statSync(join(dir, d, f)).isFile()); } catch { return []; } },

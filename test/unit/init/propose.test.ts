@@ -79,6 +79,22 @@ volumes: { db: {} }
     });
   });
 
+  it('says which Postgres image devenv will run, mentions a healthcheck only when there is one, and names dropped links', () => {
+    const p = propose(folder({
+      'docker-compose.yml': `
+services:
+  db:
+    image: postgres:13-alpine
+  api:
+    build: .
+    links: [db]
+`,
+    }));
+    expect(p.notes).toContain('db: a postgres: service, postgres:13 (Compose ran postgres:13-alpine; set `image: postgres:13-alpine` under `postgres` to keep that variant)');
+    expect(p.notes).toContain('api: its links are left out: every service reaches the others by name on the project network');
+    expect(p.notes.join('\n')).not.toContain('healthcheck');
+  });
+
   it('an empty folder gets a placeholder to edit, and the file points at the published schema', () => {
     const p = propose(folder({}));
     expect(p.text.split('\n')[0]).toBe('# yaml-language-server: $schema=https://unpkg.com/devenv-up/schemas/devenv.schema.json');
