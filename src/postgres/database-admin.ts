@@ -97,7 +97,7 @@ export interface Swap {
 
 /**
  * Makes the database again, empty: the spare empty database renamed into its place when there is one,
- * else a new one from template0. The old one is renamed out of the way (instant) for tidyDatabases to
+ * else a new one from template0. The old one is renamed out of the way (instant) for dropReplaced to
  * drop after. Returns how many sessions were ended.
  */
 export async function resetDatabase(conn: PgConnection): Promise<Swap> {
@@ -120,6 +120,12 @@ export async function resetDatabase(conn: PgConnection): Promise<Swap> {
 const has = async (client: pg.Client, name: string, valid = false) =>
   Boolean((await client.query(`SELECT 1 FROM pg_database WHERE datname = $1${valid ? ' AND datconnlimit <> -2' : ''}`, [name])).rowCount);
 
+/** The names of the databases that start with `prefix`, in name order. */
+async function named(client: pg.Client, prefix: string): Promise<string[]> {
+  const r = await client.query('SELECT datname FROM pg_database WHERE left(datname, $2) = $1 ORDER BY datname', [prefix, prefix.length]);
+  return (r.rows as { datname: string }[]).map((row) => row.datname);
+}
+
 /** The statements that rename a spare (which nobody may connect to) into the database's place. */
 function swapIn(client: pg.Client, spare: string, database: string): string {
   return `ALTER DATABASE ${ident(client, spare)} RENAME TO ${ident(client, database)}; ALTER DATABASE ${ident(client, database)} WITH ALLOW_CONNECTIONS true; COMMENT ON DATABASE ${ident(client, database)} IS NULL;`;
@@ -133,8 +139,7 @@ function swapIn(client: pg.Client, spare: string, database: string): string {
 export async function dropReplaced(conn: PgConnection, snapshot: string | undefined): Promise<void> {
   await admin(conn, async (client) => {
     await dropLeftovers(client, conn.database);
-    const spares = (await client.query('SELECT datname FROM pg_database WHERE left(datname, $2) = $1', [SPARE_PREFIX, SPARE_PREFIX.length])).rows as { datname: string }[];
-    for (const { datname } of spares) {
+    for (const datname of await named(client, SPARE_PREFIX)) {
       const of = datname.slice(SPARE_PREFIX.length);
       if ((snapshot !== undefined && of !== snapshot) || !(await validSpare(client, of))) await client.query(`DROP DATABASE IF EXISTS ${ident(client, datname)}`);
     }
@@ -240,8 +245,7 @@ export async function takeSnapshot(conn: PgConnection, name: string): Promise<{ 
   reading.catch(() => undefined);
   return admin(conn, async (client) => {
     const target = SNAPSHOT_PREFIX + name;
-    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [target]);
-    if (exists.rowCount) {
+    if (await has(client, target)) {
       throw new DevenvError('USAGE', `a snapshot named "${name}" exists already`, { hint: `Pick another name, or delete it first: \`devenv db snapshot --delete ${name}\`.` });
     }
     const migrations = await reading;
@@ -258,8 +262,9 @@ export async function takeSnapshot(conn: PgConnection, name: string): Promise<{ 
 }
 
 /**
- * Replaces the database with a copy of the snapshot. Atomic for the user: the copy is made first
- * under another name; only then is the database swapped by two renames, undone if the second fails.
+ * Replaces the database with a copy of the snapshot: its spare, else one made now under another name.
+ * Atomic for the user: the copy is swapped in by renames in one transaction, so on failure the
+ * database is as it was.
  */
 export async function restoreSnapshot(conn: PgConnection, name: string): Promise<Swap> {
   return admin(conn, async (client) => {
@@ -276,7 +281,7 @@ export async function restoreSnapshot(conn: PgConnection, name: string): Promise
       const disconnected = await alone(client, conn.database, `BEGIN; ALTER DATABASE ${db} RENAME TO ${replaced}; ${swapIn(client, copy, conn.database)} COMMIT`);
       return { disconnected, spare: Boolean(spare) };
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      // alone() has rolled the swap back.
       if (!spare) await client.query(`DROP DATABASE IF EXISTS ${ident(client, RESTORING)}`).catch(() => undefined);
       throw error;
     }
@@ -292,10 +297,8 @@ export function deleteSnapshot(conn: PgConnection, name: string): Promise<void> 
 }
 
 async function requireSnapshot(client: pg.Client, name: string): Promise<void> {
-  const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [SNAPSHOT_PREFIX + name]);
-  if (!exists.rowCount) {
-    const r = await client.query('SELECT datname FROM pg_database WHERE left(datname, $2) = $1 ORDER BY datname', [SNAPSHOT_PREFIX, SNAPSHOT_PREFIX.length]);
-    const names = (r.rows as { datname: string }[]).map((x) => x.datname.slice(SNAPSHOT_PREFIX.length));
+  if (!(await has(client, SNAPSHOT_PREFIX + name))) {
+    const names = (await named(client, SNAPSHOT_PREFIX)).map((datname) => datname.slice(SNAPSHOT_PREFIX.length));
     throw new DevenvError('USAGE', `no snapshot named "${name}"`, {
       hint: names.length > 0 ? `The snapshots are ${names.join(', ')} (\`devenv db snapshots\` lists them).` : 'There are none yet: `devenv db snapshot NAME` takes one.',
     });
