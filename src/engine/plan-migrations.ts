@@ -57,8 +57,6 @@ export async function sqlFolderHash(m: Migration): Promise<string | undefined> {
   return files && createHash('sha256').update(files.map((f) => `${f.file}:${f.checksum}`).join('\n')).digest('hex');
 }
 
-export const migrationKey = (project: string, step: string) => `${project}/${step}`;
-
 function hash(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
 }

@@ -50,3 +50,19 @@ export function updateLocalState(dir: string, change: (state: LocalState) => voi
 }
 
 export const stateKey = (project: string, service: string) => `${project}/${service}`;
+
+/** The key of a migration step's record in `migrations`. */
+export const migrationKey = (project: string, step: string) => `${project}/${step}`;
+
+/**
+ * Forgets what devenv recorded as run on a database that was replaced (reset, restore): the steps
+ * named, or every step of the project; the next `up` runs them again.
+ */
+export function forgetMigrations(dir: string, project: string, steps?: string[]): void {
+  const keys = steps?.map((step) => migrationKey(project, step));
+  updateLocalState(dir, (local) => {
+    for (const key of Object.keys(local.migrations)) {
+      if (keys ? keys.includes(key) : key.startsWith(migrationKey(project, ''))) delete local.migrations[key];
+    }
+  });
+}

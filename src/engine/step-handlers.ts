@@ -10,12 +10,12 @@ import { waitForPostgres } from '../postgres/wait-ready.js';
 import { type ContainerSpec, type EngineInfo, type Runtime } from '../runtime/runtime.js';
 import type { StepHandler } from './execute.js';
 import { waitHealthy } from './health.js';
-import { realClock } from '../util/retry.js';
+import { realClock, retryUntil } from '../util/retry.js';
 import { lastLogLines } from './last-logs.js';
 import { rememberPorts } from './port-memory.js';
 import type { Step } from './plan.js';
-import { updateLocalState, type FailedContainer } from './run-state.js';
-import { migrationInputs, migrationKey, sqlFolderHash } from './plan-migrations.js';
+import { forgetMigrations, migrationKey, updateLocalState, type FailedContainer } from './run-state.js';
+import { migrationInputs, sqlFolderHash } from './plan-migrations.js';
 import { saveBuildRecord } from './build-manifests.js';
 import type { HostProcesses } from '../supervisor/client.js';
 import { runMigration } from './migration-steps.js';
@@ -205,9 +205,8 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
         return containerHealthy(ctx, step.service, signal, progress);
       case 'migration': {
         if (step.skip) return 'skipped';
-        const key = migrationKey(project().name, step.migration.name);
         // A step that fails runs again next time, whatever it last succeeded with.
-        updateLocalState(project().dir, (local) => { delete local.migrations[key]; });
+        forgetMigrations(project().dir, project().name, [step.migration.name]);
         const detail = await runMigration(ctx, step.migration, signal, progress);
         await recordMigration(ctx, project(), step.migration);
         return detail;
@@ -329,16 +328,17 @@ async function stopGracefully(ctx: HandlerContext, id: string): Promise<void> {
  * they release the container's endpoint: "has active endpoints" then means "not yet", for a while.
  */
 async function removeNetworkOnceFree(runtime: Runtime, id: string): Promise<void> {
-  const deadline = Date.now() + 3000;
-  for (;;) {
+  let busy: unknown;
+  await retryUntil(async () => {
     try {
       await runtime.removeNetwork(id);
-      return;
+      return { done: true, value: undefined };
     } catch (error) {
-      if (!/active endpoints/.test(String((error as Error).message)) || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      if (!/active endpoints/.test(String((error as Error).message))) throw error;
+      busy = error;
+      return { done: false, reason: 'active endpoints' };
     }
-  }
+  }, { timeoutMs: 3000, initialIntervalMs: 50, maxIntervalMs: 50, onTimeout: () => busy as Error });
 }
 
 async function stopThenRemove(ctx: HandlerContext, id: string): Promise<void> {

@@ -12,7 +12,7 @@ import { migrationDatabases, type Migration, type PostgresService, type Project 
 import { DevenvError } from '../../errors.js';
 import { LABELS } from '../../engine/labels.js';
 import { publishedPostgresPort } from '../../engine/postgres-port.js';
-import { updateLocalState } from '../../engine/run-state.js';
+import { forgetMigrations } from '../../engine/run-state.js';
 import type { PgConnection } from '../../postgres/connection.js';
 import { SNAPSHOT_NAME } from '../../postgres/snapshot-name.js';
 import type { ContainerDetails, Runtime } from '../../runtime/runtime.js';
@@ -100,11 +100,10 @@ async function reset(service: string | undefined, flags: DbFlags): Promise<Comma
   const t0 = performance.now();
   // What only a reset needs (the plan executor, to run the migrations) loads only for it: snapshot and
   // restore are meant to take a blink.
-  const [project, { runtime, engine }, { executePlan }, { migrationKey }, { PlanBuilder }, { settleSecrets }, { newRunState, stepHandler }, { plainRenderer }] = await Promise.all([
+  const [project, { runtime, engine }, { executePlan }, { PlanBuilder }, { settleSecrets }, { newRunState, stepHandler }, { plainRenderer }] = await Promise.all([
     loadFor(flags, true),
     connect(),
     import('../../engine/execute.js'),
-    import('../../engine/plan-migrations.js'),
     import('../../engine/plan.js'),
     import('../../engine/secrets-settle.js'),
     import('../../engine/step-handlers.js'),
@@ -125,7 +124,7 @@ async function reset(service: string | undefined, flags: DbFlags): Promise<Comma
       process.stdout.write(`${spare ? 'Swapped in an empty' : 'Dropped and created'} database "${db.conn.database}" of ${db.service} in ${seconds(t0)}; ${sessions(disconnected)}.\n`);
       const steps = project.migrations.filter((m) => targets(project, m, db.service));
       // The records of what ran on the old database no longer hold.
-      updateLocalState(project.dir, (local) => { for (const m of steps) delete local.migrations[migrationKey(project.name, m.name)]; });
+      forgetMigrations(project.dir, project.name, steps.map((m) => m.name));
       if (steps.length > 0) {
         const plan = new PlanBuilder();
         let previous: number | undefined;
@@ -205,11 +204,10 @@ async function restore(name: string | undefined, flags: DbFlags): Promise<Comman
   await withProjectLock(db.project, 'db restore', undefined, async () => {
     await confirmLoss(db, 'restore', flags);
     const restoring = restoreSnapshot(db.conn, name);
-    restoring.catch(() => undefined); // awaited below; a throw in between must not leave it unhandled
     // What .devenv/ says ran on this database held for the replaced copy, not for the snapshot's:
     // the next up runs the steps again (each skips what the snapshot already has). Forgotten while
     // Postgres works; should the restore fail, the next up only runs steps that skip what is applied.
-    if (dir) updateLocalState(dir, (local) => { for (const key of Object.keys(local.migrations)) if (key.startsWith(`${db.project}/`)) delete local.migrations[key]; });
+    if (dir) forgetMigrations(dir, db.project);
     const { disconnected } = await restoring;
     startDbTidy({ project: db.project, ...(dir ? { dir } : {}), conn: db.conn, snapshot: name, after: 'restore' });
     process.stdout.write(`Restored database "${db.conn.database}" of ${db.service} from snapshot "${name}" in ${seconds(t0)}; ${sessions(disconnected)}.\n`);

@@ -3,7 +3,8 @@ import { printPlan } from '../../../src/engine/plan.js';
 import { planUp } from '../../../src/engine/plan-up.js';
 import { demoProject, emptyObserved, regroup, runningContainer, upObserved } from './fixtures.js';
 import { LABELS } from '../../../src/engine/labels.js';
-import { migrationInputs, migrationKey } from '../../../src/engine/plan-migrations.js';
+import { migrationInputs } from '../../../src/engine/plan-migrations.js';
+import { migrationKey } from '../../../src/engine/run-state.js';
 
 describe('planUp', () => {
   it('plans everything for a first up, migrations before the app and after what they need', () => {
