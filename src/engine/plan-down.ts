@@ -44,8 +44,8 @@ export function planDown(project: string, observed: ObservedProject, options: Do
     const wanted = options.onlyProcesses ? options.onlyProcesses.has(p.service) : services ? services.has(p.service) : !only;
     if (wanted) plan.add({ kind: 'process.remove', service: p.service }, only ? 'started by this run' : services ? 'stopping what this up started' : 'down');
   }
-  // A stopped container holds no network endpoint: the network goes once every container has
-  // stopped, while the containers are being removed (the engine takes ~0.15 s for each).
+  // A stopped container holds no network endpoint: the network (the engine takes ~0.15 s to remove
+  // one) goes once every container has stopped, alongside the containers' removals.
   const networkDeps: number[] = [];
   const containerSteps = removed.map((c) => {
     const kill = options.kill?.has(c.id) ?? false;
