@@ -59,15 +59,15 @@ export function engineUnavailable(address: string, cause: unknown): DevenvError 
 export function toDevenvError(error: unknown, address: string, what: string): DevenvError {
   if (isDevenvError(error)) return error;
   if (isUnreachable(error)) return engineUnavailable(address, error);
+  const status = statusCodeOf(error);
   // Only a failure without an HTTP answer can be the TLS handshake's.
-  const tls = statusCodeOf(error) === undefined ? tlsProblem(error) : undefined;
+  const tls = status === undefined ? tlsProblem(error) : undefined;
   if (tls) {
     return new DevenvError('ENGINE_UNAVAILABLE', `the engine at ${address} could not be trusted over TLS: ${tls}`, {
       hint: 'DOCKER_CERT_PATH (or the docker context) must hold the ca.pem that signed the engine\'s certificate, and the cert.pem and key.pem the engine accepts; check DOCKER_HOST too.',
       cause: error,
     });
   }
-  const status = statusCodeOf(error);
   const suffix = status === undefined ? '' : ` (HTTP ${status})`;
   return new DevenvError('ENGINE_ERROR', `${what}: ${engineMessage(error)}${suffix}`, { cause: error });
 }
