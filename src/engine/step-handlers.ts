@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { ContainerService, Migration, PostgresService, Project, Service } from '../config/project.js';
 import { connectionValues } from '../config/references.js';
 import { DevenvError } from '../errors.js';
+import type { PgConnection } from '../postgres/connection.js';
 import { waitForPostgres } from '../postgres/wait-ready.js';
 import { type ContainerSpec, type EngineInfo, type Runtime } from '../runtime/runtime.js';
 import type { StepHandler } from './execute.js';
@@ -241,7 +242,8 @@ async function postgresReady(ctx: HandlerContext, db: PostgresService, container
   try {
     // The container goes with the failed run, so its logs are shown with the error, not left for `devenv logs`.
     const r = await waitForPostgres(conn, { timeoutMs: db.readyTimeoutMs, signal, isAlive, logsHint: 'read its last log lines above', quick });
-    return `accepting connections on 127.0.0.1:${conn.port} after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`;
+    const ready = `accepting connections on 127.0.0.1:${conn.port} after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`;
+    return db.init.length > 0 && ctx.state.createdVolumes.has(dataVolumeName(ctx.project!.name, db.name)) ? `${ready}; ${await keepInitial(conn)}` : ready;
   } catch (error) {
     if (error instanceof DevenvError && error.code === 'DATABASE_NOT_READY') {
       const lines = await lastLogLines(ctx.runtime, containerId, 20);
@@ -250,6 +252,17 @@ async function postgresReady(ctx: HandlerContext, db: PostgresService, container
       if (error.details.length === 0) error.details.push(...lines);
     }
     throw error;
+  }
+}
+
+/** A copy of what the init files made on a new volume, which `db reset` starts from; a failure only says so. */
+async function keepInitial(conn: PgConnection): Promise<string> {
+  try {
+    const { keepInitialState } = await import('../postgres/database-admin.js');
+    await keepInitialState(conn);
+    return 'kept as its init files left it, for `db reset`';
+  } catch (error) {
+    return `could not keep a copy as its init files left it (${(error as Error).message}): \`db reset\` will start from an empty database`;
   }
 }
 

@@ -15,10 +15,16 @@ const REPLACED = 'devenv_replaced';
 /**
  * Spares: copies made ahead of time, after a command has answered (see tidyDatabases), so that a
  * restore or a reset is two renames instead of a copy. devenv_spare_<snapshot> is a copy of the
- * snapshot taken or restored last; devenv_empty is an empty database for the next reset.
+ * snapshot taken or restored last; devenv_empty is a new database (see INITIAL) for the next reset.
  */
 const SPARE_PREFIX = 'devenv_spare_';
 const EMPTY = 'devenv_empty';
+/**
+ * The database as the `postgres.init` files left it on a new volume (extensions, schemas, roles'
+ * grants), copied before any migration: what a reset starts from. Without one, a reset starts
+ * from template0.
+ */
+const INITIAL = 'devenv_initial';
 
 /** What a snapshot was taken from: the rows of devenv_migrations at the time. */
 export interface MigrationState {
@@ -116,23 +122,36 @@ export interface Swap {
 }
 
 /**
- * Makes the database again, empty: the spare empty database renamed into its place when there is one,
- * else a new one from template0. The old one is renamed out of the way (instant) for dropReplaced to
- * drop after. Returns how many sessions were ended.
+ * Makes the database again as a new volume had it (see INITIAL): the spare renamed into its place
+ * when there is one, else a new copy. The old one is renamed out of the way (instant) for dropReplaced
+ * to drop after.
  */
-export async function resetDatabase(conn: PgConnection): Promise<Swap> {
+export async function resetDatabase(conn: PgConnection): Promise<Swap & { initial: boolean }> {
   return admin(conn, async (client) => {
     const db = ident(client, conn.database);
     await dropLeftovers(client, conn.database);
     const exists = await has(client, conn.database);
+    const initial = await has(client, INITIAL, true);
     const away = exists ? `ALTER DATABASE ${db} RENAME TO ${ident(client, REPLACED)};` : '';
     if (await has(client, EMPTY, true)) {
       const disconnected = await alone(client, conn.database, `BEGIN; ${away} ${swapIn(client, EMPTY, conn.database)} COMMIT`);
-      return { disconnected, spare: true };
+      return { disconnected, spare: true, initial };
     }
     const disconnected = exists ? await alone(client, conn.database, away) : 0;
-    await copyDatabase(client, conn.database, 'template0', conn.user);
-    return { disconnected, spare: false };
+    await copyDatabase(client, conn.database, initial ? INITIAL : 'template0', conn.user);
+    return { disconnected, spare: false, initial };
+  });
+}
+
+/**
+ * Keeps a copy of the database as its `postgres.init` files left it, for `db reset` (see INITIAL).
+ * Called once the server is ready on a new volume, before anything else connects to it.
+ */
+export async function keepInitialState(conn: PgConnection): Promise<void> {
+  await admin(conn, async (client) => {
+    if (await has(client, INITIAL)) return;
+    await alone(client, conn.database, await copySql(client, INITIAL, conn.database));
+    await client.query(`ALTER DATABASE ${ident(client, INITIAL)} WITH ALLOW_CONNECTIONS false`);
   });
 }
 
@@ -184,7 +203,7 @@ export async function makeSpares(conn: PgConnection, snapshot: string | undefine
       await client.query(`DROP DATABASE IF EXISTS ${ident(client, SPARE_PREFIX + snapshot)}`);
       await make(SPARE_PREFIX + snapshot, SNAPSHOT_PREFIX + snapshot, undefined, true);
     }
-    if (!(await has(client, EMPTY))) await make(EMPTY, 'template0', conn.user, false);
+    if (!(await has(client, EMPTY))) await make(EMPTY, (await has(client, INITIAL, true)) ? INITIAL : 'template0', conn.user, false);
   });
 }
 

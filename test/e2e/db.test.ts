@@ -42,7 +42,9 @@ beforeAll(async () => {
   files = mkdtempSync(join(tmpdir(), 'db-files-'));
   const up = await cli(['up', '-d']);
   expect(up.code, up.stderr).toBe(0);
+  expect(up.stdout).toContain('kept as its init files left it, for `db reset`');
 });
+const citext = () => sql("SELECT count(*) FROM pg_extension WHERE extname = 'citext'");
 afterAll(async () => {
   await removeProject(project);
   rmSync(files, { recursive: true, force: true });
@@ -64,7 +66,7 @@ describe('devenv db', () => {
     expect(await names()).toBe('seeded');
     // After it answered: the replaced copy dropped, a spare copy of base and an empty database made
     // for the next restore and reset, which nobody can connect to.
-    await settled('devenv_empty,devenv_snapshot_base,devenv_spare_base');
+    await settled('devenv_empty,devenv_initial,devenv_snapshot_base,devenv_spare_base');
     expect(await server("SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database WHERE datname LIKE 'devenv%' AND datallowconn")).toBe('');
     // The next restore renames the spare into place: the database is the spare, made connectable.
     const spare = await oid('devenv_spare_base');
@@ -73,13 +75,13 @@ describe('devenv db', () => {
     expect(await oid('shop')).toBe(spare);
     expect(await names()).toBe('seeded');
     expect(await sql('SELECT datallowconn, obj_description IS NULL FROM pg_database, shobj_description(oid, \'pg_database\') obj_description WHERE datname = current_database()')).toBe('t|t');
-    await settled('devenv_empty,devenv_snapshot_base,devenv_spare_base');
+    await settled('devenv_empty,devenv_initial,devenv_snapshot_base,devenv_spare_base');
   });
 
   it('never restores from a spare of another snapshot than the one named', async () => {
     await sql("INSERT INTO items (name) VALUES ('other')");
     expect((await cli(['db', 'snapshot', 'other'])).code).toBe(0);
-    await settled('devenv_empty,devenv_snapshot_base,devenv_snapshot_other,devenv_spare_other');
+    await settled('devenv_empty,devenv_initial,devenv_snapshot_base,devenv_snapshot_other,devenv_spare_other');
     // By hand, "base" becomes a copy of "other"; the spare of base, made before, is of the old one.
     const stale = await oid('devenv_spare_other');
     await server('ALTER DATABASE devenv_spare_other RENAME TO devenv_spare_base');
@@ -87,10 +89,10 @@ describe('devenv db', () => {
     expect(restored.code, restored.stderr).toBe(0);
     expect(await oid('shop')).not.toBe(stale);
     expect(await names()).toBe('seeded');
-    await settled('devenv_empty,devenv_snapshot_base,devenv_snapshot_other,devenv_spare_base');
+    await settled('devenv_empty,devenv_initial,devenv_snapshot_base,devenv_snapshot_other,devenv_spare_base');
     expect(await oid('devenv_spare_base')).not.toBe(stale);
     expect((await cli(['db', 'snapshot', '--delete', 'other'])).code).toBe(0);
-    await settled('devenv_empty,devenv_snapshot_base,devenv_spare_base');
+    await settled('devenv_empty,devenv_initial,devenv_snapshot_base,devenv_spare_base');
   });
 
   it('reset drops and recreates the database and runs its sql: and run: steps again', async () => {
@@ -98,22 +100,34 @@ describe('devenv db', () => {
     const empty = await oid('devenv_empty');
     const r = await cli(['db', 'reset']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('Swapped in an empty database "shop" of db');
+    expect(r.stdout).toContain('Swapped in a new database "shop" of db, as its init files left it, in');
     expect(r.stdout).toContain('migration:schema sql 0');
     expect(r.stdout).toMatch(/✔ migration:schema sql [\d.]+s \(1 applied, 0 already applied\)/);
     expect(r.stdout).toContain('✔ migration:seed run');
     expect(r.stdout).toMatch(/db reset in [\d.]+ s: ran schema, seed\./);
     expect(await oid('shop')).toBe(empty);
     expect(await names()).toBe('seeded');
+    expect(await citext()).toBe('1');
     // The next up knows the steps ran on the new database: it skips them again.
     const again = await cli(['up', '-d']);
     expect(again.stdout).toContain('migration:schema sql (unchanged since its last success on this database; skipped');
     // Without a spare (say, its making failed) a reset creates the database itself.
-    await settled('devenv_empty,devenv_snapshot_base,devenv_spare_base');
+    await settled('devenv_empty,devenv_initial,devenv_snapshot_base,devenv_spare_base');
     await server('DROP DATABASE devenv_empty');
     const slow = await cli(['db', 'reset', '--yes']);
     expect(slow.code, slow.stderr).toBe(0);
-    expect(slow.stdout).toContain('Dropped and created database "shop" of db');
+    expect(slow.stdout).toContain('Dropped and created database "shop" of db, as its init files left it, in');
+    expect(await names()).toBe('seeded');
+    expect(await citext()).toBe('1');
+    await settled('devenv_empty,devenv_initial,devenv_snapshot_base,devenv_spare_base');
+    // A volume without the copy (made before devenv kept one): a reset starts empty and says so.
+    await server('DROP DATABASE devenv_empty');
+    await server('DROP DATABASE devenv_initial');
+    const bare = await cli(['db', 'reset', '--yes']);
+    expect(bare.code, bare.stderr).toBe(0);
+    expect(bare.stdout).toMatch(/Dropped and created database "shop" of db in [\d.]+ s/);
+    expect(bare.stdout).toContain("Note: this volume has no copy of what db's init files made");
+    expect(await citext()).toBe('0');
     expect(await names()).toBe('seeded');
     await settled('devenv_empty,devenv_snapshot_base,devenv_spare_base');
   });

@@ -119,9 +119,13 @@ async function reset(service: string | undefined, flags: DbFlags): Promise<Comma
       if (!pg) throw new DevenvError('USAGE', `${db.service} is not a Postgres service of ${project.file}`);
       await confirmLoss(db, 'reset', flags);
       const { resetDatabase } = await import('../../postgres/database-admin.js');
-      const { disconnected, spare } = await resetDatabase(db.conn);
+      const { disconnected, spare, initial } = await resetDatabase(db.conn);
       startDbTidy({ project: project.name, dir: project.dir, conn: db.conn, after: 'reset' });
-      process.stdout.write(`${spare ? 'Swapped in an empty' : 'Dropped and created'} database "${db.conn.database}" of ${db.service} in ${seconds(t0)}; ${sessions(disconnected)}.\n`);
+      const made = initial ? ', as its init files left it,' : '';
+      process.stdout.write(`${spare ? `Swapped in a new${initial ? '' : ' empty'}` : 'Dropped and created'} database "${db.conn.database}" of ${db.service}${made} in ${seconds(t0)}; ${sessions(disconnected)}.\n`);
+      if (pg.init.length > 0 && !initial) {
+        process.stdout.write(`Note: this volume has no copy of what ${db.service}'s init files made (it was created before devenv kept one, or keeping it failed), so they were not run again; \`devenv down --volumes\` then \`devenv up\` starts from scratch.\n`);
+      }
       const steps = project.migrations.filter((m) => targets(project, m, db.service));
       // The records of what ran on the old database no longer hold.
       forgetMigrations(project.dir, project.name, steps.map((m) => m.name));
