@@ -1,6 +1,6 @@
 /** devenv init on real projects: the devenv.yml it writes brings the app up, and a Compose file imports. */
 import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { devenv, http } from '../helpers/cli.js';
 import { removeProject, uniqueProject } from '../helpers/engine.js';
@@ -26,6 +26,18 @@ describe('devenv init', () => {
     const port = Number(/app\s+127\.0\.0\.1:(\d+)/.exec(up.stdout)![1]);
     const visits = await http(`http://127.0.0.1:${port}/visits`);
     expect(visits.status).toBe(200);
+  });
+
+  it('with -f sub/devenv.yml describes sub/, the folder the file goes in', async () => {
+    const dir = copyProject('examples/node-knex-redis');
+    rmSync(join(dir, 'devenv.yml'));
+    const inFolder = await devenv(['init', '--print'], { cwd: dir });
+    const fromParent = await devenv(['init', '-f', 'node-knex-redis/devenv.yml'], { cwd: dirname(dir) });
+    expect(fromParent.code, fromParent.stderr).toBe(0);
+    expect(fromParent.stdout).toContain(`Wrote ${join(dir, 'devenv.yml')}`);
+    expect(readFileSync(join(dir, 'devenv.yml'), 'utf8')).toBe(inFolder.stdout);
+    expect(inFolder.stdout).toContain('build: .');
+    expect((await devenv(['validate', '-f', 'node-knex-redis/devenv.yml'], { cwd: dirname(dir) })).code).toBe(0);
   });
 
   it('imports the Compose file devenv export wrote, into a devenv.yml that loads', async () => {

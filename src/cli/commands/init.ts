@@ -1,13 +1,14 @@
-/** `devenv init`: writes a devenv.yml for the project in this folder (see init/propose.ts), checked by loading it. */
+/** `devenv init`: writes a devenv.yml for the project in this folder, or the -f file's (see init/propose.ts), checked by loading it. */
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { DevenvError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/devenv-dir.js';
 import type { CommandResult, GlobalOptions } from '../options.js';
 
 export async function initCommand(flags: GlobalOptions & { force?: boolean; print?: boolean }): Promise<CommandResult> {
-  const dir = process.cwd();
-  const target = resolve(dir, flags.file ?? 'devenv.yml');
+  // The project is the folder the file goes in: `-f app/devenv.yml` describes app/, whose paths the file's resolve against.
+  const target = resolve(process.cwd(), flags.file ?? 'devenv.yml');
+  const dir = dirname(target);
   if (existsSync(target) && !flags.force && !flags.print) {
     throw new DevenvError('USAGE', `${target} exists already`, { hint: '`devenv init --force` replaces it; `devenv init --print` shows what it would write.' });
   }
