@@ -123,11 +123,22 @@ export function exportKubernetes(project: Project, options: { read: (file: strin
     skipped.push(`migration ${m.name}: a process: step runs on the host; run \`${m.command.join(' ')}\` against the cluster's database yourself`);
     return false;
   });
+  // A ConfigMap key is [-._a-zA-Z0-9]+: a file named otherwise ("001 add users.sql") is stored under
+  // another key and mounted under its own name, which the applier records, as devenv does.
+  const sqlFiles = new Map<string, { key: string; path: string }[]>();
   for (const m of steps) {
     if (m.kind !== 'sql') continue;
+    const used = new Set<string>();
+    const files = options.list(m.dir).filter((f) => f.endsWith('.sql')).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((path, i) => {
+      let key = /^[-._a-zA-Z0-9]+$/.test(path) ? path : path.replace(/[^-._a-zA-Z0-9]/g, '_');
+      while (used.has(key)) key = `${i}-${key}`;
+      used.add(key);
+      return { key, path };
+    });
+    sqlFiles.set(m.name, files);
     objects.push({
       apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(`${project.name}-migration-${m.name}`, m.name, 'migration'),
-      data: Object.fromEntries(options.list(m.dir).filter((f) => f.endsWith('.sql')).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((f) => [f, options.read(`${m.dir}/${f}`)])),
+      data: Object.fromEntries(files.map((f) => [f.key, options.read(`${m.dir}/${f.path}`)])),
     });
   }
   const needed = migrationNeeds(project);
@@ -175,7 +186,7 @@ export function exportKubernetes(project: Project, options: { read: (file: strin
     const initContainers = [...waitFor(dbDeps), ...(waitsForMigrations ? migrationContainers() : [])];
     const volumes = [
       ...named.map((v) => ({ name: k8sName(`vol-${v.source}`), persistentVolumeClaim: { claimName: k8sName(`${project.name}-${v.source}`) } })),
-      ...(waitsForMigrations ? steps.filter((m) => m.kind === 'sql').map((m) => ({ name: k8sName(`migration-${m.name}`), configMap: { name: k8sName(`${project.name}-migration-${m.name}`) } })) : []),
+      ...(waitsForMigrations ? steps.filter((m) => m.kind === 'sql').map((m) => ({ name: k8sName(`migration-${m.name}`), configMap: { name: k8sName(`${project.name}-migration-${m.name}`), items: sqlFiles.get(m.name)!.map((f) => ({ key: f.key, path: f.path })) } })) : []),
     ];
     const probes = probesOf(s.health);
     const container = {
