@@ -20,12 +20,14 @@ interface Message {
   dir?: string;
   /** Services the `up` owns (to take down); replaces the earlier set. */
   owned?: string[];
+  /** Database volumes the `up` created whose database has not initialised yet (to remove); replaces the earlier set. */
+  volumes?: string[];
   bye?: true;
 }
 
 export interface Watchdog {
-  /** What the `up` owns now. */
-  own(services: Iterable<string>): void;
+  /** What the `up` owns now, and the new database volumes not initialised yet. */
+  own(services: Iterable<string>, volumes: Iterable<string>): void;
   /** The `up` ends cleanly (it tore down, or leaves the stack on purpose): the watchdog exits. */
   bye(): void;
 }
@@ -47,7 +49,7 @@ export function startWatchdog(project: string, dir: string, owned: Iterable<stri
   const send = (message: Message) => { if (stdin?.writable) stdin.write(`${JSON.stringify(message)}\n`); };
   send({ project, dir, owned: [...owned] });
   return {
-    own: (services) => send({ owned: [...services] }),
+    own: (services, volumes) => send({ owned: [...services], volumes: [...volumes] }),
     bye: () => {
       send({ bye: true });
       stdin?.end();
@@ -63,6 +65,7 @@ export async function runWatchdog(): Promise<number> {
   let project: string | undefined;
   let dir: string | undefined;
   let owned: string[] = [];
+  let volumes: string[] = [];
   let bye = false;
   for await (const line of createInterface({ input: process.stdin })) {
     try {
@@ -70,6 +73,7 @@ export async function runWatchdog(): Promise<number> {
       if (m.project) project = m.project;
       if (m.dir) dir = m.dir;
       if (m.owned) owned = m.owned;
+      if (m.volumes) volumes = m.volumes;
       if (m.bye) bye = true;
     } catch {
       // Not ours: ignore.
@@ -84,7 +88,7 @@ export async function runWatchdog(): Promise<number> {
       // Nowhere to say it: the cleanup matters more.
     }
   };
-  log(`the attached \`up\` of project "${project}" ended without tearing down; removing ${owned.join(', ')} (data volumes stay)`);
+  log(`the attached \`up\` of project "${project}" ended without tearing down; removing ${owned.join(', ')} (data volumes stay${volumes.length > 0 ? `, except ${volumes.join(', ')}: its database never initialised` : ''})`);
   // The lock first, before anything slow: a new `up` started right after the kill must not take
   // over the stack and then see it removed under it.
   const { lockProject } = await import('../util/project-lock.js');
@@ -93,7 +97,7 @@ export async function runWatchdog(): Promise<number> {
     const [{ teardown }, { removedCount }, { runtimeOnly, hostProcessesFor }] = await Promise.all([import('../engine/teardown.js'), import('../engine/plan-down.js'), import('./context.js')]);
     const runtime = await runtimeOnly();
     const host = await hostProcessesFor(runtime, { name: project, ...(dir ? { dir } : {}) });
-    const plan = await teardown(runtime, project, { onlyServices: new Set(owned), oneOffs: true }, { stopTimeoutSeconds: 3, ...(host ? { host } : {}) });
+    const plan = await teardown(runtime, project, { onlyServices: new Set(owned), oneOffs: true, ...(volumes.length > 0 ? { volumes: new Set(volumes) } : {}) }, { stopTimeoutSeconds: 3, ...(host ? { host } : {}) });
     log(`removed ${removedCount(plan)} resource(s)`);
     return 0;
   } catch (error) {

@@ -87,8 +87,13 @@ export async function up(request: UpRequest): Promise<UpResult> {
   updateLocalState(project.dir, (local) => {
     for (const service of started) delete local.failed[stateKey(project.name, service)];
   });
-  const broughtUp = new Set([...state.startedProcesses, ...plan.steps.flatMap((s) => (s.kind === 'container.create' || s.kind === 'container.start' ? [s.service] : []))]);
+  const broughtUp = new Set([...state.startedProcesses, ...plannedContainers(plan)]);
   return { plan, endpoints: await endpoints(runtime, project, state, started), broughtUp };
+}
+
+/** The services whose container a plan creates or starts. */
+export function plannedContainers(plan: Plan): string[] {
+  return plan.steps.flatMap((s) => (s.kind === 'container.create' || s.kind === 'container.start' ? [s.service] : []));
 }
 
 /**

@@ -1,11 +1,12 @@
 import { DevenvError } from '../../errors.js';
 import { observe } from '../../engine/observe.js';
-import { printPlan } from '../../engine/plan.js';
+import { printPlan, type Plan, type Step } from '../../engine/plan.js';
 import { selectServices } from '../../engine/plan-select.js';
 import { planUp, type UpOptions } from '../../engine/plan-up.js';
 import { teardown } from '../../engine/teardown.js';
 import { settleSecrets } from '../../engine/secrets-settle.js';
-import { up, type Endpoint } from '../../engine/up.js';
+import { plannedContainers, up, type Endpoint } from '../../engine/up.js';
+import { dataVolumeName } from '../../engine/names.js';
 import type { Project } from '../../config/project.js';
 import type { EngineInfo, Runtime } from '../../runtime/runtime.js';
 import { connect, hostProcessesFor, loadFor, loggerFor, withProjectLock } from '../context.js';
@@ -63,13 +64,30 @@ export async function upCommand(services: string[], flags: UpFlags): Promise<Com
     locked = true;
     watchdog = startWatchdog?.(project.name, project.dir, owned);
   };
+  // A kill -9 mid-way must not leave what this run was bringing up for the named services (their
+  // databases, say): the watchdog is told the plan before it runs, and which new database volumes
+  // have not initialised yet (a half-initialised one would fail every later start: it goes too).
+  const uninitialised = new Map<string, string>();
+  let planned: string[] = [];
+  const guarded = () => new Set([...owned, ...planned]);
+  const onPlanned = (plan: Plan) => {
+    planned = plannedContainers(plan);
+    const created = new Set(plan.steps.flatMap((s) => (s.kind === 'volume.create' ? [s.name] : [])));
+    for (const db of project.services) {
+      if (db.kind === 'postgres' && created.has(dataVolumeName(project.name, db.name))) uninitialised.set(db.name, dataVolumeName(project.name, db.name));
+    }
+    watchdog?.own(guarded(), uninitialised.values());
+  };
+  const onStepDone = (step: Step) => {
+    if (step.kind === 'postgres.ready' && uninitialised.delete(step.service)) watchdog?.own(guarded(), uninitialised.values());
+  };
   // It waits for another command's lock without Ctrl-C ending the wait: a Ctrl-C is why it runs.
   const teardownSelected = () => withProjectLock(project.name, 'up (stopping)', undefined, () => teardown(runtime, project.name, { onlyServices: owned }, { force: interrupts.force, onEvent: plainRenderer(), ...(host ? { host } : {}) })).catch((e) => log.error(e));
   let result: Awaited<ReturnType<typeof runUp>>;
   try {
-    result = await runUp({ runtime, engine, project, log, interrupts, options, onLocked, ...(host ? { host } : {}) });
+    result = await runUp({ runtime, engine, project, log, interrupts, options, onLocked, onPlanned, onStepDone, ...(host ? { host } : {}) });
     for (const service of result.broughtUp) owned.add(service);
-    watchdog?.own(owned);
+    watchdog?.own(owned, []);
   } catch (error) {
     // A Ctrl-C during up: up() removed what it created; the named services go too.
     interrupts.dispose();
@@ -129,6 +147,9 @@ export interface UpRun {
   host?: HostProcesses;
   /** Called once the project lock is held, before anything changes. */
   onLocked?: () => void;
+  /** The plan, before it runs. */
+  onPlanned?: (plan: Plan) => void;
+  onStepDone?: (step: Step) => void;
 }
 
 /** Streams the logs of the services up started (containers and host processes) until they stop or Ctrl-C. */
@@ -165,10 +186,16 @@ async function runUpLocked(run: UpRun): Promise<{ endpoints: Endpoint[]; brought
       options: run.options,
       signal: run.interrupts.signal,
       force: run.interrupts.force,
-      onEvent: progress.onEvent,
+      onEvent: (event) => {
+        if (event.type === 'step-done') run.onStepDone?.(event.step);
+        progress.onEvent(event);
+      },
       // After a failure the task list has ended; the teardown prints plain lines below it.
       onTeardownEvent: plainRenderer(),
-      onPlan: (plan) => progress.onPlan(plan),
+      onPlan: (plan) => {
+        run.onPlanned?.(plan);
+        return progress.onPlan(plan);
+      },
       ...(run.host ? { host: run.host } : {}),
     });
   } finally {
