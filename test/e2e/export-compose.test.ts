@@ -73,7 +73,7 @@ describe.skipIf(!compose)('devenv export compose', () => {
     const fromDevenv = await http(`http://127.0.0.1:${nativePort}${path}`);
     expect(fromCompose.status).toBe(200);
     expect(same(fromCompose.body)).toEqual(same(fromDevenv.body));
-  });
+  }, 240_000); // A build and two stacks: ~75 s each on a loaded 2-core machine, past the 120 s default once.
 
   it('a sql: step applied by the exported stack is one devenv\'s own applier skips', async () => {
     const dir = copyProject('examples/node-postgres');
