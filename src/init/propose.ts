@@ -1,7 +1,7 @@
 /**
  * `devenv init`: a devenv.yml for the project in a folder, from what the folder holds. A Compose file
  * is imported (services, env, ports, volumes, healthchecks, depends_on conditions; a postgres image
- * becomes a `postgres:` service). Otherwise: a Dockerfile becomes a built `app`, package.json's
+ * becomes a `postgres:` service, a one-off migrate or seed service a migration step). Otherwise: a Dockerfile becomes a built `app`, package.json's
  * database libraries a `db`, its migrate/seed scripts (prisma, knex) migration steps, and without a
  * Dockerfile its dev/start script a host process. Pure: the caller reads the files and writes the result.
  */
@@ -187,8 +187,76 @@ function fromCompose(folder: FolderFacts, file: string, notes: string[]): Doc {
     Object.assign(out, deps(s.depends_on));
     doc.services[name] = out;
   }
-  notes.push(`imported ${Object.keys(doc.services).length} service(s) from ${file}; ports are published on 127.0.0.1 only`);
+  const steps = migrationSteps(compose.services ?? {}, doc, notes);
+  notes.push(`imported ${Object.keys(doc.services).length} service(s)${steps > 0 ? ` and ${steps} migration step(s)` : ''} from ${file}; ports are published on 127.0.0.1 only`);
   return doc;
+}
+
+/**
+ * A one-off Compose service that migrates or seeds (by its name or command), run from the same build
+ * or image as another service, with no env, volumes or dependencies that one lacks, becomes a
+ * migration step in that service's image: devenv runs it before the services that waited for it, and
+ * skips it while nothing it runs with changed. Returns how many were turned into steps.
+ */
+function migrationSteps(services: Record<string, ComposeService>, doc: Doc, notes: string[]): number {
+  const steps: Record<string, unknown>[] = [];
+  const converted: string[] = [];
+  const names = Object.keys(services);
+  const dependsOn = (s: ComposeService) => (Array.isArray(s.depends_on) ? s.depends_on : Object.keys(s.depends_on ?? {}));
+  // In the order they depend on each other (Compose's order otherwise).
+  const ordered: string[] = [];
+  const visit = (name: string, seen: Set<string>) => {
+    if (ordered.includes(name) || seen.has(name) || !services[name]) return;
+    seen.add(name);
+    for (const d of dependsOn(services[name]!)) visit(d, seen);
+    ordered.push(name);
+  };
+  for (const name of names) visit(name, new Set());
+  const says = (name: string, m: ComposeService) => `${name} ${Array.isArray(m.command) ? m.command.join(' ') : (m.command ?? '')}`;
+  const candidate = (name: string) => {
+    const m = services[name]!;
+    return doc.services[name]?.postgres === undefined && m.command !== undefined && m.entrypoint === undefined && (m.ports ?? []).length === 0 && /migrat|seed/i.test(says(name, m));
+  };
+  // The step runs in the image of a service that stays, one that publishes a port first (the app).
+  const hosts = names.filter((n) => doc.services[n]?.postgres === undefined && !candidate(n)).sort((a, b) => Number((services[b]!.ports ?? []).length > 0) - Number((services[a]!.ports ?? []).length > 0));
+  for (const name of ordered.filter(candidate)) {
+    const m = services[name]!;
+    const migrates = /migrat/i.test(says(name, m));
+    const host = hosts.find((other) => sameImage(services[other]!, m) && covers(services[other]!, m, dependsOn));
+    if (!host) continue;
+    steps.push({ name, run: m.command, service: host, ...(migrates ? {} : { when: 'fresh' }) });
+    converted.push(name);
+    delete doc.services[name];
+    notes.push(`migration ${name}: Compose's one-off \`${name}\` service, run in ${host}'s image before the other services start${migrates ? ', skipped while nothing it runs with changed' : ', once per new database (when: fresh)'}`);
+  }
+  if (converted.length === 0) return 0;
+  // The services that waited for it wait for the migrations, as every service does.
+  for (const out of Object.values(doc.services)) {
+    const d = out.depends_on as string[] | Record<string, unknown> | undefined;
+    if (!d) continue;
+    const kept = Array.isArray(d) ? d.filter((x) => !converted.includes(x)) : Object.fromEntries(Object.entries(d).filter(([x]) => !converted.includes(x)));
+    if ((Array.isArray(kept) ? kept.length : Object.keys(kept).length) > 0) out.depends_on = kept;
+    else delete out.depends_on;
+  }
+  doc.migrations = [...(doc.migrations ?? []), ...steps];
+  return steps.length;
+}
+
+/** Both run the same image: the same build, or the same image and no build. */
+function sameImage(a: ComposeService, b: ComposeService): boolean {
+  const build = (s: ComposeService) => (s.build === undefined ? undefined : JSON.stringify(typeof s.build === 'string' ? { context: s.build } : { ...s.build, context: s.build.context ?? '.' }));
+  if (a.build !== undefined || b.build !== undefined) return build(a) === build(b);
+  return a.image !== undefined && a.image === b.image;
+}
+
+/** `host` has every env value, volume and dependency of `m` (a step runs with its service's). */
+function covers(host: ComposeService, m: ComposeService, dependsOn: (s: ComposeService) => string[]): boolean {
+  const env = environment(host.environment);
+  const volume = (v: NonNullable<ComposeService['volumes']>[number]) => JSON.stringify(v);
+  return Object.entries(environment(m.environment)).every(([k, v]) => env[k] === v)
+    && [m.env_file ?? []].flat().every((f) => [host.env_file ?? []].flat().includes(f))
+    && (m.volumes ?? []).every((v) => (host.volumes ?? []).map(volume).includes(volume(v)))
+    && dependsOn(m).every((d) => dependsOn(host).includes(d));
 }
 
 function environment(e: ComposeService['environment']): Record<string, string> {

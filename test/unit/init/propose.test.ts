@@ -79,6 +79,53 @@ volumes: { db: {} }
     });
   });
 
+  it('a one-off Compose service that migrates or seeds in the app\'s image becomes a migration step; others stay services', () => {
+    const p = propose(folder({
+      'docker-compose.yml': `
+services:
+  db:
+    image: postgres:15
+  seed:
+    build: .
+    command: npm run seed
+    environment: { DATABASE_URL: postgres://postgres@db/app }
+    depends_on: { migration: { condition: service_completed_successfully } }
+  migration:
+    build: .
+    command: ["npx", "knex", "migrate:latest"]
+    depends_on: [db]
+  app:
+    build: .
+    ports: ["3000:3000"]
+    environment: { DATABASE_URL: postgres://postgres@db/app }
+    depends_on:
+      db: { condition: service_healthy }
+      migration: { condition: service_completed_successfully }
+      seed: { condition: service_completed_successfully }
+  report:
+    build: .
+    command: npm run seed-report
+    environment: { REPORT_TO: ops }
+  legacy:
+    build: ./legacy
+    command: npm run migrate
+`,
+    }));
+    const d = parse(p.text) as Record<string, any>;
+    // In the order they wait for each other; a seed runs once per new database.
+    expect(d.migrations).toEqual([
+      { name: 'migration', run: ['npx', 'knex', 'migrate:latest'], service: 'app' },
+      { name: 'seed', run: 'npm run seed', service: 'app', when: 'fresh' },
+    ]);
+    expect(Object.keys(d.services)).toEqual(['db', 'app', 'report', 'legacy']);
+    expect(d.services.app.depends_on).toEqual({ db: { condition: 'service_healthy' } });
+    // Env the app lacks, or another image: the service stays.
+    expect(d.services.report.command).toBe('npm run seed-report');
+    expect(d.services.legacy.build).toBe('./legacy');
+    expect(p.notes).toContain("migration migration: Compose's one-off `migration` service, run in app's image before the other services start, skipped while nothing it runs with changed");
+    expect(p.notes).toContain('imported 4 service(s) and 2 migration step(s) from docker-compose.yml; ports are published on 127.0.0.1 only');
+  });
+
   it('says which Postgres image devenv will run, mentions a healthcheck only when there is one, and names dropped links', () => {
     const p = propose(folder({
       'docker-compose.yml': `
