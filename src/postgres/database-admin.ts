@@ -130,15 +130,17 @@ export async function resetDatabase(conn: PgConnection): Promise<Swap & { initia
   return admin(conn, async (client) => {
     const db = ident(client, conn.database);
     await dropLeftovers(client, conn.database);
-    const exists = await has(client, conn.database);
+    const properties = await propertiesOf(client, conn.database);
     const initial = await has(client, INITIAL, true);
-    const away = exists ? `ALTER DATABASE ${db} RENAME TO ${ident(client, REPLACED)};` : '';
+    const away = properties ? `ALTER DATABASE ${db} RENAME TO ${ident(client, REPLACED)};` : '';
+    const carried = carriedOver(quoting(client), conn.database, properties);
     if (await has(client, EMPTY, true)) {
-      const disconnected = await alone(client, conn.database, `BEGIN; ${away} ${swapIn(client, EMPTY, conn.database)} COMMIT`);
+      const disconnected = await alone(client, conn.database, `BEGIN; ${away} ${swapIn(client, EMPTY, conn.database, carried)} COMMIT`);
       return { disconnected, spare: true, initial };
     }
-    const disconnected = exists ? await alone(client, conn.database, away) : 0;
+    const disconnected = properties ? await alone(client, conn.database, away) : 0;
     await copyDatabase(client, conn.database, initial ? INITIAL : 'template0', conn.user);
+    if (carried) await client.query(`BEGIN; ${carried} COMMIT`);
     return { disconnected, spare: false, initial };
   });
 }
@@ -165,10 +167,79 @@ async function named(client: pg.Client, prefix: string): Promise<string[]> {
   return (r.rows as { datname: string }[]).map((row) => row.datname);
 }
 
-/** The statements that rename a spare (which nobody may connect to) into the database's place. */
-function swapIn(client: pg.Client, spare: string, database: string): string {
-  return `ALTER DATABASE ${ident(client, spare)} RENAME TO ${ident(client, database)}; ALTER DATABASE ${ident(client, database)} WITH ALLOW_CONNECTIONS true; COMMENT ON DATABASE ${ident(client, database)} IS NULL;`;
+/**
+ * The statements that rename a spare (which nobody may connect to) into the database's place, with
+ * the properties of the database it replaces (see carriedOver).
+ */
+function swapIn(client: pg.Client, spare: string, database: string, carried: string): string {
+  return `ALTER DATABASE ${ident(client, spare)} RENAME TO ${ident(client, database)}; ALTER DATABASE ${ident(client, database)} WITH ALLOW_CONNECTIONS true; COMMENT ON DATABASE ${ident(client, database)} IS NULL; ${carried}`;
 }
+
+/** What a database has beside its contents, which a copy does not take from its template. */
+export interface DatabaseProperties {
+  owner: string;
+  /** datacl as text (NULL: the default privileges). */
+  acl: string[] | null;
+  connectionLimit: number;
+  comment: string | null;
+  /** ALTER DATABASE … SET (role null) and ALTER ROLE … IN DATABASE … SET, as pg_db_role_setting has them. */
+  settings: { role: string | null; config: string[] }[];
+}
+
+async function propertiesOf(client: pg.Client, database: string): Promise<DatabaseProperties | undefined> {
+  const r = await client.query(
+    `SELECT pg_get_userbyid(d.datdba) AS owner, d.datacl::text[] AS acl, d.datconnlimit AS "connectionLimit",
+            shobj_description(d.oid, 'pg_database') AS comment,
+            coalesce((SELECT json_agg(json_build_object('role', CASE WHEN s.setrole = 0 THEN NULL ELSE pg_get_userbyid(s.setrole) END, 'config', s.setconfig))
+                        FROM pg_db_role_setting s WHERE s.setdatabase = d.oid), '[]') AS settings
+       FROM pg_database d WHERE d.datname = $1`,
+    [database],
+  );
+  return r.rows[0] as DatabaseProperties | undefined;
+}
+
+/** Settings whose stored value is a list of quoted names, written back as it is (as pg_dumpall does). */
+const LIST_SETTINGS = new Set(['local_preload_libraries', 'search_path', 'session_preload_libraries', 'shared_preload_libraries', 'temp_tablespaces', 'unix_socket_directories']);
+const PRIVILEGES: Record<string, string> = { C: 'CREATE', T: 'TEMPORARY', c: 'CONNECT' };
+
+/**
+ * The statements that give `database` (a new copy under that name) the owner, privileges, settings,
+ * connection limit and comment of the one it replaces: a reset or restore changes what the database
+ * holds, not who may use it or how (an init script's `ALTER DATABASE … OWNER TO app`, say).
+ */
+export function carriedOver(quote: { ident: (s: string) => string; literal: (s: string) => string }, database: string, p: DatabaseProperties | undefined): string {
+  if (!p) return '';
+  const db = quote.ident(database);
+  const out = [`ALTER DATABASE ${db} OWNER TO ${quote.ident(p.owner)};`];
+  if (p.connectionLimit !== -1 && p.connectionLimit >= 0) out.push(`ALTER DATABASE ${db} CONNECTION LIMIT ${p.connectionLimit};`);
+  if (p.comment !== null) out.push(`COMMENT ON DATABASE ${db} IS ${quote.literal(p.comment)};`);
+  for (const { role, config } of p.settings) {
+    for (const entry of config) {
+      const at = entry.indexOf('=');
+      const name = entry.slice(0, at);
+      const value = entry.slice(at + 1);
+      if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name)) continue;
+      out.push(`${role === null ? `ALTER DATABASE ${db}` : `ALTER ROLE ${quote.ident(role)} IN DATABASE ${db}`} SET ${name} TO ${LIST_SETTINGS.has(name.toLowerCase()) ? value : quote.literal(value)};`);
+    }
+  }
+  if (p.acl !== null) {
+    // Explicit privileges replace the defaults (the owner's and PUBLIC's CONNECT and TEMPORARY).
+    out.push(`REVOKE ALL ON DATABASE ${db} FROM PUBLIC;`, `REVOKE ALL ON DATABASE ${db} FROM ${quote.ident(p.owner)};`);
+    for (const item of p.acl) {
+      const m = /^("(?:[^"]|"")*"|[^=]*)=([A-Za-z*]*)\//.exec(item);
+      if (!m) continue;
+      const grantee = m[1] === '' ? 'PUBLIC' : quote.ident(m[1]!.startsWith('"') ? m[1]!.slice(1, -1).replace(/""/g, '"') : m[1]!);
+      const plain = [...m[2]!.matchAll(/([A-Za-z])(\*?)/g)].filter((x) => PRIVILEGES[x[1]!]);
+      const granted = plain.filter((x) => !x[2]).map((x) => PRIVILEGES[x[1]!]);
+      const withOption = plain.filter((x) => x[2]).map((x) => PRIVILEGES[x[1]!]);
+      if (granted.length > 0) out.push(`GRANT ${granted.join(', ')} ON DATABASE ${db} TO ${grantee};`);
+      if (withOption.length > 0) out.push(`GRANT ${withOption.join(', ')} ON DATABASE ${db} TO ${grantee} WITH GRANT OPTION;`);
+    }
+  }
+  return out.join(' ');
+}
+
+const quoting = (client: pg.Client) => ({ ident: (s: string) => client.escapeIdentifier(s), literal: (s: string) => client.escapeLiteral(s) });
 
 /**
  * The first half of what a reset, restore or snapshot leaves for after it has answered, done under the
@@ -317,7 +388,8 @@ export async function restoreSnapshot(conn: PgConnection, name: string): Promise
     if (!spare) await copyDatabase(client, RESTORING, SNAPSHOT_PREFIX + name);
     try {
       // Both renames in one transaction: the database is the old one or the restored one, never missing.
-      const disconnected = await alone(client, conn.database, `BEGIN; ALTER DATABASE ${db} RENAME TO ${replaced}; ${swapIn(client, copy, conn.database)} COMMIT`);
+      const carried = carriedOver(quoting(client), conn.database, await propertiesOf(client, conn.database));
+      const disconnected = await alone(client, conn.database, `BEGIN; ALTER DATABASE ${db} RENAME TO ${replaced}; ${swapIn(client, copy, conn.database, carried)} COMMIT`);
       return { disconnected, spare: Boolean(spare) };
     } catch (error) {
       // alone() has rolled the swap back.

@@ -45,6 +45,11 @@ beforeAll(async () => {
   expect(up.stdout).toContain('kept as its init files left it, for `db reset`');
 });
 const citext = () => sql("SELECT count(*) FROM pg_extension WHERE extname = 'citext'");
+/** What init.sql made of the database beside its contents: owner, privileges, settings, comment. */
+const properties = () => server(`SELECT concat_ws(' | ', pg_get_userbyid(d.datdba), d.datacl::text, shobj_description(d.oid, 'pg_database'),
+  (SELECT string_agg(coalesce(pg_get_userbyid(nullif(s.setrole, 0)), '*') || ':' || s.setconfig::text, ' ' ORDER BY s.setrole) FROM pg_db_role_setting s WHERE s.setdatabase = d.oid))
+  FROM pg_database d WHERE datname = 'shop'`);
+const initialProperties = String.raw`shop | {=T/shop,shop=CTc/shop,reader=c/shop} | the shop's data | *:{work_mem=8MB,"search_path=public, \"$user\""} reader:{statement_timeout=5s}`;
 afterAll(async () => {
   await removeProject(project);
   rmSync(files, { recursive: true, force: true });
@@ -64,6 +69,7 @@ describe('devenv db', () => {
     expect(restored.code, restored.stderr).toBe(0);
     expect(restored.stdout).toMatch(/^Restored database "shop" of db from snapshot "base" in [\d.]+ s; /);
     expect(await names()).toBe('seeded');
+    expect(await properties()).toBe(initialProperties);
     // After it answered: the replaced copy dropped, a spare copy of base and an empty database made
     // for the next restore and reset, which nobody can connect to.
     await settled('devenv_empty,devenv_initial,devenv_snapshot_base,devenv_spare_base');
@@ -74,7 +80,9 @@ describe('devenv db', () => {
     expect((await cli(['db', 'restore', 'base', '--yes'])).code).toBe(0);
     expect(await oid('shop')).toBe(spare);
     expect(await names()).toBe('seeded');
-    expect(await sql('SELECT datallowconn, obj_description IS NULL FROM pg_database, shobj_description(oid, \'pg_database\') obj_description WHERE datname = current_database()')).toBe('t|t');
+    expect(await properties()).toBe(initialProperties);
+    // Connectable, and with the database's own comment again, not the spare's stamp (properties above).
+    expect(await sql('SELECT datallowconn FROM pg_database WHERE datname = current_database()')).toBe('t');
     await settled('devenv_empty,devenv_initial,devenv_snapshot_base,devenv_spare_base');
   });
 
@@ -107,6 +115,7 @@ describe('devenv db', () => {
     expect(await oid('shop')).toBe(empty);
     expect(await names()).toBe('seeded');
     expect(await citext()).toBe('1');
+    expect(await properties()).toBe(initialProperties);
     // The next up knows the steps ran on the new database: it skips them again.
     const again = await cli(['up', '-d']);
     expect(again.stdout).toContain('migration:schema sql (unchanged since its last success on this database; skipped');
@@ -118,6 +127,7 @@ describe('devenv db', () => {
     expect(slow.stdout).toContain('Dropped and created database "shop" of db, as its init files left it, in');
     expect(await names()).toBe('seeded');
     expect(await citext()).toBe('1');
+    expect(await properties()).toBe(initialProperties);
     await settled('devenv_empty,devenv_initial,devenv_snapshot_base,devenv_spare_base');
     // A volume without the copy (made before devenv kept one): a reset starts empty and says so.
     await server('DROP DATABASE devenv_empty');
