@@ -19,7 +19,7 @@ interface Job {
   /** The snapshot to keep a spare copy of. */
   snapshot?: string;
   /** The command that left the work, for the message of a command that waits for it. */
-  after: 'reset' | 'restore' | 'snapshot';
+  after: 'reset' | 'restore' | 'snapshot' | 'load --replace';
 }
 
 /** Starts the tidy-up; one that cannot start only leaves the next command slower. */

@@ -86,8 +86,9 @@ export function parseCli(argv: string[]): Parsed | undefined {
     .example('devenv run app npm test')
     .action((service: string | undefined, _rest: string[], o) => on(async () => (await import('./commands/run.js')).runCommand(service, command, o))());
 
-  cli.command('db <action> [...args]', 'Database workflows: reset [DB], snapshot [NAME], snapshots, restore NAME, snapshot --delete NAME, dump [DB], load FILE')
-    .option('-y, --yes', 'reset or restore even when the database has migrations its last snapshot lacks')
+  cli.command('db <action> [...args]', 'Database workflows: reset [DB], snapshot [NAME], snapshots, restore NAME, snapshot --delete NAME, dump [DB], load FILE [--replace]')
+    .option('-y, --yes', 'reset, restore or load --replace even when the database\'s migrations differ from its last snapshot\'s')
+    .option('--replace', 'with load: load into a new empty database and swap it in for the current one only once the whole file loaded')
     .option('--delete', 'with snapshot: delete the named snapshot')
     .option('-o, --output <file>', 'with dump: write to this file instead of stdout')
     .option('--format <format>', 'with dump: plain (SQL, the default) or custom (pg_restore\'s format)')

@@ -11,6 +11,8 @@ import { connectClient, describeAddress, errorMessage, type PgConnection } from 
 /** Snapshots are databases named devenv_snapshot_<name>; a name is an identifier. */
 export const SNAPSHOT_PREFIX = 'devenv_snapshot_';
 const RESTORING = 'devenv_restoring';
+/** Where `db load --replace` loads a dump before swapping it in. */
+const LOADING = 'devenv_loading';
 const REPLACED = 'devenv_replaced';
 /**
  * Spares: copies made ahead of time, after a command has answered (see tidyDatabases), so that a
@@ -301,7 +303,7 @@ async function validSpare(client: pg.Client, snapshot: string): Promise<boolean>
  */
 async function dropLeftovers(client: pg.Client, database: string): Promise<void> {
   if (!(await has(client, database)) && (await has(client, REPLACED))) await client.query(`ALTER DATABASE ${ident(client, REPLACED)} RENAME TO ${ident(client, database)}`);
-  for (const name of [REPLACED, RESTORING]) {
+  for (const name of [REPLACED, RESTORING, LOADING]) {
     if (await has(client, name)) await alone(client, name, `DROP DATABASE ${ident(client, name)}`);
   }
 }
@@ -396,6 +398,30 @@ export async function restoreSnapshot(conn: PgConnection, name: string): Promise
       if (!spare) await client.query(`DROP DATABASE IF EXISTS ${ident(client, RESTORING)}`).catch(() => undefined);
       throw error;
     }
+  });
+}
+
+/** A new empty database for `db load --replace` to load into; returns its name. */
+export async function prepareLoad(conn: PgConnection): Promise<string> {
+  return admin(conn, async (client) => {
+    await dropLeftovers(client, conn.database);
+    await copyDatabase(client, LOADING, 'template0', conn.user);
+    return LOADING;
+  });
+}
+
+export async function dropLoad(conn: PgConnection): Promise<void> {
+  await admin(conn, async (client) => {
+    if (await has(client, LOADING)) await alone(client, LOADING, `DROP DATABASE ${ident(client, LOADING)}`);
+  });
+}
+
+/** Swaps the loaded database in for the current one, as a restore does (one transaction, properties carried over). */
+export async function swapInLoad(conn: PgConnection): Promise<Swap> {
+  return admin(conn, async (client) => {
+    const carried = carriedOver(quoting(client), conn.database, await propertiesOf(client, conn.database));
+    const disconnected = await alone(client, conn.database, `BEGIN; ALTER DATABASE ${ident(client, conn.database)} RENAME TO ${ident(client, REPLACED)}; ${swapIn(client, LOADING, conn.database, carried)} COMMIT`);
+    return { disconnected, spare: false };
   });
 }
 

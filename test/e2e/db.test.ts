@@ -146,7 +146,7 @@ describe('devenv db', () => {
     expect((await cli(['up', '-d'])).code).toBe(0);
     const refused = await cli(['db', 'restore', 'base']);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain('database "shop" of db has migrations the last snapshot (base) does not have: refusing without --yes');
+    expect(refused.stderr).toContain('database "shop" of db has 1 migration record the last snapshot (base) does not have: refusing without --yes');
     expect(await sql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'note'")).toBe('1');
     const forced = await cli(['db', 'restore', 'base', '--yes']);
     expect(forced.code, forced.stderr).toBe(0);
@@ -177,6 +177,28 @@ describe('devenv db', () => {
       expect(await names()).toBe('kept,seeded');
     }
   }, 240_000); // Three new volumes, each initialised: slow on a loaded machine.
+
+  it('load --replace loads into a new database and swaps it in only once the whole file loaded', async () => {
+    await sql("INSERT INTO items (name) VALUES ('dumped')");
+    const dumped = await names();
+    const file = join(files, 'replace.sql');
+    expect((await cli(['db', 'dump', '-o', file])).code).toBe(0);
+    await sql("INSERT INTO items (name) VALUES ('after the dump')");
+    // What the database's init made, its migrations and seed made too: a plain load would clash with them.
+    const replaced = await cli(['db', 'load', '--replace', '--yes', file]);
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(replaced.stdout).toMatch(/^Loaded .*replace\.sql into a new database and swapped it in for "shop" of db in [\d.]+ s; /);
+    expect(await names()).toBe(dumped);
+    expect(await properties()).toBe(initialProperties);
+    const bad = join(files, 'bad-replace.sql');
+    writeFileSync(bad, "CREATE TABLE items (name text);\nINSERT INTO items VALUES ('one');\nINSERT INTO nowhere VALUES (1);\n");
+    const failed = await cli(['db', 'load', '--replace', '--yes', bad]);
+    expect(failed.code).toBe(7);
+    expect(failed.stderr).toContain('stopped at line 3');
+    expect(failed.stderr).toContain('Nothing changed: the file went into a new database, now dropped; database "shop" is as it was.');
+    expect(await names()).toBe(dumped);
+    expect(await server("SELECT count(*) FROM pg_database WHERE datname = 'devenv_loading'")).toBe('0');
+  });
 
   it('load stops at the first error and names its line; bad names and missing snapshots are clear errors', async () => {
     const bad = join(files, 'bad.sql');

@@ -28,6 +28,7 @@ export interface DbFlags extends GlobalOptions {
   output?: string;
   format?: string;
   service?: string;
+  replace?: boolean;
 }
 
 const ACTIONS = ['reset', 'snapshot', 'snapshots', 'restore', 'dump', 'load'] as const;
@@ -75,8 +76,8 @@ const seconds = (since: number) => `${((performance.now() - since) / 1000).toFix
 const sessions = (n: number) => (n === 0 ? 'no session was connected' : `ended ${n} connected session${n === 1 ? '' : 's'} (apps connected to it must reconnect)`);
 
 /**
- * reset and restore throw away what the database holds. When it has changed since the last snapshot
- * (its devenv_migrations rows differ), that needs --yes: asked on a terminal, required otherwise.
+ * reset, restore and load --replace throw away what the database holds. When it has changed since the
+ * last snapshot (its devenv_migrations rows differ), that needs --yes: asked on a terminal, required otherwise.
  */
 async function confirmLoss(db: Database, what: string, flags: DbFlags): Promise<void> {
   if (flags.yes) return;
@@ -85,7 +86,10 @@ async function confirmLoss(db: Database, what: string, flags: DbFlags): Promise<
   const last = list.filter((s) => s.database === db.conn.database).at(-1);
   if (!last) return;
   if (now.hash === last.migrations.hash) return;
-  const change = `database "${db.conn.database}" of ${db.service} has migrations the last snapshot (${last.name}) does not have`;
+  const extra = now.count - last.migrations.count;
+  const change = extra > 0
+    ? `database "${db.conn.database}" of ${db.service} has ${extra} migration record${extra === 1 ? '' : 's'} the last snapshot (${last.name}) does not have`
+    : `database "${db.conn.database}" of ${db.service} has other migration records (${now.count}) than the last snapshot (${last.name}: ${last.migrations.count})`;
   const question = `${change}; ${what} anyway?`;
   if (!process.stdin.isTTY) {
     throw new DevenvError('USAGE', `${change}: refusing without --yes`, { hint: `Take a snapshot first (\`devenv db snapshot\`), or pass --yes to ${what} it.` });
@@ -275,9 +279,33 @@ async function load(file: string | undefined, flags: DbFlags): Promise<CommandRe
   const t0 = performance.now();
   if (!file) throw new DevenvError('USAGE', 'name the file to load: `devenv db load FILE` (.sql, .sql.gz or a custom-format dump)');
   const kind = sniff(file);
-  const { name } = await projectTarget(flags);
+  const { name, dir } = await projectTarget(flags);
   const runtime = await runtimeOnly();
   const db = await database(runtime, name, flags.service);
+  if (!flags.replace) {
+    await loadInto(runtime, db, db.conn.database, file, kind, 'What came before the error is loaded (neither a plain .sql file nor pg_restore is one transaction); `devenv db load --replace FILE` loads into a new database and swaps it in only once the whole file loaded.');
+    process.stdout.write(`Loaded ${file} into database "${db.conn.database}" of ${db.service} in ${seconds(t0)}.\n`);
+    return 0;
+  }
+  const admin = await import('../../postgres/database-admin.js');
+  return withProjectLock(db.project, 'db load --replace', undefined, async () => {
+    await confirmLoss(db, 'replace', flags);
+    const scratch = await admin.prepareLoad(db.conn);
+    try {
+      await loadInto(runtime, db, scratch, file, kind, `Nothing changed: the file went into a new database, now dropped; database "${db.conn.database}" is as it was.`);
+    } catch (error) {
+      await admin.dropLoad(db.conn).catch(() => undefined);
+      throw error;
+    }
+    const { disconnected } = await admin.swapInLoad(db.conn);
+    startDbTidy({ project: db.project, ...(dir ? { dir } : {}), conn: db.conn, after: 'load --replace' });
+    process.stdout.write(`Loaded ${file} into a new database and swapped it in for "${db.conn.database}" of ${db.service} in ${seconds(t0)}; ${sessions(disconnected)}.\n`);
+    return 0;
+  });
+}
+
+/** Streams a dump into `database` through psql or pg_restore in the database's container. */
+async function loadInto(runtime: Runtime, db: Database, database: string, file: string, kind: 'custom' | 'gzip' | 'sql', hint: string): Promise<void> {
   const input = new PassThrough();
   const source = createReadStream(file);
   const reading = (kind === 'gzip' ? pipeline(source, createGunzip(), input) : pipeline(source, input)).catch((error: unknown) => {
@@ -286,19 +314,18 @@ async function load(file: string | undefined, flags: DbFlags): Promise<CommandRe
   });
   const errors = collect();
   const command = kind === 'custom'
-    ? ['pg_restore', '--exit-on-error', '--no-owner', '--dbname', db.conn.database]
+    ? ['pg_restore', '--exit-on-error', '--no-owner', '--dbname', database]
     : ['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'];
-  const code = await runtime.execInteractive(db.container.id, { command, env: psqlEnv(db.container) }, { stdin: input, stdout: process.stderr, stderr: errors.stream, tty: false });
+  const env = { ...psqlEnv(db.container), PGDATABASE: database };
+  const code = await runtime.execInteractive(db.container.id, { command, env }, { stdin: input, stdout: process.stderr, stderr: errors.stream, tty: false });
   await reading.catch((error: unknown) => { if (code === 0) throw error; });
   if (code !== 0) {
     const at = errors.lines().map((l) => /^psql:<stdin>:(\d+): (ERROR: .*)$/.exec(l)).find(Boolean);
     throw new DevenvError('MIGRATION_FAILED', at ? `loading ${file} stopped at line ${at[1]}: ${at[2]}` : `loading ${file} failed (${command[0]} exited with code ${code})`, {
       details: errors.lines().slice(-10),
-      hint: 'What came before the error is loaded (a plain .sql file is not one transaction); `devenv db reset` or `db restore` starts over.',
+      hint,
     });
   }
-  process.stdout.write(`Loaded ${file} into database "${db.conn.database}" of ${db.service} in ${seconds(t0)}.\n`);
-  return 0;
 }
 
 function sniff(file: string): 'custom' | 'gzip' | 'sql' {
