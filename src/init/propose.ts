@@ -17,6 +17,8 @@ export interface FolderFacts {
   read: (path: string) => string | undefined;
   /** .sql files directly in a folder, or []. */
   sqlFiles: (dir: string) => string[];
+  /** The files directly in a folder, or [] (default: its .sql files). */
+  files?: (dir: string) => string[];
 }
 
 export interface Proposal {
@@ -153,10 +155,13 @@ function fromCompose(folder: FolderFacts, file: string, notes: string[]): Doc {
       if (env.POSTGRES_PASSWORD) pg.password = env.POSTGRES_PASSWORD;
       const published = (s.ports ?? []).map(port).find((p) => p?.container === 5432);
       if (published?.host) pg.port = published.host;
+      const init = initFiles(folder, s.volumes ?? []);
+      if (init.length > 0) pg.init = init;
       doc.services[name] = { postgres: pg, ...deps(s.depends_on) };
       // Say what devenv will run: a `version:` picks the official image of that major, not Compose's variant.
       const runs = pg.image ? `image ${s.image}` : major ? `postgres:${major}${tag !== major ? ` (Compose ran ${s.image}; set \`image: ${s.image}\` under \`postgres\` to keep that variant)` : ''}` : `image ${s.image}`;
       notes.push(`${name}: a postgres: service, ${runs}${s.healthcheck ? '; devenv waits for a real connection instead of its healthcheck' : ''}`);
+      if (init.length > 0) notes.push(`${name}: init files ${init.join(', ')} (Compose mounted them into /docker-entrypoint-initdb.d), run once on a new volume`);
       continue;
     }
     const out: Record<string, unknown> = {};
@@ -178,7 +183,15 @@ function fromCompose(folder: FolderFacts, file: string, notes: string[]): Doc {
     if (s.env_file !== undefined) out.env_file = s.env_file;
     const ports = (s.ports ?? []).map(port).filter((p): p is NonNullable<typeof p> => p !== undefined);
     if (ports.length > 0) out.ports = ports.map((p) => (p.host === undefined ? `0:${p.container}` : `${p.host}:${p.container}`));
-    const volumes = (s.volumes ?? []).map((v) => (typeof v === 'string' ? v : `${v.source}:${v.target}${v.read_only ? ':ro' : ''}`));
+    const unread = (s.ports ?? []).filter((p) => port(p) === undefined);
+    if (unread.length > 0) notes.push(`${name}: port${unread.length > 1 ? 's' : ''} ${unread.map((p) => JSON.stringify(p)).join(', ')} left out (init reads only numbers): add ${unread.length > 1 ? 'them' : 'it'} under \`ports\` as "HOST:CONTAINER"`);
+    const volumes = (s.volumes ?? []).map((v) => (typeof v === 'string' ? v : v.source === undefined ? v.target : `${v.source}:${v.target}${v.read_only ? ':ro' : ''}`)).map((v) => {
+      // An anonymous volume (`/app/node_modules`, to keep the image's folder under a bind mount): a named one does the same.
+      if (!v.startsWith('/') || v.includes(':')) return v;
+      const named = `${name}-${v.split('/').filter(Boolean).join('-').replace(/[^a-zA-Z0-9_.-]/g, '-') || 'data'}`;
+      notes.push(`${name}: the anonymous volume ${v} is the named volume ${named} (kept by \`down\`, removed by \`down --volumes\`)`);
+      return `${named}:${v}`;
+    });
     if (volumes.length > 0) out.volumes = volumes;
     const health = healthcheck(s.healthcheck);
     if (health) out.health = health;
@@ -257,6 +270,23 @@ function covers(host: ComposeService, m: ComposeService, dependsOn: (s: ComposeS
     && [m.env_file ?? []].flat().every((f) => [host.env_file ?? []].flat().includes(f))
     && (m.volumes ?? []).every((v) => (host.volumes ?? []).map(volume).includes(volume(v)))
     && dependsOn(m).every((d) => dependsOn(host).includes(d));
+}
+
+/** The files a Compose postgres service mounts into /docker-entrypoint-initdb.d, in the order Postgres runs them. */
+function initFiles(folder: FolderFacts, volumes: NonNullable<ComposeService['volumes']>): string[] {
+  const INITDB = '/docker-entrypoint-initdb.d';
+  const relative = (p: string) => (p.startsWith('./') || p.startsWith('../') || p.startsWith('/') ? p : `./${p}`);
+  const files: string[] = [];
+  for (const v of volumes) {
+    const [source, target] = typeof v === 'string' ? v.split(':') : [v.source, v.target];
+    if (!source || !target || !(source.startsWith('.') || source.startsWith('/'))) continue;
+    if (target.replace(/\/+$/, '') === INITDB) {
+      const dir = source.replace(/\/+$/, '');
+      const inside = (folder.files ?? folder.sqlFiles)(dir.replace(/^\.\//, '')).filter((f) => /\.(sql|sh|sql\.gz)$/.test(f)).sort();
+      files.push(...inside.map((f) => relative(`${dir}/${f}`)));
+    } else if (target.startsWith(`${INITDB}/`)) files.push(relative(source));
+  }
+  return files;
 }
 
 function environment(e: ComposeService['environment']): Record<string, string> {

@@ -126,6 +126,34 @@ services:
     expect(p.notes).toContain('imported 4 service(s) and 2 migration step(s) from docker-compose.yml; ports are published on 127.0.0.1 only');
   });
 
+  it('init files mounted into /docker-entrypoint-initdb.d become postgres.init; anonymous volumes named ones; variable ports a note', () => {
+    const files: Record<string, string> = {
+      'docker-compose.yml': `
+services:
+  db:
+    image: postgres:15
+    volumes:
+      - pgdata:/var/lib/postgresql/data
+      - ./db/roles.sql:/docker-entrypoint-initdb.d/0-roles.sql
+      - ./initdb/:/docker-entrypoint-initdb.d/
+  app:
+    build: .
+    ports: ['\${PORT}:\${PORT}', "3000:3000"]
+    volumes: [".:/app", "/app/node_modules"]
+volumes: { pgdata: {} }
+`,
+      'db/roles.sql': '', 'initdb/b.sh': '', 'initdb/a.sql': '', 'initdb/README.md': '',
+    };
+    const p = propose({ ...folder(files), files: (d) => Object.keys(files).filter((f) => f.startsWith(`${d}/`)).map((f) => f.slice(d.length + 1)) });
+    const d = parse(p.text) as Record<string, any>;
+    expect(d.services.db.postgres.init).toEqual(['./db/roles.sql', './initdb/a.sql', './initdb/b.sh']);
+    expect(d.services.app.volumes).toEqual(['.:/app', 'app-app-node_modules:/app/node_modules']);
+    expect(d.services.app.ports).toEqual(['3000:3000']);
+    expect(p.notes).toContain('db: init files ./db/roles.sql, ./initdb/a.sql, ./initdb/b.sh (Compose mounted them into /docker-entrypoint-initdb.d), run once on a new volume');
+    expect(p.notes).toContain('app: port "${PORT}:${PORT}" left out (init reads only numbers): add it under `ports` as "HOST:CONTAINER"');
+    expect(p.notes).toContain('app: the anonymous volume /app/node_modules is the named volume app-app-node_modules (kept by `down`, removed by `down --volumes`)');
+  });
+
   it('says which Postgres image devenv will run, mentions a healthcheck only when there is one, and names dropped links', () => {
     const p = propose(folder({
       'docker-compose.yml': `
