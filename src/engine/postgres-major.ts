@@ -4,6 +4,7 @@
  * anything, an image of another major on it; a volume made before the label existed is caught when
  * Postgres refuses to start, from its own message.
  */
+import { relative } from 'node:path';
 import type { PostgresService } from '../config/project.js';
 import { DevenvError } from '../errors.js';
 
@@ -41,4 +42,22 @@ export function majorMismatch(db: PostgresService, volume: string, data: string,
   return new DevenvError('DATABASE_VERSION', `${db.name}'s data volume ${volume} was initialised by PostgreSQL ${data}, and ${db.image} runs PostgreSQL ${server}, which cannot open it; ${planned ? 'nothing was started' : 'the data is untouched'}`, {
     hint: `To keep the data: go back to a PostgreSQL ${data} image (\`version: ${data}\` under ${db.name}.postgres in devenv.yml), dump it (\`devenv exec ${db.name} pg_dumpall > dump.sql\`), then \`devenv down --volumes\`, set the new version, \`devenv up\` and load the dump. If the data can go: \`devenv down --volumes\` and \`devenv up\`.`,
   });
+}
+
+/**
+ * An init file that failed, from the image's log: psql names the file as mounted
+ * (/docker-entrypoint-initdb.d/001-roles.sql); devenv names it as devenv.yml does, with its line.
+ */
+export function initFailure(db: PostgresService, dir: string, lines: string[]): DevenvError | undefined {
+  for (const line of lines) {
+    const m = /psql:\/docker-entrypoint-initdb\.d\/(\d{3})-[^:]+:(\d+): (ERROR:\s+.*)$/.exec(line);
+    const file = m ? db.init[Number(m[1])] : undefined;
+    if (!m || !file) continue;
+    const shown = relative(dir, file).startsWith('..') ? file : `./${relative(dir, file)}`;
+    const exists = /database "([^"]+)" already exists/.exec(m[3]!)?.[1];
+    return new DevenvError('DATABASE_NOT_READY', `${db.name}'s init file ${shown} (postgres.init[${Number(m[1])}]) failed at line ${m[2]}: ${m[3]!.replace(/^ERROR:\s+/, '')}`, {
+      hint: `${exists === db.database ? `devenv creates the database "${exists}" itself (${db.name}.postgres.database): the init file must not. ` : ''}Fix the file and run \`devenv up\` again: init files run only on a new volume, and this one, never initialised, is removed.`,
+    });
+  }
+  return undefined;
 }

@@ -25,7 +25,7 @@ import { desiredProcess } from './process-spec.js';
 import { LABELS, projectLabels } from './labels.js';
 import { databasePorts, hostConnection, reusedOr } from './running.js';
 import { dataVolumeName } from './names.js';
-import { majorFromStartupLog, majorMismatch, postgresMajor } from './postgres-major.js';
+import { initFailure, majorFromStartupLog, majorMismatch, postgresMajor } from './postgres-major.js';
 
 export interface RunState {
   /** Service → container ID, for every service container this run created, started or reused. */
@@ -249,6 +249,11 @@ async function postgresReady(ctx: HandlerContext, db: PostgresService, container
       const lines = await lastLogLines(ctx.runtime, containerId, 20);
       const versions = majorFromStartupLog(lines);
       if (versions) throw majorMismatch(db, dataVolumeName(ctx.project!.name, db.name), versions.data, versions.server, false);
+      const init = initFailure(db, ctx.project!.dir, lines);
+      if (init) {
+        init.details.push(...lines);
+        throw init;
+      }
       if (error.details.length === 0) error.details.push(...lines);
     }
     throw error;

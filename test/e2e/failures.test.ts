@@ -28,6 +28,15 @@ describe('up failures', () => {
     expect(await projectResources(project)).toEqual([`volume ${project}-db-data`]);
   });
 
+  it('a failing init file is named as devenv.yml names it, with its line; its new volume goes', async () => {
+    const project = newProject('badinit');
+    const r = await devenv(['up', '-d', '-f', fixture('failing-init'), '-p', project]);
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain('db\'s init file ./bad.sql (postgres.init[1]) failed at line 3: database "shop" already exists');
+    expect(r.stderr).toContain('devenv creates the database "shop" itself (db.postgres.database): the init file must not.');
+    expect(await projectResources(project)).toEqual([]);
+  });
+
   it('a failing run: migration shows its output and exit code', async () => {
     const project = newProject('badrun');
     const r = await devenv(['up', '-d', '-f', fixture('failing-run'), '-p', project]);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PostgresService } from '../../../src/config/project.js';
 import { DevenvError } from '../../../src/errors.js';
 import { LABELS } from '../../../src/engine/labels.js';
-import { majorFromStartupLog, postgresMajor } from '../../../src/engine/postgres-major.js';
+import { initFailure, majorFromStartupLog, postgresMajor } from '../../../src/engine/postgres-major.js';
 import { planUp } from '../../../src/engine/plan-up.js';
 import { printPlan } from '../../../src/engine/plan.js';
 import { demoProject, emptyObserved } from './fixtures.js';
@@ -47,5 +47,20 @@ describe('Postgres major versions', () => {
     const db = project.services.find((s): s is PostgresService => s.kind === 'postgres')!;
     expect(printPlan(planUp(project, withVolume(postgresMajor(db.image))))).toContain('container:db create');
     expect(printPlan(planUp(project, withVolume(undefined)))).toContain('container:db create');
+  });
+});
+
+describe('initFailure', () => {
+  const db = { name: 'db', database: 'app', init: ['/p/db/roles.sql', '/p/db/seed.sql'] } as unknown as PostgresService;
+  it('names the file as devenv.yml does, with the line and the error', () => {
+    const e = initFailure(db, '/p', ['psql:/docker-entrypoint-initdb.d/001-seed.sql:7: ERROR:  relation "x" does not exist'])!;
+    expect(e.message).toBe('db\'s init file ./db/seed.sql (postgres.init[1]) failed at line 7: relation "x" does not exist');
+    expect(e.hint).toMatch(/^Fix the file/);
+  });
+  it('says when the file creates the database devenv creates', () => {
+    expect(initFailure(db, '/p', ['psql:/docker-entrypoint-initdb.d/000-roles.sql:1: ERROR:  database "app" already exists'])!.hint).toMatch(/^devenv creates the database "app" itself/);
+  });
+  it('nothing from other lines', () => {
+    expect(initFailure(db, '/p', ['FATAL:  the database system is starting up'])).toBeUndefined();
   });
 });
