@@ -10,6 +10,7 @@ import type { HostProcess, HostProcesses } from '../supervisor/client.js';
 import { readBuildRecords, readContentCaches, saveContentCaches, type BuildRecord, type ContextManifest } from './build-manifests.js';
 import { busyHostPorts, type BusyPorts } from './host-ports.js';
 import { groupByService, observeProject, type ObservedProject } from './observe-project.js';
+import { initFilesHash } from './init-files.js';
 import { LABELS, projectLabels } from './labels.js';
 import { sqlFolderHash } from './plan-migrations.js';
 import { foreignOf, namesToCheck, type ForeignName } from './plan-ownership.js';
@@ -41,6 +42,8 @@ export interface ObservedState extends ObservedProject {
   imageIds: Record<string, string>;
   /** `sql:` step → a hash of its folder's files (names and contents). */
   sqlHashes: Record<string, string>;
+  /** Postgres service with init files → their hash now (engine/init-files.ts). */
+  initHashes?: Record<string, string>;
   /** "<project>/<step>" → what the step last succeeded with. */
   migrationRecords: Record<string, MigrationRecord>;
   /** Build service → hash of its build context, Dockerfile, target and args. */
@@ -135,6 +138,10 @@ export async function observe(runtime: Runtime, project: Project, host?: HostPro
     localImages: Object.fromEntries(present.map(([ref, id]) => [ref, id !== undefined])),
     imageIds: Object.fromEntries(present.filter((e): e is readonly [string, string] => e[1] !== undefined)),
     sqlHashes,
+    initHashes: Object.fromEntries(project.services.flatMap((s) => {
+      const hash = s.kind === 'postgres' ? initFilesHash(s) : undefined;
+      return hash ? [[s.name, hash] as const] : [];
+    })),
     migrationRecords: local.migrations,
     contextHashes,
     contexts,

@@ -25,6 +25,7 @@ import { desiredProcess } from './process-spec.js';
 import { LABELS, projectLabels } from './labels.js';
 import { databasePorts, hostConnection, reusedOr } from './running.js';
 import { dataVolumeName } from './names.js';
+import { initFilesHash } from './init-files.js';
 import { initFailure, majorFromStartupLog, majorMismatch, postgresMajor } from './postgres-major.js';
 
 export interface RunState {
@@ -119,7 +120,8 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
       case 'volume.create': {
         const db = ctx.project?.services.find((s): s is PostgresService => s.kind === 'postgres' && dataVolumeName(project().name, s.name) === step.name);
         const major = db && postgresMajor(db.image);
-        await runtime.createVolume(step.name, { ...labels(), [LABELS.volumeId]: randomUUID(), ...(major ? { [LABELS.postgresMajor]: major } : {}) });
+        const init = db && initFilesHash(db);
+        await runtime.createVolume(step.name, { ...labels(), [LABELS.volumeId]: randomUUID(), ...(major ? { [LABELS.postgresMajor]: major } : {}), ...(init ? { [LABELS.initHash]: init } : {}) });
         state.createdVolumes.add(step.name);
         return;
       }

@@ -141,6 +141,22 @@ describe('devenv db', () => {
     await settled('devenv_empty,devenv_snapshot_base,devenv_spare_base');
   });
 
+  it('an edited init file is pointed out by up and by reset: it runs only on a new volume', async () => {
+    const init = join(dir, 'init.sql');
+    const before = readFileSync(init, 'utf8');
+    writeFileSync(init, `${before}CREATE EXTENSION pg_trgm;\n`);
+    try {
+      const up = await cli(['up', '-d']);
+      expect(up.stdout).toContain('postgres:db ready (container reused; its init files changed since its volume was made: they run only on a new volume');
+      const reset = await cli(['db', 'reset', '--yes']);
+      expect(reset.code, reset.stderr).toBe(0);
+      expect(reset.stdout).toContain('Note: db: its init files changed since its volume was made');
+    } finally {
+      writeFileSync(init, before);
+    }
+    expect((await cli(['up', '-d'])).stdout).not.toContain('its init files changed');
+  });
+
   it('restore of a database whose migrations changed since the last snapshot needs --yes without a terminal', async () => {
     writeFileSync(join(dir, 'migrations/002_more.sql'), 'ALTER TABLE items ADD COLUMN note text;\n');
     expect((await cli(['up', '-d'])).code).toBe(0);

@@ -10,7 +10,9 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { migrationDatabases, type Migration, type PostgresService, type Project } from '../../config/project.js';
 import { DevenvError } from '../../errors.js';
+import { INIT_CHANGED, initFilesHash } from '../../engine/init-files.js';
 import { LABELS } from '../../engine/labels.js';
+import { dataVolumeName } from '../../engine/names.js';
 import { publishedPostgresPort } from '../../engine/postgres-port.js';
 import { forgetMigrations } from '../../engine/run-state.js';
 import type { PgConnection } from '../../postgres/connection.js';
@@ -125,11 +127,13 @@ async function reset(service: string | undefined, flags: DbFlags): Promise<Comma
       const { resetDatabase } = await import('../../postgres/database-admin.js');
       const { disconnected, spare, initial } = await resetDatabase(db.conn);
       startDbTidy({ project: project.name, dir: project.dir, conn: db.conn, after: 'reset' });
-      const made = initial ? ', as its init files left it,' : '';
-      process.stdout.write(`${spare ? `Swapped in a new${initial ? '' : ' empty'}` : 'Dropped and created'} database "${db.conn.database}" of ${db.service}${made} in ${seconds(t0)}; ${sessions(disconnected)}.\n`);
+      const as = initial ? ', as its init files left it,' : '';
+      process.stdout.write(`${spare ? `Swapped in a new${initial ? '' : ' empty'}` : 'Dropped and created'} database "${db.conn.database}" of ${db.service}${as} in ${seconds(t0)}; ${sessions(disconnected)}.\n`);
       if (pg.init.length > 0 && !initial) {
         process.stdout.write(`Note: this volume has no copy of what ${db.service}'s init files made (it was created before devenv kept one, or keeping it failed), so they were not run again; \`devenv down --volumes\` then \`devenv up\` starts from scratch.\n`);
       }
+      const made = (await runtime.listVolumes({ [LABELS.project]: project.name })).find((v) => v.name === dataVolumeName(project.name, pg.name))?.labels[LABELS.initHash];
+      if (made !== undefined && made !== initFilesHash(pg)) process.stdout.write(`Note: ${db.service}: ${INIT_CHANGED}.\n`);
       const steps = project.migrations.filter((m) => targets(project, m, db.service));
       // The records of what ran on the old database no longer hold.
       forgetMigrations(project.dir, project.name, steps.map((m) => m.name));

@@ -35,6 +35,16 @@ describe('planUp', () => {
 [4] -> #5 service:app healthy (container reused)`);
   });
 
+  it('says when a database\'s init files changed since its volume was made (they run only on a new volume)', () => {
+    const project = demoProject();
+    const state = upObserved(project);
+    state.volumes = [{ ...state.volumes[0]!, labels: { ...state.volumes[0]!.labels, [LABELS.initHash]: 'made-with' } }];
+    state.initHashes = { db: 'now' };
+    expect(printPlan(planUp(project, state))).toContain('#1 postgres:db ready (container reused; its init files changed since its volume was made: they run only on a new volume (`devenv down --volumes` then `devenv up` runs them; `db reset` does not))');
+    state.initHashes = { db: 'made-with' };
+    expect(printPlan(planUp(project, state))).toContain('#1 postgres:db ready (container reused)\n');
+  });
+
   describe('migrations whose inputs are unchanged', () => {
     /** The state after an up whose migrations succeeded on the volume created at `created`. */
     function migrated(project = demoProject(), volumeId = 'v1') {
