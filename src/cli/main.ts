@@ -87,6 +87,8 @@ export function parseCli(argv: string[]): Parsed | undefined {
     .action((service: string | undefined, _rest: string[], o) => on(async () => (await import('./commands/run.js')).runCommand(service, command, o))());
 
   cli.command('db <action> [...args]', 'Database workflows: reset [DB], snapshot [NAME], snapshots, restore NAME, snapshot --delete NAME, dump [DB], load FILE [--replace]')
+    // cac shows no description in a command's own help: the actions go in its usage line.
+    .usage('db <action> [...args]\n\nActions:\n  reset [DB]                 drop and create the database again, then run its migration steps\n  snapshot [NAME]            copy the database into a snapshot (--delete NAME deletes one)\n  snapshots                  list the snapshots\n  restore NAME               replace the database with a copy of a snapshot\n  dump [DB]                  pg_dump the database to stdout or -o FILE\n  load FILE                  load a .sql, .sql.gz or custom-format dump (--replace: into a new database)')
     .option('-y, --yes', 'reset, restore or load --replace even when the database\'s migrations differ from its last snapshot\'s')
     .option('--replace', 'with load: load into a new empty database and swap it in for the current one only once the whole file loaded')
     .option('--delete', 'with snapshot: delete the named snapshot')

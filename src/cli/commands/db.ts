@@ -319,7 +319,8 @@ async function loadInto(runtime: Runtime, db: Database, database: string, file: 
   const errors = collect();
   const command = kind === 'custom'
     ? ['pg_restore', '--exit-on-error', '--no-owner', '--dbname', database]
-    : ['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'];
+    // Query results (a dump's `SELECT pg_catalog.set_config(…)`) are noise here; errors still come.
+    : ['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-o', '/dev/null', '-f', '-'];
   const env = { ...psqlEnv(db.container), PGDATABASE: database };
   const code = await runtime.execInteractive(db.container.id, { command, env }, { stdin: input, stdout: process.stderr, stderr: errors.stream, tty: false });
   await reading.catch((error: unknown) => { if (code === 0) throw error; });
