@@ -229,6 +229,10 @@ describe('devenv db', () => {
     const missing = await cli(['db', 'restore', 'nope']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('no snapshot named "nope"');
+    const byDatabase = await cli(['db', 'dump', 'shop']);
+    expect(byDatabase.code).toBe(2);
+    expect(byDatabase.stderr).toContain('no Postgres service named "shop"');
+    expect(byDatabase.stderr).toContain('The db commands take the Postgres service, not the database: `db`.');
     const unknown = await cli(['db', 'frobnicate']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown db command "frobnicate"');

@@ -65,6 +65,14 @@ async function database(runtime: Runtime, project: string, service: string | und
     if (dbs.length === 0) throw new DevenvError('USAGE', `no Postgres service of project "${project}" has a container`, { hint: 'Run `devenv up -d` first.' });
     if (dbs.length > 1) throw new DevenvError('USAGE', `project "${project}" has several databases (${dbs.join(', ')}): name one`, { hint: `e.g. \`--service ${dbs[0]}\`` });
     name = dbs[0]!;
+  } else {
+    // `db dump shop`: the argument is the service, not the database; say so instead of "up -d shop".
+    const dbs = [...new Set((await runtime.listContainers({ [LABELS.project]: project, [LABELS.role]: 'service', [LABELS.kind]: 'postgres' })).map((c) => c.labels[LABELS.service]!))];
+    if (dbs.length > 0 && !dbs.includes(name) && (await runtime.listContainers({ [LABELS.project]: project, [LABELS.role]: 'service', [LABELS.service]: name })).length === 0) {
+      throw new DevenvError('USAGE', `no Postgres service named "${name}" in project "${project}"`, {
+        hint: `The db commands take the Postgres service, not the database: ${dbs.map((d) => `\`${d}\``).join(', ')}.`,
+      });
+    }
   }
   const container = await runningContainer(runtime, project, name);
   if (container.labels[LABELS.kind] !== 'postgres') throw new DevenvError('USAGE', `${name} is not a Postgres service`);
