@@ -114,8 +114,13 @@ async function reset(service: string | undefined, flags: DbFlags): Promise<Comma
   const t0 = performance.now();
   // What only a reset needs (the plan executor, to run the migrations) loads only for it: snapshot and
   // restore are meant to take a blink.
+  // Unlike the other db commands, a reset needs devenv.yml (its migration steps), -p alone is not enough.
+  const loading = loadFor(flags, true).catch((error: unknown) => {
+    if (!(error instanceof DevenvError && error.code === 'CONFIG_NOT_FOUND')) throw error;
+    throw new DevenvError('CONFIG_NOT_FOUND', `db reset runs the project's migration steps, so it needs its devenv.yml: ${error.message}`, { details: error.details, ...(error.hint ? { hint: error.hint } : {}) });
+  });
   const [project, { runtime, engine }, { executePlan }, { PlanBuilder }, { settleSecrets }, { newRunState, stepHandler }, { plainRenderer }] = await Promise.all([
-    loadFor(flags, true),
+    loading,
     connect(),
     import('../../engine/execute.js'),
     import('../../engine/plan.js'),
