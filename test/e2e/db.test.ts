@@ -229,6 +229,9 @@ describe('devenv db', () => {
     const missing = await cli(['db', 'restore', 'nope']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('no snapshot named "nope"');
+    const notADump = await cli(['db', 'load', 'devenv.yml']);
+    expect(notADump.code).toBe(2);
+    expect(notADump.stderr).toContain('devenv.yml is not a dump');
     const byDatabase = await cli(['db', 'dump', 'shop']);
     expect(byDatabase.code).toBe(2);
     expect(byDatabase.stderr).toContain('no Postgres service named "shop"');

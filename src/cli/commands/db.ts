@@ -361,6 +361,10 @@ function sniff(file: string): 'custom' | 'gzip' | 'sql' {
   }
   if (head.toString('latin1') === 'PGDMP') return 'custom';
   if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  // A dump is SQL by any name (.sql, .txt, .psql, none), but not a project file picked by mistake.
+  if (/\.(ya?ml|json|[cm]?[jt]sx?|md|env|lock)$/i.test(file)) {
+    throw new DevenvError('USAGE', `${file} is not a dump`, { hint: 'db load takes a .sql or .sql.gz file, or a custom-format dump (`devenv db dump --format custom`).' });
+  }
   return 'sql';
 }
 
