@@ -345,7 +345,7 @@ export function listSnapshots(conn: PgConnection): Promise<Snapshot[]> {
         database: meta.database ?? '',
         migrations: meta.migrations ?? { count: 0, hash: '' },
       };
-    }).sort((a, b) => a.takenAt.localeCompare(b.takenAt));
+    }).sort((a, b) => (a.takenAt === b.takenAt ? (a.name < b.name ? -1 : 1) : a.takenAt < b.takenAt ? -1 : 1)); // By time, then name: not the locale's collation.
   });
 }
 
