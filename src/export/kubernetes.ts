@@ -130,7 +130,7 @@ export function exportKubernetes(project: Project, options: { read: (file: strin
     if (m.kind !== 'sql') continue;
     const used = new Set<string>();
     const files = options.list(m.dir).filter((f) => f.endsWith('.sql')).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((path, i) => {
-      let key = /^[-._a-zA-Z0-9]+$/.test(path) ? path : path.replace(/[^-._a-zA-Z0-9]/g, '_');
+      let key = /^[-._a-zA-Z0-9]+$/.test(path) && !path.startsWith('..') ? path : path.replace(/[^-._a-zA-Z0-9]/g, '_').replace(/^\.\./, '_.');
       while (used.has(key)) key = `${i}-${key}`;
       used.add(key);
       return { key, path };

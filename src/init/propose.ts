@@ -226,9 +226,13 @@ function migrationSteps(services: Record<string, ComposeService>, doc: Doc, note
   };
   for (const name of names) visit(name, new Set());
   const says = (name: string, m: ComposeService) => `${name} ${Array.isArray(m.command) ? m.command.join(' ') : (m.command ?? '')}`;
+  // A one-off: something waits for it to complete, or its name says it migrates or seeds; never one
+  // Compose restarts (a worker that migrates first, then serves, is a service).
+  const awaited = new Set(Object.values(services).flatMap((s) => (Array.isArray(s.depends_on) ? [] : Object.entries(s.depends_on ?? {}).filter(([, c]) => c?.condition === 'service_completed_successfully').map(([d]) => d))));
   const candidate = (name: string) => {
     const m = services[name]!;
-    return doc.services[name]?.postgres === undefined && m.command !== undefined && m.entrypoint === undefined && (m.ports ?? []).length === 0 && /migrat|seed/i.test(says(name, m));
+    return doc.services[name]?.postgres === undefined && m.command !== undefined && m.entrypoint === undefined && (m.ports ?? []).length === 0
+      && !['always', 'unless-stopped'].includes(m.restart ?? 'no') && /migrat|seed/i.test(says(name, m)) && (awaited.has(name) || /migrat|seed/i.test(name));
   };
   // The step runs in the image of a service that stays, one that publishes a port first (the app).
   const hosts = names.filter((n) => doc.services[n]?.postgres === undefined && !candidate(n)).sort((a, b) => Number((services[b]!.ports ?? []).length > 0) - Number((services[a]!.ports ?? []).length > 0));
@@ -272,21 +276,25 @@ function covers(host: ComposeService, m: ComposeService, dependsOn: (s: ComposeS
     && dependsOn(m).every((d) => dependsOn(host).includes(d));
 }
 
-/** The files a Compose postgres service mounts into /docker-entrypoint-initdb.d, in the order Postgres runs them. */
+/**
+ * The files a Compose postgres service mounts into /docker-entrypoint-initdb.d, in the order Postgres
+ * runs them: by their names there (the image's entrypoint runs *.sh, *.sql and compressed *.sql).
+ */
 function initFiles(folder: FolderFacts, volumes: NonNullable<ComposeService['volumes']>): string[] {
   const INITDB = '/docker-entrypoint-initdb.d';
+  const runs = /\.(sh|sql|sql\.gz|sql\.xz|sql\.zst)$/;
   const relative = (p: string) => (p.startsWith('./') || p.startsWith('../') || p.startsWith('/') ? p : `./${p}`);
-  const files: string[] = [];
+  const files: { name: string; source: string }[] = [];
   for (const v of volumes) {
     const [source, target] = typeof v === 'string' ? v.split(':') : [v.source, v.target];
     if (!source || !target || !(source.startsWith('.') || source.startsWith('/'))) continue;
     if (target.replace(/\/+$/, '') === INITDB) {
-      const dir = source.replace(/\/+$/, '');
-      const inside = (folder.files ?? folder.sqlFiles)(dir.replace(/^\.\//, '')).filter((f) => /\.(sql|sh|sql\.gz)$/.test(f)).sort();
-      files.push(...inside.map((f) => relative(`${dir}/${f}`)));
-    } else if (target.startsWith(`${INITDB}/`)) files.push(relative(source));
+      const dir = source.replace(/\/+$/, '') || '/';
+      const inside = (folder.files ?? folder.sqlFiles)(dir.replace(/^\.\//, '')).filter((f) => runs.test(f));
+      files.push(...inside.map((f) => ({ name: f, source: relative(`${dir}/${f}`) })));
+    } else if (target.startsWith(`${INITDB}/`) && runs.test(target)) files.push({ name: target.slice(INITDB.length + 1), source: relative(source) });
   }
-  return files;
+  return files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((f) => f.source);
 }
 
 function environment(e: ComposeService['environment']): Record<string, string> {

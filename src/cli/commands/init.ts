@@ -20,7 +20,7 @@ export async function initCommand(flags: GlobalOptions & { force?: boolean; prin
       has: (p) => existsSync(join(dir, p)),
       read: (p) => { try { return readFileSync(join(dir, p), 'utf8'); } catch { return undefined; } },
       sqlFiles: (d) => { try { return readdirSync(join(dir, d)).filter((f) => f.endsWith('.sql') && statSync(join(dir, d, f)).isFile()); } catch { return []; } },
-      files: (d) => { try { return readdirSync(join(dir, d)).filter((f) => statSync(join(dir, d, f)).isFile()); } catch { return []; } },
+      files: (d) => { try { return readdirSync(resolve(dir, d)).filter((f) => statSync(resolve(dir, d, f)).isFile()); } catch { return []; } },
     });
   } catch (error) {
     throw new DevenvError('USAGE', `devenv init: ${(error as Error).message}`);

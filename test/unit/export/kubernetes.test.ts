@@ -55,16 +55,16 @@ describe('export kubernetes', () => {
   });
 
   it('sql files whose names are not ConfigMap keys are stored under keys and mounted under their own names', () => {
-    const files: Record<string, string> = { '001 add users.sql': 'CREATE TABLE users ();', '001_add_users.sql': 'SELECT 1;', '002-ok.sql': 'SELECT 2;' };
+    const files: Record<string, string> = { '..odd.sql': 'SELECT 0;', '001 add users.sql': 'CREATE TABLE users ();', '001_add_users.sql': 'SELECT 1;', '002-ok.sql': 'SELECT 2;' };
     const p = demoProject();
     p.migrations = p.migrations.filter((m) => m.kind === 'sql');
     const { objects } = exportKubernetes(p, { read: (f) => files[f.split('/').pop()!]!, list: () => Object.keys(files) });
     validated(objects);
     const config = objects.find((o) => o.kind === 'ConfigMap') as { data: Record<string, string> };
-    for (const key of Object.keys(config.data)) expect(key).toMatch(/^[-._a-zA-Z0-9]+$/);
+    for (const key of Object.keys(config.data)) expect(key).toMatch(/^(?!\.\.)[-._a-zA-Z0-9]+$/);
     const pod = (objects.find((o) => o.kind === 'Deployment' && (o.metadata as { name: string }).name === 'app') as any).spec.template.spec;
     const items = pod.volumes.find((v: { configMap?: unknown }) => v.configMap).configMap.items as { key: string; path: string }[];
-    expect(items.map((i) => i.path)).toEqual(['001 add users.sql', '001_add_users.sql', '002-ok.sql']);
+    expect(items.map((i) => i.path)).toEqual(['..odd.sql', '001 add users.sql', '001_add_users.sql', '002-ok.sql']);
     expect(Object.fromEntries(items.map((i) => [i.path, config.data[i.key]]))).toEqual(files);
   });
 

@@ -154,6 +154,33 @@ volumes: { pgdata: {} }
     expect(p.notes).toContain('app: the anonymous volume /app/node_modules is the named volume app-app-node_modules (kept by `down`, removed by `down --volumes`)');
   });
 
+  it('init files in the order Postgres runs them (by their names in initdb.d); a worker that migrates first stays a service', () => {
+    const d = doc({
+      'docker-compose.yml': `
+services:
+  db:
+    image: postgres:15
+    volumes:
+      - ./sql/schema.sql:/docker-entrypoint-initdb.d/20-schema.sql
+      - ./sql/roles.sql:/docker-entrypoint-initdb.d/10-roles.sql
+  web:
+    build: .
+    ports: ["3000:3000"]
+  worker:
+    build: .
+    command: sh -c "npx prisma migrate deploy && node worker.js"
+    restart: unless-stopped
+  jobs:
+    build: .
+    command: npx prisma migrate deploy
+`,
+    });
+    expect(d.services.db.postgres.init).toEqual(['./sql/roles.sql', './sql/schema.sql']);
+    // Restarted by Compose, or neither named for it nor waited for: not a one-off.
+    expect(Object.keys(d.services)).toEqual(['db', 'web', 'worker', 'jobs']);
+    expect(d.migrations).toBeUndefined();
+  });
+
   it('says which Postgres image devenv will run, mentions a healthcheck only when there is one, and names dropped links', () => {
     const p = propose(folder({
       'docker-compose.yml': `
