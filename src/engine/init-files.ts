@@ -7,9 +7,8 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { PostgresService } from '../config/project.js';
 
-/** A hash of the init files' names and contents, in order; undefined without init files. */
-export function initFilesHash(db: PostgresService): string | undefined {
-  if (db.init.length === 0) return undefined;
+/** A hash of the init files' names and contents, in order (of none, too: files added later count as a change). */
+export function initFilesHash(db: PostgresService): string {
   const hash = createHash('sha256');
   for (const file of db.init) {
     hash.update(`${basename(file)}\0`);

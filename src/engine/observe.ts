@@ -42,7 +42,7 @@ export interface ObservedState extends ObservedProject {
   imageIds: Record<string, string>;
   /** `sql:` step → a hash of its folder's files (names and contents). */
   sqlHashes: Record<string, string>;
-  /** Postgres service with init files → their hash now (engine/init-files.ts). */
+  /** Postgres service → the hash of its init files now (engine/init-files.ts). */
   initHashes?: Record<string, string>;
   /** "<project>/<step>" → what the step last succeeded with. */
   migrationRecords: Record<string, MigrationRecord>;
@@ -138,10 +138,7 @@ export async function observe(runtime: Runtime, project: Project, host?: HostPro
     localImages: Object.fromEntries(present.map(([ref, id]) => [ref, id !== undefined])),
     imageIds: Object.fromEntries(present.filter((e): e is readonly [string, string] => e[1] !== undefined)),
     sqlHashes,
-    initHashes: Object.fromEntries(project.services.flatMap((s) => {
-      const hash = s.kind === 'postgres' ? initFilesHash(s) : undefined;
-      return hash ? [[s.name, hash] as const] : [];
-    })),
+    initHashes: Object.fromEntries(project.services.flatMap((s) => (s.kind === 'postgres' ? [[s.name, initFilesHash(s)] as const] : []))),
     migrationRecords: local.migrations,
     contextHashes,
     contexts,

@@ -153,7 +153,8 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
         : [s.kind === 'process' ? 'process kept' : 'container reused', checkDeps];
     const kind = s.kind === 'postgres' ? 'postgres.ready' : s.oneshot ? 'service.completed' : 'service.healthy';
     const made = s.kind === 'postgres' ? observed.volumes.find((v) => v.name === dataVolumeName(project.name, s.name))?.labels[LABELS.initHash] : undefined;
-    const stale = made !== undefined && made !== observed.initHashes?.[s.name];
+    // A volume without the label was made before devenv kept it: unknown, so nothing is said.
+    const stale = made !== undefined && observed.initHashes?.[s.name] !== undefined && made !== observed.initHashes[s.name];
     readySteps.set(s.name, plan.add(kind === 'postgres.ready' && step === undefined ? { kind, service: s.name, reused: true } : { kind, service: s.name }, stale ? `${cause}; ${INIT_CHANGED}` : cause, readyDeps));
   };
 

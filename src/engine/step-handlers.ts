@@ -120,8 +120,7 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
       case 'volume.create': {
         const db = ctx.project?.services.find((s): s is PostgresService => s.kind === 'postgres' && dataVolumeName(project().name, s.name) === step.name);
         const major = db && postgresMajor(db.image);
-        const init = db && initFilesHash(db);
-        await runtime.createVolume(step.name, { ...labels(), [LABELS.volumeId]: randomUUID(), ...(major ? { [LABELS.postgresMajor]: major } : {}), ...(init ? { [LABELS.initHash]: init } : {}) });
+        await runtime.createVolume(step.name, { ...labels(), [LABELS.volumeId]: randomUUID(), ...(major ? { [LABELS.postgresMajor]: major } : {}), ...(db ? { [LABELS.initHash]: initFilesHash(db) } : {}) });
         state.createdVolumes.add(step.name);
         return;
       }

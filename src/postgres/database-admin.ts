@@ -10,6 +10,7 @@ import { connectClient, describeAddress, errorMessage, type PgConnection } from 
 
 /** Snapshots are databases named devenv_snapshot_<name>; a name is an identifier. */
 export const SNAPSHOT_PREFIX = 'devenv_snapshot_';
+/** A copy being made for a restore or a reset, before it is swapped in. */
 const RESTORING = 'devenv_restoring';
 /** Where `db load --replace` loads a dump before swapping it in. */
 const LOADING = 'devenv_loading';
@@ -140,10 +141,15 @@ export async function resetDatabase(conn: PgConnection): Promise<Swap & { initia
       const disconnected = await alone(client, conn.database, `BEGIN; ${away} ${swapIn(client, EMPTY, conn.database, carried)} COMMIT`);
       return { disconnected, spare: true, initial };
     }
-    const disconnected = properties ? await alone(client, conn.database, away) : 0;
-    await copyDatabase(client, conn.database, initial ? INITIAL : 'template0', conn.user);
-    if (carried) await client.query(`BEGIN; ${carried} COMMIT`);
-    return { disconnected, spare: false, initial };
+    // Made under another name first, then swapped in like a spare: one transaction, never half done.
+    await copyDatabase(client, RESTORING, initial ? INITIAL : 'template0', conn.user);
+    try {
+      const disconnected = await alone(client, conn.database, `BEGIN; ${away} ${swapIn(client, RESTORING, conn.database, carried)} COMMIT`);
+      return { disconnected, spare: false, initial };
+    } catch (error) {
+      await client.query(`DROP DATABASE IF EXISTS ${ident(client, RESTORING)}`).catch(() => undefined);
+      throw error;
+    }
   });
 }
 
@@ -200,7 +206,7 @@ async function propertiesOf(client: pg.Client, database: string): Promise<Databa
   return r.rows[0] as DatabaseProperties | undefined;
 }
 
-/** Settings whose stored value is a list of quoted names, written back as it is (as pg_dumpall does). */
+/** Settings whose stored value is a list of (double-quoted where needed) names: written back element by element, as pg_dumpall does. */
 const LIST_SETTINGS = new Set(['local_preload_libraries', 'search_path', 'session_preload_libraries', 'shared_preload_libraries', 'temp_tablespaces', 'unix_socket_directories']);
 const PRIVILEGES: Record<string, string> = { C: 'CREATE', T: 'TEMPORARY', c: 'CONNECT' };
 
@@ -221,7 +227,8 @@ export function carriedOver(quote: { ident: (s: string) => string; literal: (s: 
       const name = entry.slice(0, at);
       const value = entry.slice(at + 1);
       if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name)) continue;
-      out.push(`${role === null ? `ALTER DATABASE ${db}` : `ALTER ROLE ${quote.ident(role)} IN DATABASE ${db}`} SET ${name} TO ${LIST_SETTINGS.has(name.toLowerCase()) ? value : quote.literal(value)};`);
+      const values = LIST_SETTINGS.has(name.toLowerCase()) ? listElements(value).map(quote.literal).join(', ') : quote.literal(value);
+      out.push(`${role === null ? `ALTER DATABASE ${db}` : `ALTER ROLE ${quote.ident(role)} IN DATABASE ${db}`} SET ${name} TO ${values};`);
     }
   }
   if (p.acl !== null) {
@@ -239,6 +246,33 @@ export function carriedOver(quote: { ident: (s: string) => string; literal: (s: 
     }
   }
   return out.join(' ');
+}
+
+/** `"$user", public` → ['$user', 'public']; `""` → [''] (Postgres' SplitGUCList, for the values it stores). */
+export function listElements(value: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  for (;;) {
+    while (value[i] === ' ') i += 1;
+    let element = '';
+    if (value[i] === '"') {
+      for (i += 1; i < value.length; i += 1) {
+        if (value[i] === '"') {
+          if (value[i + 1] !== '"') break;
+          i += 1;
+        }
+        element += value[i];
+      }
+      i += 1;
+    } else {
+      while (i < value.length && value[i] !== ',') element += value[i++];
+      element = element.trimEnd();
+    }
+    out.push(element);
+    while (value[i] === ' ') i += 1;
+    if (value[i] !== ',') return out;
+    i += 1;
+  }
 }
 
 const quoting = (client: pg.Client) => ({ ident: (s: string) => client.escapeIdentifier(s), literal: (s: string) => client.escapeLiteral(s) });

@@ -206,6 +206,8 @@ describe('devenv db', () => {
     expect(replaced.stdout).toMatch(/^Loaded .*replace\.sql into a new database and swapped it in for "shop" of db in [\d.]+ s; /);
     expect(await names()).toBe(dumped);
     expect(await properties()).toBe(initialProperties);
+    // What devenv remembered of the replaced database no longer holds: the next up runs the steps again.
+    expect((await cli(['up', '-d'])).stdout).not.toContain('unchanged since its last success');
     const bad = join(files, 'bad-replace.sql');
     writeFileSync(bad, "CREATE TABLE items (name text);\nINSERT INTO items VALUES ('one');\nINSERT INTO nowhere VALUES (1);\n");
     const failed = await cli(['db', 'load', '--replace', '--yes', bad]);
@@ -234,7 +236,7 @@ describe('devenv db', () => {
     expect(notADump.stderr).toContain('devenv.yml is not a dump');
     const byDatabase = await cli(['db', 'dump', 'shop']);
     expect(byDatabase.code).toBe(2);
-    expect(byDatabase.stderr).toContain('no Postgres service named "shop"');
+    expect(byDatabase.stderr).toContain('no Postgres service named "shop" has a container');
     expect(byDatabase.stderr).toContain('The db commands take the Postgres service, not the database: `db`.');
     const unknown = await cli(['db', 'frobnicate']);
     expect(unknown.code).toBe(2);

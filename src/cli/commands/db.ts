@@ -69,8 +69,8 @@ async function database(runtime: Runtime, project: string, service: string | und
     // `db dump shop`: the argument is the service, not the database; say so instead of "up -d shop".
     const dbs = [...new Set((await runtime.listContainers({ [LABELS.project]: project, [LABELS.role]: 'service', [LABELS.kind]: 'postgres' })).map((c) => c.labels[LABELS.service]!))];
     if (dbs.length > 0 && !dbs.includes(name) && (await runtime.listContainers({ [LABELS.project]: project, [LABELS.role]: 'service', [LABELS.service]: name })).length === 0) {
-      throw new DevenvError('USAGE', `no Postgres service named "${name}" in project "${project}"`, {
-        hint: `The db commands take the Postgres service, not the database: ${dbs.map((d) => `\`${d}\``).join(', ')}.`,
+      throw new DevenvError('USAGE', `no Postgres service named "${name}" has a container in project "${project}"`, {
+        hint: `The db commands take the Postgres service, not the database: ${dbs.map((d) => `\`${d}\``).join(', ')}. If ${name} is a service of devenv.yml, \`devenv up -d ${name}\` starts it.`,
       });
     }
   }
@@ -142,11 +142,11 @@ async function reset(service: string | undefined, flags: DbFlags): Promise<Comma
       startDbTidy({ project: project.name, dir: project.dir, conn: db.conn, after: 'reset' });
       const as = initial ? ', as its init files left it,' : '';
       process.stdout.write(`${spare ? `Swapped in a new${initial ? '' : ' empty'}` : 'Dropped and created'} database "${db.conn.database}" of ${db.service}${as} in ${seconds(t0)}; ${sessions(disconnected)}.\n`);
-      if (pg.init.length > 0 && !initial) {
-        process.stdout.write(`Note: this volume has no copy of what ${db.service}'s init files made (it was created before devenv kept one, or keeping it failed), so they were not run again; \`devenv down --volumes\` then \`devenv up\` starts from scratch.\n`);
-      }
       const made = (await runtime.listVolumes({ [LABELS.project]: project.name })).find((v) => v.name === dataVolumeName(project.name, pg.name))?.labels[LABELS.initHash];
       if (made !== undefined && made !== initFilesHash(pg)) process.stdout.write(`Note: ${db.service}: ${INIT_CHANGED}.\n`);
+      else if (pg.init.length > 0 && !initial) {
+        process.stdout.write(`Note: this volume has no copy of what ${db.service}'s init files made (it was created before devenv kept one, or keeping it failed), so they were not run again; \`devenv down --volumes\` then \`devenv up\` starts from scratch.\n`);
+      }
       const steps = project.migrations.filter((m) => targets(project, m, db.service));
       // The records of what ran on the old database no longer hold.
       forgetMigrations(project.dir, project.name, steps.map((m) => m.name));
@@ -315,6 +315,8 @@ async function load(file: string | undefined, flags: DbFlags): Promise<CommandRe
       throw error;
     }
     const { disconnected } = await admin.swapInLoad(db.conn);
+    // As after a restore: what .devenv/ says ran on the database held for the replaced one.
+    if (dir) forgetMigrations(dir, db.project);
     startDbTidy({ project: db.project, ...(dir ? { dir } : {}), conn: db.conn, after: 'load --replace' });
     process.stdout.write(`Loaded ${file} into a new database and swapped it in for "${db.conn.database}" of ${db.service} in ${seconds(t0)}; ${sessions(disconnected)}.\n`);
     return 0;

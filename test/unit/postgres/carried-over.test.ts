@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { carriedOver } from '../../../src/postgres/database-admin.js';
+import { carriedOver, listElements } from '../../../src/postgres/database-admin.js';
 
 const quote = { ident: (s: string) => `"${s.replace(/"/g, '""')}"`, literal: (s: string) => `'${s.replace(/'/g, "''")}'` };
 
@@ -20,8 +20,8 @@ describe('carriedOver', () => {
       'ALTER DATABASE "shop" CONNECTION LIMIT 20',
       `COMMENT ON DATABASE "shop" IS 'it''s ours'`,
       `ALTER DATABASE "shop" SET work_mem TO '8MB'`,
-      // A list setting is stored quoted already: written back as it is.
-      'ALTER DATABASE "shop" SET search_path TO "$user", public',
+      // A list setting, stored as quoted names: written back element by element.
+      `ALTER DATABASE "shop" SET search_path TO '$user', 'public'`,
       `ALTER ROLE "reader" IN DATABASE "shop" SET statement_timeout TO '5s'`,
       'REVOKE ALL ON DATABASE "shop" FROM PUBLIC',
       'REVOKE ALL ON DATABASE "shop" FROM "app"',
@@ -34,5 +34,20 @@ describe('carriedOver', () => {
   it('default privileges and no limit, comment or settings: only the owner', () => {
     expect(carriedOver(quote, 'shop', { owner: 'postgres', acl: null, connectionLimit: -1, comment: null, settings: [] })).toBe('ALTER DATABASE "shop" OWNER TO "postgres";');
     expect(carriedOver(quote, 'shop', undefined)).toBe('');
+  });
+});
+
+describe('listElements', () => {
+  it.each([
+    ['"$user", public', ['$user', 'public']],
+    ['""', ['']],
+    ['"My Schema", public, "a""b"', ['My Schema', 'public', 'a"b']],
+    ['pg_stat_statements', ['pg_stat_statements']],
+  ])('%s', (stored, elements) => {
+    expect(listElements(stored)).toEqual(elements);
+  });
+
+  it('an empty search_path is written back as one', () => {
+    expect(carriedOver(quote, 'shop', { owner: 'o', acl: null, connectionLimit: -1, comment: null, settings: [{ role: null, config: ['search_path=""'] }] })).toContain(`SET search_path TO '';`);
   });
 });
