@@ -131,26 +131,30 @@ export interface Swap {
  */
 export async function resetDatabase(conn: PgConnection): Promise<Swap & { initial: boolean }> {
   return admin(conn, async (client) => {
-    const db = ident(client, conn.database);
     await dropLeftovers(client, conn.database);
-    const properties = await propertiesOf(client, conn.database);
     const initial = await has(client, INITIAL, true);
-    const away = properties ? `ALTER DATABASE ${db} RENAME TO ${ident(client, REPLACED)};` : '';
-    const carried = carriedOver(quoting(client), conn.database, properties);
-    if (await has(client, EMPTY, true)) {
-      const disconnected = await alone(client, conn.database, `BEGIN; ${away} ${swapIn(client, EMPTY, conn.database, carried)} COMMIT`);
-      return { disconnected, spare: true, initial };
-    }
+    if (await has(client, EMPTY, true)) return { disconnected: await replaceWith(client, conn.database, EMPTY, false), spare: true, initial };
     // Made under another name first, then swapped in like a spare: one transaction, never half done.
     await copyDatabase(client, RESTORING, initial ? INITIAL : 'template0', conn.user);
-    try {
-      const disconnected = await alone(client, conn.database, `BEGIN; ${away} ${swapIn(client, RESTORING, conn.database, carried)} COMMIT`);
-      return { disconnected, spare: false, initial };
-    } catch (error) {
-      await client.query(`DROP DATABASE IF EXISTS ${ident(client, RESTORING)}`).catch(() => undefined);
-      throw error;
-    }
+    return { disconnected: await replaceWith(client, conn.database, RESTORING, true), spare: false, initial };
   });
+}
+
+/**
+ * Puts `copy` in `database`'s place in one transaction, with the replaced database's properties (see
+ * carriedOver); the replaced one is renamed out of the way for dropReplaced. Returns how many sessions
+ * were ended. On failure the database is as it was, and `copy` is dropped when `dropOnFailure`.
+ */
+async function replaceWith(client: pg.Client, database: string, copy: string, dropOnFailure: boolean): Promise<number> {
+  const properties = await propertiesOf(client, database);
+  const away = properties ? `ALTER DATABASE ${ident(client, database)} RENAME TO ${ident(client, REPLACED)};` : '';
+  try {
+    return await alone(client, database, `BEGIN; ${away} ${swapIn(client, copy, database, carriedOver(quoting(client), database, properties))} COMMIT`);
+  } catch (error) {
+    // alone() has rolled the swap back.
+    if (dropOnFailure) await client.query(`DROP DATABASE IF EXISTS ${ident(client, copy)}`).catch(() => undefined);
+    throw error;
+  }
 }
 
 /**
@@ -337,9 +341,12 @@ async function validSpare(client: pg.Client, snapshot: string): Promise<boolean>
  */
 async function dropLeftovers(client: pg.Client, database: string): Promise<void> {
   if (!(await has(client, database)) && (await has(client, REPLACED))) await client.query(`ALTER DATABASE ${ident(client, REPLACED)} RENAME TO ${ident(client, database)}`);
-  for (const name of [REPLACED, RESTORING, LOADING]) {
-    if (await has(client, name)) await alone(client, name, `DROP DATABASE ${ident(client, name)}`);
-  }
+  for (const name of [REPLACED, RESTORING, LOADING]) await drop(client, name);
+}
+
+/** Drops a database if it exists, ending its sessions first. */
+async function drop(client: pg.Client, name: string): Promise<void> {
+  if (await has(client, name)) await alone(client, name, `DROP DATABASE ${ident(client, name)}`);
 }
 
 /** The database's devenv_migrations rows, as a fingerprint (count 0 when it has none). */
@@ -415,23 +422,11 @@ export async function takeSnapshot(conn: PgConnection, name: string): Promise<{ 
 export async function restoreSnapshot(conn: PgConnection, name: string): Promise<Swap> {
   return admin(conn, async (client) => {
     await requireSnapshot(client, name);
-    const db = ident(client, conn.database);
-    const replaced = ident(client, REPLACED);
     await dropLeftovers(client, conn.database);
     // The spare copy made after the last snapshot or restore of it, else a copy made now.
     const spare = (await validSpare(client, name)) ? SPARE_PREFIX + name : undefined;
-    const copy = spare ?? RESTORING;
     if (!spare) await copyDatabase(client, RESTORING, SNAPSHOT_PREFIX + name);
-    try {
-      // Both renames in one transaction: the database is the old one or the restored one, never missing.
-      const carried = carriedOver(quoting(client), conn.database, await propertiesOf(client, conn.database));
-      const disconnected = await alone(client, conn.database, `BEGIN; ALTER DATABASE ${db} RENAME TO ${replaced}; ${swapIn(client, copy, conn.database, carried)} COMMIT`);
-      return { disconnected, spare: Boolean(spare) };
-    } catch (error) {
-      // alone() has rolled the swap back.
-      if (!spare) await client.query(`DROP DATABASE IF EXISTS ${ident(client, RESTORING)}`).catch(() => undefined);
-      throw error;
-    }
+    return { disconnected: await replaceWith(client, conn.database, spare ?? RESTORING, !spare), spare: Boolean(spare) };
   });
 }
 
@@ -445,18 +440,12 @@ export async function prepareLoad(conn: PgConnection): Promise<string> {
 }
 
 export async function dropLoad(conn: PgConnection): Promise<void> {
-  await admin(conn, async (client) => {
-    if (await has(client, LOADING)) await alone(client, LOADING, `DROP DATABASE ${ident(client, LOADING)}`);
-  });
+  await admin(conn, (client) => drop(client, LOADING));
 }
 
 /** Swaps the loaded database in for the current one, as a restore does (one transaction, properties carried over). */
 export async function swapInLoad(conn: PgConnection): Promise<Swap> {
-  return admin(conn, async (client) => {
-    const carried = carriedOver(quoting(client), conn.database, await propertiesOf(client, conn.database));
-    const disconnected = await alone(client, conn.database, `BEGIN; ALTER DATABASE ${ident(client, conn.database)} RENAME TO ${ident(client, REPLACED)}; ${swapIn(client, LOADING, conn.database, carried)} COMMIT`);
-    return { disconnected, spare: false };
-  });
+  return admin(conn, async (client) => ({ disconnected: await replaceWith(client, conn.database, LOADING, false), spare: false }));
 }
 
 export function deleteSnapshot(conn: PgConnection, name: string): Promise<void> {
