@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { PostgresService } from '../config/project.js';
+import { LABELS } from './labels.js';
 
 /** A hash of the init files' names and contents, in order (of none, too: files added later count as a change). */
 export function initFilesHash(db: PostgresService): string {
@@ -20,6 +21,12 @@ export function initFilesHash(db: PostgresService): string {
     hash.update('\0');
   }
   return hash.digest('hex').slice(0, 16);
+}
+
+/** Whether a database volume was made with other init files than those hashed `now` (one made before devenv labelled it: unknown, so no). */
+export function initFilesChanged(volume: { labels: Record<string, string> } | undefined, now: string | undefined): boolean {
+  const made = volume?.labels[LABELS.initHash];
+  return made !== undefined && now !== undefined && made !== now;
 }
 
 /** What to tell a user whose volume was made with other init files than devenv.yml's now. */

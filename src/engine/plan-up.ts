@@ -8,7 +8,7 @@ import { DevenvError } from '../errors.js';
 import type { ContainerSummary } from '../runtime/runtime.js';
 import { builtImage, decideContainer, decideProcess, type ContainerDecision, type ProcessDecision } from './decide.js';
 import { declaredHostPorts } from './host-ports.js';
-import { INIT_CHANGED } from './init-files.js';
+import { INIT_CHANGED, initFilesChanged } from './init-files.js';
 import { LABELS } from './labels.js';
 import { dataVolumeName, networkName } from './names.js';
 import type { ObservedState } from './observe.js';
@@ -152,9 +152,7 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
       : done ? ['completed earlier; config unchanged', deps]
         : [s.kind === 'process' ? 'process kept' : 'container reused', checkDeps];
     const kind = s.kind === 'postgres' ? 'postgres.ready' : s.oneshot ? 'service.completed' : 'service.healthy';
-    const made = s.kind === 'postgres' ? observed.volumes.find((v) => v.name === dataVolumeName(project.name, s.name))?.labels[LABELS.initHash] : undefined;
-    // A volume without the label was made before devenv kept it: unknown, so nothing is said.
-    const stale = made !== undefined && observed.initHashes?.[s.name] !== undefined && made !== observed.initHashes[s.name];
+    const stale = s.kind === 'postgres' && initFilesChanged(observed.volumes.find((v) => v.name === dataVolumeName(project.name, s.name)), observed.initHashes?.[s.name]);
     readySteps.set(s.name, plan.add(kind === 'postgres.ready' && step === undefined ? { kind, service: s.name, reused: true } : { kind, service: s.name }, stale ? `${cause}; ${INIT_CHANGED}` : cause, readyDeps));
   };
 

@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { migrationDatabases, type Migration, type PostgresService, type Project } from '../../config/project.js';
 import { DevenvError } from '../../errors.js';
-import { INIT_CHANGED, initFilesHash } from '../../engine/init-files.js';
+import { INIT_CHANGED, initFilesChanged, initFilesHash } from '../../engine/init-files.js';
 import { LABELS } from '../../engine/labels.js';
 import { dataVolumeName } from '../../engine/names.js';
 import { publishedPostgresPort } from '../../engine/postgres-port.js';
@@ -60,14 +60,13 @@ interface Database {
 
 async function database(runtime: Runtime, project: string, service: string | undefined): Promise<Database> {
   let name = service;
+  const dbs = [...new Set((await runtime.listContainers({ [LABELS.project]: project, [LABELS.role]: 'service', [LABELS.kind]: 'postgres' })).map((c) => c.labels[LABELS.service]!))];
   if (!name) {
-    const dbs = [...new Set((await runtime.listContainers({ [LABELS.project]: project, [LABELS.role]: 'service', [LABELS.kind]: 'postgres' })).map((c) => c.labels[LABELS.service]!))];
     if (dbs.length === 0) throw new DevenvError('USAGE', `no Postgres service of project "${project}" has a container`, { hint: 'Run `devenv up -d` first.' });
     if (dbs.length > 1) throw new DevenvError('USAGE', `project "${project}" has several databases (${dbs.join(', ')}): name one`, { hint: `e.g. \`--service ${dbs[0]}\`` });
     name = dbs[0]!;
   } else {
     // `db dump shop`: the argument is the service, not the database; say so instead of "up -d shop".
-    const dbs = [...new Set((await runtime.listContainers({ [LABELS.project]: project, [LABELS.role]: 'service', [LABELS.kind]: 'postgres' })).map((c) => c.labels[LABELS.service]!))];
     if (dbs.length > 0 && !dbs.includes(name) && (await runtime.listContainers({ [LABELS.project]: project, [LABELS.role]: 'service', [LABELS.service]: name })).length === 0) {
       throw new DevenvError('USAGE', `no Postgres service named "${name}" has a container in project "${project}"`, {
         hint: `The db commands take the Postgres service, not the database: ${dbs.map((d) => `\`${d}\``).join(', ')}. If ${name} is a service of devenv.yml, \`devenv up -d ${name}\` starts it.`,
@@ -142,8 +141,8 @@ async function reset(service: string | undefined, flags: DbFlags): Promise<Comma
       startDbTidy({ project: project.name, dir: project.dir, conn: db.conn, after: 'reset' });
       const as = initial ? ', as its init files left it,' : '';
       process.stdout.write(`${spare ? `Swapped in a new${initial ? '' : ' empty'}` : 'Dropped and created'} database "${db.conn.database}" of ${db.service}${as} in ${seconds(t0)}; ${sessions(disconnected)}.\n`);
-      const made = (await runtime.listVolumes({ [LABELS.project]: project.name })).find((v) => v.name === dataVolumeName(project.name, pg.name))?.labels[LABELS.initHash];
-      if (made !== undefined && made !== initFilesHash(pg)) process.stdout.write(`Note: ${db.service}: ${INIT_CHANGED}.\n`);
+      const volume = (await runtime.listVolumes({ [LABELS.project]: project.name })).find((v) => v.name === dataVolumeName(project.name, pg.name));
+      if (initFilesChanged(volume, initFilesHash(pg))) process.stdout.write(`Note: ${db.service}: ${INIT_CHANGED}.\n`);
       else if (pg.init.length > 0 && !initial) {
         process.stdout.write(`Note: this volume has no copy of what ${db.service}'s init files made (it was created before devenv kept one, or keeping it failed), so they were not run again; \`devenv down --volumes\` then \`devenv up\` starts from scratch.\n`);
       }

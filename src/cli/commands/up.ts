@@ -74,7 +74,8 @@ export async function upCommand(services: string[], flags: UpFlags): Promise<Com
     planned = plannedContainers(plan);
     const created = new Set(plan.steps.flatMap((s) => (s.kind === 'volume.create' ? [s.name] : [])));
     for (const db of project.services) {
-      if (db.kind === 'postgres' && created.has(dataVolumeName(project.name, db.name))) uninitialised.set(db.name, dataVolumeName(project.name, db.name));
+      const volume = dataVolumeName(project.name, db.name);
+      if (db.kind === 'postgres' && created.has(volume)) uninitialised.set(db.name, volume);
     }
     watchdog?.own(guarded(), uninitialised.values());
   };
