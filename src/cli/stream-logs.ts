@@ -10,6 +10,8 @@ import type { Runtime } from '../runtime/runtime.js';
 const COLOURS = [36, 33, 32, 35, 34, 91, 92, 93];
 /** How often a stopped container (or a log file) is looked at again. */
 const POLL_MS = 300;
+// The die event of a run the policy restarted is looked up this far back from when its log stream ended.
+const EXIT_LOOKBACK_MS = 5000;
 
 interface Target {
   service: string;
@@ -111,7 +113,7 @@ export class LogFollower {
       }
       if (this.signal.aborted || !this.options.follow) return;
       const ended = Date.now();
-      const next = await this.whenRunningAgain(service, containerId);
+      const next = await this.whenRunningAgain(service, containerId, ended);
       if (!next) return;
       // Only what the next run writes: what came before was shown already.
       containerId = next;
@@ -121,13 +123,17 @@ export class LogFollower {
   }
 
   /** The container to follow next once this one stopped; undefined when the stream should end. */
-  private async whenRunningAgain(service: string, containerId: string): Promise<string | undefined> {
+  private async whenRunningAgain(service: string, containerId: string, ended: number): Promise<string | undefined> {
     let reported = false;
     while (!this.signal.aborted) {
       const details = await this.runtime.inspectContainer(containerId).catch(() => undefined);
       if (details?.state === 'running') {
-        // Its stream ended because the process exited: running again means the engine restarted it.
-        if (!reported) this.write(service, `exited; restarted by its restart policy (restart ${details.restartCount})`);
+        // Its stream ended because the process exited: running again means the engine restarted it,
+        // and inspect now describes the new run; the engine's event log still has the exit code.
+        if (!reported) {
+          const code = await this.runtime.lastExitCode(containerId, ended - EXIT_LOOKBACK_MS).catch(() => undefined);
+          this.write(service, `exited${code === undefined ? '' : ` with code ${code}`}; its restart policy restarted it (restart ${details.restartCount})`);
+        }
         return containerId;
       }
       if (!reported && details) {

@@ -10,6 +10,7 @@ import { resolveEngineAddress } from './engine-address.js';
 import { EngineClient } from './engine-client.js';
 import { engineMessage, engineUnavailable, interrupted, portInUseAddress, statusCodeOf, toDevenvError } from './engine-errors.js';
 import { buildImage, pullImage, pushImage, splitReference } from './image-ops.js';
+import { jsonMessages } from './json-stream.js';
 import type {
   BuildRequest, ContainerDetails, ContainerSpec, ContainerSummary, EngineInfo, EngineSystem, ExecRequest, ExecResult,
   ImageSummary, LogLine, LogOptions, PullProgress, ResourceSummary, Runtime, TerminalIo,
@@ -205,6 +206,18 @@ export class DockerRuntime implements Runtime {
       if (signal?.aborted) throw interrupted(signal, what);
       throw this.error(error, what);
     }
+  }
+
+  async lastExitCode(containerId: string, since: number): Promise<number | undefined> {
+    // until = now: the engine answers with the events logged so far and closes the stream.
+    const query = { since: (since / 1000).toFixed(3), until: (Date.now() / 1000).toFixed(3), filters: JSON.stringify({ type: ['container'], container: [containerId], event: ['die'] }) };
+    const events = await this.call(() => this.client.stream('GET', '/events', { query }), `reading the events of container ${containerId}`);
+    let exitCode: number | undefined;
+    for await (const event of jsonMessages<{ Actor?: { Attributes?: { exitCode?: string } } }>(events)) {
+      const code = Number(event.Actor?.Attributes?.exitCode);
+      if (Number.isInteger(code)) exitCode = code;
+    }
+    return exitCode;
   }
 
   logs(containerId: string, options: LogOptions): AsyncIterable<LogLine> {

@@ -127,7 +127,7 @@ describe('restart policies, attached', () => {
     const project = newProject('restarts');
     const dir = copyProject('test/fixtures/e2e/restarts');
     const up = devenvAttached(['up', '-p', project], { cwd: dir });
-    await up.waitFor('worker | exited with code 3; its restart policy restarts it (restart 1)');
+    await up.waitFor(/worker \| exited with code 3; its restart policy restart(s|ed) it \(restart 1\)/);
     await up.waitFor(/worker \| worker run[\s\S]*worker \| worker run[\s\S]*worker \| worker run/);
     expect(up.output()).not.toContain('Every service has stopped');
     up.child.kill('SIGINT');

@@ -91,6 +91,24 @@ describe('DockerRuntime containers', () => {
     expect(await runtime.inspectContainer(id)).toMatchObject({ state: 'exited', exitCode: 5 });
   });
 
+  it('finds the exit code of a run its restart policy replaced, which inspect no longer shows', async () => {
+    const since = Date.now();
+    const id = await runtime.createContainer(busyboxSpec(project, 'restarted', {
+      command: ['sh', '-c', 'sleep 0.3; exit 4'],
+      restart: { policy: 'always', maxRestarts: 0 },
+    }));
+    expect(await runtime.lastExitCode(id, since)).toBeUndefined();
+    await runtime.startContainer(id);
+    let details = await runtime.inspectContainer(id);
+    for (let i = 0; i < 100 && !(details.restartCount >= 1 && details.state === 'running'); i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      details = await runtime.inspectContainer(id);
+    }
+    expect(details).toMatchObject({ state: 'running', exitCode: 0 });
+    expect(await runtime.lastExitCode(id, since)).toBe(4);
+    await runtime.removeContainer(id);
+  });
+
   it('stops waiting when the signal aborts', async () => {
     const id = await runtime.createContainer(busyboxSpec(project, 'sleeper'));
     await runtime.startContainer(id);

@@ -190,6 +190,11 @@ export class FakeRuntime implements Runtime {
     return c.exitCode;
   }
 
+  async lastExitCode(id: string): Promise<number | undefined> {
+    const c = this.get(id);
+    return c.state === 'running' ? undefined : c.exitCode;
+  }
+
   async *logs(id: string): AsyncIterable<LogLine> {
     for (const line of this.containers.get(id)?.logs ?? []) yield { stream: 'stdout', line };
   }
