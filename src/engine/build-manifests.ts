@@ -12,9 +12,15 @@ import { devenvDir, ensureDevenvDir, readJsonFile, writeFileAtomic } from '../ut
 export type ContextManifest = Record<string, string>;
 
 export interface BuildRecord {
-  /** The context hash the image was built from (its dev.devenv.context-hash label). */
+  /** The context hash the image was built from. */
   contextHash: string;
   files: ContextManifest;
+  /**
+   * The image that build gave. The context hash is kept here, not as a label of the image: a label
+   * would make every build a new image, and a rebuild whose result is unchanged must keep the
+   * containers that run it. (Records from before have none; images from before carry the label.)
+   */
+  imageId?: string;
 }
 
 const file = (dir: string) => path.join(devenvDir(dir), 'builds.json');

@@ -7,6 +7,7 @@ import type { HostProcess } from '../supervisor/client.js';
 import type { ContainerSummary, ImageSummary } from '../runtime/runtime.js';
 import { LABELS } from './labels.js';
 import type { ObservedState } from './observe.js';
+import type { KeepIfImage } from './plan.js';
 import type { UpOptions } from './plan-up.js';
 import type { Selection } from './plan-select.js';
 import { desiredProcess, type DesiredProcess } from './process-spec.js';
@@ -17,6 +18,11 @@ export interface ContainerDecision {
   current?: ContainerSummary;
   /** Why the current container is replaced; undefined: reused (or there is none). */
   recreate?: string;
+  /**
+   * Replaced only because its image is being rebuilt: kept if the build gives the image it runs
+   * (the edit was to a file the image does not copy), and then started only when `start`.
+   */
+  keep?: KeepIfImage;
   /** A one-shot that completed with this config: nothing to run. */
   done?: boolean;
 }
@@ -29,9 +35,10 @@ export interface ProcessDecision {
   done?: boolean;
 }
 
-export function decideContainer(s: PostgresService | ContainerService, project: Project, observed: ObservedState, options: UpOptions, selection: Selection): ContainerDecision {
+/** builds: built service → why this up builds its image (imageBuilds). */
+export function decideContainer(s: PostgresService | ContainerService, project: Project, observed: ObservedState, options: UpOptions, selection: Selection, builds: Map<string, string>): ContainerDecision {
   const source = s.kind === 'container' ? (s.buildFrom ?? (s.build ? s.name : undefined)) : undefined;
-  const desired = desiredContainer(project, s, source ? observed.contextHashes[source] : undefined);
+  const desired = desiredContainer(project, s);
   const seen = observed.services.get(s.name);
   const current = seen?.container;
   if (!current) return { desired };
@@ -40,16 +47,22 @@ export function decideContainer(s: PostgresService | ContainerService, project: 
   // The tag may point at a newer image than the container runs (an earlier run built it and failed).
   const built = source ? builtImage(observed, source, s.image) : undefined;
   const oneshot = s.kind === 'container' && s.oneshot;
-  const rebuilt = options.build && source !== undefined && selection.named.has(source);
+  const rebuilding = source !== undefined ? builds.get(source) : undefined;
   const recreate = options.forceRecreate && selection.named.has(s.name) ? '--force-recreate'
     : current.labels[LABELS.configHash] !== desired.hash ? `config changed: ${changed.join(', ') || 'labels'}`
-      : rebuilt ? 'image rebuilt (--build)'
-        : built && current.imageId && built.id !== current.imageId ? 'image rebuilt since the container was created'
-          : seen.failed ? `replaces the container a failed run kept (${seen.failed.reason})`
-            : oneshot && current.state === 'exited' && current.exitCode !== 0 ? `its last run exited with code ${current.exitCode ?? '?'}`
-              : undefined;
+      : built && current.imageId && built.id !== current.imageId ? 'image rebuilt since the container was created'
+        : seen.failed ? `replaces the container a failed run kept (${seen.failed.reason})`
+          : oneshot && current.state === 'exited' && current.exitCode !== 0 ? `its last run exited with code ${current.exitCode ?? '?'}`
+            : undefined;
   // `restart` of a one-shot runs it again.
-  const done = oneshot && options.mode !== 'restart' && recreate === undefined && current.state === 'exited' && current.exitCode === 0;
+  const completed = oneshot && current.state === 'exited' && current.exitCode === 0;
+  const done = completed && options.mode !== 'restart' && recreate === undefined;
+  if (recreate === undefined && rebuilding !== undefined) {
+    // `restart` restarts the service whatever the build gives: into a new container.
+    if (options.mode === 'restart' || !current.imageId) return { desired, current, recreate: `image rebuilt (${rebuilding})` };
+    const keep = { image: desired.spec.image, imageId: current.imageId, start: current.state !== 'running' && !completed };
+    return { desired, current, recreate: `image rebuilt (${rebuilding}); kept if the build gives the image it runs`, keep };
+  }
   return { desired, current, ...(recreate ? { recreate } : {}), ...(done ? { done } : {}) };
 }
 

@@ -15,7 +15,10 @@ export const LABELS = {
   configHash: 'dev.devenv.config-hash',
   /** One short hash per config field, so a changed container can say which field changed. */
   configFields: 'dev.devenv.config-fields',
-  /** On built images: hash of the build context + Dockerfile + args. */
+  /**
+   * Hash of the build context + Dockerfile + args, on images built before devenv kept it in
+   * .devenv/builds.json. Read, no longer written: a label makes every build a new image.
+   */
   contextHash: 'dev.devenv.context-hash',
   /** Absolute path of the devenv.yml that created the resource (informational). */
   configFile: 'dev.devenv.config-file',

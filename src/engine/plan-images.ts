@@ -8,22 +8,38 @@ import type { PlanBuilder } from './plan.js';
 import type { UpOptions } from './plan-up.js';
 import type { Selection } from './plan-select.js';
 
+/** Built service → why its image is built (again) by this up; services whose image is current are absent. */
+export function imageBuilds(project: Project, observed: ObservedState, options: UpOptions, selection: Selection): Map<string, string> {
+  const causes = new Map<string, string>();
+  for (const s of project.services) {
+    if (s.kind !== 'container' || !s.build || !(selection.started.has(s.name) || selection.imageOnly.has(s.name))) continue;
+    const built = builtImage(observed, s.name, s.image);
+    const context = observed.contexts[s.name];
+    // What the tagged image was built from: the record of the build that gave it, else (an image from
+    // before the records kept it) its label.
+    const record = context?.built && (context.built.imageId === undefined || context.built.imageId === built?.id) ? context.built : undefined;
+    const from = record?.contextHash ?? built?.labels[LABELS.contextHash];
+    const changes = record && context ? describeChanges(record.files, context.now) : '';
+    const cause = options.build && selection.named.has(s.name) ? '--build'
+      : !built ? 'no image built yet'
+        : from === undefined ? 'no record of the build context it was built from'
+          : from !== observed.contextHashes[s.name] ? `build context changed${changes ? `: ${changes}` : ''}` : undefined;
+    if (cause) causes.set(s.name, cause);
+  }
+  return causes;
+}
+
 /** Service → the step that makes its image available (a build, or a pull), when one is needed. */
-export function planImages(plan: PlanBuilder, project: Project, observed: ObservedState, options: UpOptions, selection: Selection, decisions: Map<string, ContainerDecision>): Map<string, number> {
+export function planImages(plan: PlanBuilder, project: Project, observed: ObservedState, builds: Map<string, string>, selection: Selection, decisions: Map<string, ContainerDecision>): Map<string, number> {
   const steps = new Map<string, number>();
   const pulls = new Map<string, number>();
   const needed = project.services.filter((s) => selection.started.has(s.name) || selection.imageOnly.has(s.name));
   // Built images first, so services sharing one find its step.
   for (const s of needed) {
-    if (s.kind !== 'container' || !s.build) continue;
-    const hash = observed.contextHashes[s.name] ?? '';
-    const built = builtImage(observed, s.name, s.image);
+    const cause = builds.get(s.name);
+    if (s.kind !== 'container' || !s.build || !cause) continue;
     const context = observed.contexts[s.name];
-    const changes = context?.built && context.built.contextHash === built?.labels[LABELS.contextHash] ? describeChanges(context.built.files, context.now) : '';
-    const cause = options.build && selection.named.has(s.name) ? '--build'
-      : !built ? 'no image built yet'
-        : built.labels[LABELS.contextHash] !== hash ? `build context changed${changes ? `: ${changes}` : ''}` : undefined;
-    if (cause) steps.set(s.name, plan.add({ kind: 'image.build', service: s.name, build: s.build, tag: s.image, contextHash: hash, ...(context ? { manifest: context.now } : {}) }, cause));
+    steps.set(s.name, plan.add({ kind: 'image.build', service: s.name, build: s.build, tag: s.image, contextHash: observed.contextHashes[s.name] ?? '', ...(context ? { manifest: context.now } : {}) }, cause));
   }
   for (const s of needed) {
     if (s.kind === 'process' || (s.kind === 'container' && s.build)) continue;

@@ -13,7 +13,7 @@ import { LABELS } from './labels.js';
 import { dataVolumeName, networkName } from './names.js';
 import type { ObservedState } from './observe.js';
 import { PlanBuilder, type Plan } from './plan.js';
-import { planImages } from './plan-images.js';
+import { imageBuilds, planImages } from './plan-images.js';
 import { alwaysRuns, migrationInputs, type MigrationFacts } from './plan-migrations.js';
 import { migrationKey } from './run-state.js';
 import { migrationNeeds, selectServices, type SelectOptions } from './plan-select.js';
@@ -40,8 +40,9 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
   const started = project.services.filter((s) => selection.started.has(s.name));
   if (mode === 'start') refuseMissing(started, observed);
   if (mode === 'restart') refuseStoppedDependencies(started, byName, observed);
+  const builds = mode === 'start' ? new Map<string, string>() : imageBuilds(project, observed, options, selection);
   const containers = new Map<string, ContainerDecision>();
-  for (const s of started) if (s.kind !== 'process') containers.set(s.name, decideContainer(s, project, observed, options, selection));
+  for (const s of started) if (s.kind !== 'process') containers.set(s.name, decideContainer(s, project, observed, options, selection, builds));
   refuseOtherMajor(project, observed, started, containers);
   const processes = new Map<string, ProcessDecision>();
   const hostPorts = databaseHostPorts(project, observed, containers);
@@ -61,7 +62,7 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
     if (mode !== 'start' && !observed.volumes.some((v) => v.name === name)) volumeSteps.set(name, plan.add({ kind: 'volume.create', name }, 'no volume'));
   }
 
-  const imageSteps = mode === 'start' ? new Map<string, number>() : planImages(plan, project, observed, options, selection, containers);
+  const imageSteps = planImages(plan, project, observed, builds, selection, containers);
 
   // What no longer belongs goes before anything new starts: it may hold a host port or a name.
   const cleanup: number[] = [];
@@ -88,6 +89,7 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
     const current = d.current;
     const wanted = wantedPorts.find(([other, ports]) => other !== name && current.ports.some((p) => ports.has(p.hostPort)));
     if (!wanted) continue;
+    delete d.keep; // it goes whatever the build gives
     const id = plan.add({ kind: 'container.remove', service: name, containerId: current.id, name: current.name, replacesRunning: current.state === 'running' }, `${d.recreate}; frees a port ${wanted[0]} wants`);
     earlyRemovals.set(name, id);
     cleanup.push(id);
@@ -105,7 +107,7 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
    * it is. `needs` are what creating it needs (image, network, volumes), `turn` what it starts after.
    */
   const containerStep = (s: Service, needs: (number | undefined)[], turn: (number | undefined)[]): { step?: number; done?: boolean } => {
-    const { desired, current, recreate, done } = containers.get(s.name)!;
+    const { desired, current, recreate, done, keep } = containers.get(s.name)!;
     const deps = [...needs, ...turn];
     if (current && recreate === undefined) {
       if (current.state !== 'running' && !done) return { step: plan.add({ kind: 'container.start', service: s.name, containerId: current.id }, `container is ${current.state}`, deps) };
@@ -116,13 +118,13 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
     if (current && !earlyRemovals.has(s.name)) {
       // Removed only when its replacement could start: a failing build or migration leaves it running.
       // (The new container takes its name, so it is created after.)
-      createDeps.push(plan.add({ kind: 'container.remove', service: s.name, containerId: current.id, name: current.name, replacesRunning: current.state === 'running' }, recreate!, deps));
+      createDeps.push(plan.add({ kind: 'container.remove', service: s.name, containerId: current.id, name: current.name, replacesRunning: current.state === 'running', ...(keep ? { keep } : {}) }, recreate!, deps));
     }
     const spec = withChosenPorts(desired.spec, s.name, observed.ports);
     const chosen = spec.ports.filter((p, i) => p.hostPort !== desired.spec.ports[i]!.hostPort)
       .map((p) => `127.0.0.1:${p.hostPort}${observed.ports[portKey(s.name, p.containerPort, p.protocol)]?.remembered ? ' (remembered)' : ''}`);
     const cause = `${recreate ?? 'no existing container'}${chosen.length ? `; host port ${chosen.join(', ')}` : ''}`;
-    const step = { kind: 'container.create', service: s.name, desired: { ...desired, spec }, declaredPorts: desired.spec.ports } as const;
+    const step = { kind: 'container.create', service: s.name, desired: { ...desired, spec }, declaredPorts: desired.spec.ports, ...(keep && current ? { keep: { ...keep, containerId: current.id } } : {}) } as const;
     if (turn.every((d) => d === undefined)) return { step: plan.add({ ...step, start: true }, cause, createDeps) };
     const created = plan.add(step, cause, createDeps);
     return { step: plan.add({ kind: 'container.start', service: s.name }, 'its turn', [created, ...turn]) };
@@ -193,7 +195,10 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
         : [];
       deps.push(...migrationDatabases(m).map((db) => readySteps.get(db)));
       const cause = options.migrate ? '--migrate' : m.when === 'fresh' ? 'once per database (when: fresh)' : alwaysRuns(project, m) ?? 'applies what is new';
-      lastMigration = plan.add({ kind: 'migration', migration: m, index }, cause, [...deps, ...cleanup, lastMigration]);
+      // Its inputs are known once the image it runs is built: the same image as last time skips it then.
+      const unlessUnchanged = !options.migrate && !now && last && m.kind === 'run' && imageSteps.has(m.service) && !alwaysRuns(project, m) ? last : undefined;
+      const why = unlessUnchanged ? `${cause}; skipped if the image it runs comes out as it was at its last success` : cause;
+      lastMigration = plan.add({ kind: 'migration', migration: m, index, ...(unlessUnchanged ? { unlessUnchanged } : {}) }, why, [...deps, ...cleanup, lastMigration]);
     });
   }
   // Services that wait for migrations start in dependency order once the last one is done.

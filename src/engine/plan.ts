@@ -3,6 +3,7 @@
  * Pure data; printPlan shows one step per line, as unit tests compare it.
  */
 import type { BuildSpec, Migration } from '../config/project.js';
+import type { MigrationRecord } from './run-state.js';
 import type { DesiredContainer } from './service-spec.js';
 
 export type StepAction =
@@ -16,7 +17,7 @@ export type StepAction =
    * replacesRunning: a running container of the service, removed to make way for a new one.
    * stopped: an earlier container.stop of the plan stopped it (down), so nothing is left to stop.
    */
-  | { kind: 'container.remove'; service: string; containerId: string; name: string; kill?: boolean; replacesRunning?: boolean; stopped?: boolean }
+  | { kind: 'container.remove'; service: string; containerId: string; name: string; kill?: boolean; replacesRunning?: boolean; stopped?: boolean; keep?: KeepIfImage }
   /**
    * Create, and start at once when `start` (nothing to wait for). Otherwise a container is created as
    * soon as its image, network and volumes are there and started by a container.start step at its turn
@@ -24,7 +25,7 @@ export type StepAction =
    * desired.spec carries the host ports chosen for declared 0s; should one be taken by the time the
    * container starts, it is created again with `declaredPorts` (the engine picks).
    */
-  | { kind: 'container.create'; service: string; desired: DesiredContainer; declaredPorts: DesiredContainer['spec']['ports']; start?: boolean }
+  | { kind: 'container.create'; service: string; desired: DesiredContainer; declaredPorts: DesiredContainer['spec']['ports']; start?: boolean; keep?: KeepIfImage & { containerId: string } }
   /** Start a container: an existing, unchanged one that is not running (containerId), or the one this run created. */
   | { kind: 'container.start'; service: string; containerId?: string }
   /**
@@ -52,12 +53,26 @@ export type StepAction =
   /**
    * record: what it runs with, saved after it succeeds (a later up with the same inputs skips it).
    * skip: those inputs are unchanged since its last success: nothing to run.
+   * unlessUnchanged: its last success, when its image is still to be built: skipped if the build gives
+   * the image it ran with then (its inputs are read again when its turn comes).
    */
-  | { kind: 'migration'; migration: Migration; index: number; skip?: boolean }
+  | { kind: 'migration'; migration: Migration; index: number; skip?: boolean; unlessUnchanged?: MigrationRecord }
   | { kind: 'network.remove'; networkId: string; name: string }
   | { kind: 'volume.remove'; name: string }
   /** bestEffort: a failure (say, a container outside devenv still uses it) is not a failure of the plan. */
   | { kind: 'image.remove'; /** Tag or ID. */ ref: string; name: string; bestEffort?: boolean };
+
+/**
+ * On the steps that replace a container only because its image is being rebuilt: when the tag points
+ * at imageId once the build is done (the rebuild changed nothing the image holds), the container is
+ * kept, and started only when `start` (it was stopped, and is not a one-shot that completed).
+ */
+export interface KeepIfImage {
+  /** The tag the build gives. */
+  image: string;
+  imageId: string;
+  start: boolean;
+}
 
 export type Step = StepAction & {
   id: number;

@@ -32,10 +32,12 @@ export function hashFields(fields: Record<string, string>): { hash: string; sort
   return { hash: createHash('sha256').update(sorted).digest('hex').slice(0, 16), sorted };
 }
 
-export function desiredContainer(project: Project, service: PostgresService | ContainerService, contextHash?: string): DesiredContainer {
+export function desiredContainer(project: Project, service: PostgresService | ContainerService): DesiredContainer {
   const spec = service.kind === 'postgres' ? postgresSpec(project, service) : containerSpec(project, service);
   const fields: Record<string, string> = {
-    image: shortHash([spec.image, contextHash ?? null]),
+    // The tag only: whether a rebuild changed the image is the image ID's to say (decideContainer).
+    // (The null keeps the hash containers got when the build context's hash was part of it.)
+    image: shortHash([spec.image, null]),
     command: shortHash(spec.command ?? null),
     ports: shortHash(spec.ports),
     volumes: shortHash(spec.mounts),

@@ -14,8 +14,8 @@ import { waitHealthy } from './health.js';
 import { realClock, retryUntil } from '../util/retry.js';
 import { lastLogLines } from './last-logs.js';
 import { rememberPorts } from './port-memory.js';
-import type { Step } from './plan.js';
-import { forgetMigrations, migrationKey, updateLocalState, type FailedContainer } from './run-state.js';
+import type { KeepIfImage, Step } from './plan.js';
+import { forgetMigrations, migrationKey, updateLocalState, type FailedContainer, type MigrationRecord } from './run-state.js';
 import { migrationInputs, sqlFolderHash } from './plan-migrations.js';
 import { saveBuildRecord } from './build-manifests.js';
 import type { HostProcesses } from '../supervisor/client.js';
@@ -47,10 +47,12 @@ export interface RunState {
   deferred: Promise<unknown>[];
   /** Service → the container.create step of a container created and not started yet. */
   pending: Map<string, Extract<Step, { kind: 'container.create' }>>;
+  /** Service → whether to start it: containers kept because a rebuild gave the image they run. */
+  kept: Map<string, boolean>;
 }
 
 export function newRunState(): RunState {
-  return { containers: new Map(), created: new Set(), ready: new Set(), createdVolumes: new Set(), failed: new Map(), replaced: new Set(), startedProcesses: new Set(), pending: new Map(), deferred: [] };
+  return { containers: new Map(), created: new Set(), ready: new Set(), createdVolumes: new Set(), failed: new Map(), replaced: new Set(), startedProcesses: new Set(), pending: new Map(), kept: new Map(), deferred: [] };
 }
 
 export interface HandlerContext {
@@ -105,6 +107,10 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
     if (declared.some((p) => p.hostPort === 0)) rememberPorts(dir, name, service, declared, (await runtime.inspectContainer(id)).ports);
   };
 
+  /** A container replaced only for a rebuild stays when the build gave the image it runs. */
+  const keeps = async (keep: KeepIfImage | undefined): Promise<boolean> => keep !== undefined && (await runtime.imageId(keep.image)) === keep.imageId;
+  const KEPT = 'kept: the build gave the image it runs';
+
   return async (step: Step, signal, progress) => {
     switch (step.kind) {
       case 'network.create':
@@ -127,21 +133,28 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
       case 'image.pull':
         await runtime.pullImage(step.image, (p) => progress(p.total > 0 ? `${mb(p.current)} / ${mb(p.total)} (${Math.floor((100 * p.current) / p.total)}%)` : p.status), signal);
         return;
-      case 'image.build':
-        await runtime.buildImage({
-          ...step.build,
-          tag: step.tag,
-          labels: { ...labels(), [LABELS.service]: step.service, [LABELS.contextHash]: step.contextHash },
-          buildkit: ctx.engine.buildkit,
-        }, progress, signal);
-        if (step.manifest) saveBuildRecord(project().dir, `${project().name}/${step.service}`, { contextHash: step.contextHash, files: step.manifest });
+      case 'image.build': {
+        const imageId = await runtime.buildImage({ ...step.build, tag: step.tag, labels: { ...labels(), [LABELS.service]: step.service }, buildkit: ctx.engine.buildkit }, progress, signal);
+        if (step.manifest) saveBuildRecord(project().dir, `${project().name}/${step.service}`, { contextHash: step.contextHash, files: step.manifest, imageId });
         return;
+      }
       case 'container.create':
+        if (await keeps(step.keep)) {
+          state.containers.set(step.service, step.keep!.containerId);
+          state.kept.set(step.service, step.keep!.start);
+          if (step.start && step.keep!.start) await runtime.startContainer(step.keep!.containerId);
+          return KEPT;
+        }
         await create(ctx, step.service, step.desired.spec);
         state.pending.set(step.service, step);
         if (step.start) await startCreated(step.service);
         return;
       case 'container.start': {
+        const kept = state.kept.get(step.service);
+        if (!step.containerId && kept !== undefined) {
+          if (kept) await runtime.startContainer(state.containers.get(step.service)!);
+          return kept ? undefined : 'nothing to start: kept as it was';
+        }
         if (step.containerId || !state.pending.has(step.service)) {
           // Not recorded as created: a failed run must not remove a container (and the anonymous
           // volumes its image declares) that existed before it.
@@ -155,6 +168,7 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
         return;
       }
       case 'container.remove':
+        if (await keeps(step.keep)) return KEPT;
         if (step.kill || step.stopped) await runtime.removeContainer(step.containerId);
         else await stopThenRemove(ctx, step.containerId);
         if (step.replacesRunning) state.replaced.add(step.service);
@@ -207,6 +221,10 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
         return containerHealthy(ctx, step.service, signal, progress);
       case 'migration': {
         if (step.skip) return 'skipped';
+        if (step.unlessUnchanged) {
+          const now = await migrationRecord(ctx, project(), step.migration);
+          if (now?.inputs === step.unlessUnchanged.inputs && now.volumes === step.unlessUnchanged.volumes) return 'skipped: its image came out as it was at its last success';
+        }
         // A step that fails runs again next time, whatever it last succeeded with.
         forgetMigrations(project().dir, project().name, [step.migration.name]);
         const detail = await runMigration(ctx, step.migration, signal, progress);
@@ -374,16 +392,21 @@ async function imageOf(runtime: Runtime, project: Project, service: string): Pro
 
 /** Remembers what a migration step just succeeded with, read from the engine now (the image it ran, the volumes it ran against). */
 async function recordMigration(ctx: HandlerContext, project: Project, m: Migration): Promise<void> {
-  if (m.kind === 'process') return;
+  const record = await migrationRecord(ctx, project, m);
+  if (record) updateLocalState(project.dir, (local) => { local.migrations[migrationKey(project.name, m.name)] = record; });
+}
+
+/** What a migration step runs with now (migrationInputs, read from the engine and the disk). */
+async function migrationRecord(ctx: HandlerContext, project: Project, m: Migration): Promise<MigrationRecord | undefined> {
+  if (m.kind === 'process') return undefined;
   const [volumes, imageId, sqlHash] = await Promise.all([
     ctx.runtime.listVolumes(projectLabels(project.name)),
     m.kind === 'run' ? imageOf(ctx.runtime, project, m.service) : undefined,
     sqlFolderHash(m),
   ]);
-  const record = migrationInputs(project, m, {
+  return migrationInputs(project, m, {
     volumeIds: Object.fromEntries(volumes.map((v) => [v.name, v.labels[LABELS.volumeId]])),
     imageId: () => imageId,
     sqlHashes: sqlHash ? { [m.name]: sqlHash } : {},
   });
-  if (record) updateLocalState(project.dir, (local) => { local.migrations[migrationKey(project.name, m.name)] = record; });
 }

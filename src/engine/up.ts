@@ -87,7 +87,8 @@ export async function up(request: UpRequest): Promise<UpResult> {
   updateLocalState(project.dir, (local) => {
     for (const service of started) delete local.failed[stateKey(project.name, service)];
   });
-  const broughtUp = new Set([...state.startedProcesses, ...plannedContainers(plan)]);
+  // A container kept running (a rebuild gave the image it runs) was up before this run.
+  const broughtUp = new Set([...state.startedProcesses, ...plannedContainers(plan).filter((s) => state.kept.get(s) !== false)]);
   return { plan, endpoints: await endpoints(runtime, project, state, started), broughtUp };
 }
 

@@ -144,10 +144,23 @@ describe.sequential('the daily loop', { shuffle: false }, () => {
     const r = await cli('up', '-d');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('image:web build (build context changed: message.txt)');
-    expect(r.stdout).toMatch(/container:setup create \(config changed: image/);
-    expect(r.stdout).toMatch(/container:worker create \(config changed: image/);
+    expect(r.stdout).toMatch(/✔ container:setup create [\d.]+s$/m);
+    expect(r.stdout).toMatch(/✔ container:worker create [\d.]+s$/m);
+    expect(r.stdout).not.toContain('kept: the build gave the image it runs');
     expect(r.stdout).not.toMatch(/container:db (create|remove)/);
     expect((await http(webUrl(r.stdout)!)).body).toBe('hello: second message');
+
+    // A file in the build context that the Dockerfile does not copy: the rebuild gives the same
+    // image, so nothing is replaced and the completed one-shot does not run again.
+    const before = await containers();
+    writeFileSync(join(dir, 'CONTRIBUTING.txt'), 'not in the image\n');
+    const same = await cli('up', '-d');
+    expect(same.code).toBe(0);
+    expect(same.stdout).toContain('image:web build (build context changed: added CONTRIBUTING.txt)');
+    for (const service of ['setup', 'web', 'worker']) expect(same.stdout).toMatch(new RegExp(`✔ container:${service} create [\\d.]+s \\(kept: the build gave the image it runs\\)`));
+    expect(await containers()).toEqual(before);
+    expect((await http(webUrl(same.stdout)!)).body).toBe('hello: second message');
+    expect((await cli('up', '-d')).stdout).not.toContain('image:web build');
 
     appendFileSync(join(dir, 'notes.md'), 'more notes\n');
     const again = await cli('up', '-d');

@@ -6,12 +6,13 @@ import { copyProject } from '../helpers/temp.js';
 
 const file = `${copyProject('examples/node-knex-redis')}/devenv.yml`;
 const project = uniqueProject('knex');
+let port: number;
 
 describe.sequential('examples/node-knex-redis', { shuffle: false }, () => {
   afterAll(() => removeProject(project));
 
   it('comes up with its knex migration applied and counts visits in redis and postgres', async () => {
-    const port = await freePort();
+    port = await freePort();
     const r = await devenv(['up', '-d', '-f', file, '-p', project], { env: { APP_PORT: String(port) } });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -25,9 +26,17 @@ describe.sequential('examples/node-knex-redis', { shuffle: false }, () => {
   });
 
   it('a second up skips the knex migration: its image, command and env are unchanged', async () => {
-    const r = await devenv(['up', '-d', '-f', file, '-p', project], { env: { APP_PORT: String(await freePort()) } });
+    const r = await devenv(['up', '-d', '-f', file, '-p', project], { env: { APP_PORT: String(port) } });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('migration:schema run (unchanged since its last success on this database; skipped (up --migrate runs it))');
+  });
+
+  it('up --build with nothing changed rebuilds from the cache into the same image: the app stays, the migration is skipped', async () => {
+    const r = await devenv(['up', '-d', '--build', '-f', file, '-p', project], { env: { APP_PORT: String(port) } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('image:app build (--build)');
+    expect(r.stdout).toMatch(/✔ container:app create [\d.]+s \(kept: the build gave the image it runs\)/);
+    expect(r.stdout).toMatch(/✔ migration:schema run [\d.]+s \(skipped: its image came out as it was at its last success\)/);
   });
 
   it('down --volumes --images leaves nothing of the project', async () => {

@@ -34,6 +34,8 @@ export class FakeRuntime implements Runtime {
   readonly exits = new Map<string, number>();
   /** Service → build fails with this message. */
   readonly failingBuilds = new Map<string, string>();
+  /** A build of a tag gives the image the tag already has (nothing the image holds changed). */
+  sameBuilds = false;
   /**
    * How many network removals still find the endpoint of a container that has just stopped, as
    * engines before 23 do for a moment after answering the stop.
@@ -115,6 +117,8 @@ export class FakeRuntime implements Runtime {
     this.calls.push(`build ${service}`);
     const failure = this.failingBuilds.get(service);
     if (failure) throw new DevenvError('IMAGE_BUILD_FAILED', failure);
+    const same = this.sameBuilds ? [...this.images.values()].find((i) => i.tags.includes(request.tag))?.id : undefined;
+    if (same) return same;
     const id = `sha256:built${++this.seq}`;
     for (const image of this.images.values()) image.tags = image.tags.filter((t) => t !== request.tag);
     this.images.set(id, { id, tags: [request.tag], labels: request.labels });

@@ -59,10 +59,10 @@ export function observed(parts: Omit<ObservedState, 'services' | 'orphans' | 'le
 }
 
 let seq = 0;
-export function runningContainer(project: Project, service: string, state: ContainerState = 'running', contextHash?: string): ContainerSummary {
+export function runningContainer(project: Project, service: string, state: ContainerState = 'running'): ContainerSummary {
   const s = project.services.find((x) => x.name === service)!;
   if (s.kind === 'process') throw new Error('fixture: a host process has no container');
-  const desired = desiredContainer(project, s, contextHash);
+  const desired = desiredContainer(project, s);
   seq += 1;
   return {
     id: `c${seq}`, name: desired.spec.name, image: s.image, state, status: state, ports: [], created: new Date(0),
@@ -75,13 +75,14 @@ export function runningContainer(project: Project, service: string, state: Conta
 /** Everything of demoProject() present and running, as after a first `up`. */
 export function upObserved(project: Project): ObservedState {
   return observed({
-    containers: [runningContainer(project, 'db'), runningContainer(project, 'cache'), runningContainer(project, 'app', 'running', 'ctx1')],
+    containers: [runningContainer(project, 'db'), runningContainer(project, 'cache'), runningContainer(project, 'app', 'running')],
     networks: [{ id: 'n1', name: 'demo-net', labels: { [LABELS.project]: 'demo' } }],
     volumes: [{ id: 'demo-db-data', name: 'demo-db-data', labels: { [LABELS.project]: 'demo' } }],
-    images: [{ id: 'sha256:1', tags: ['demo-app:devenv'], labels: { [LABELS.project]: 'demo', [LABELS.service]: 'app', [LABELS.contextHash]: 'ctx1' } }],
+    images: [{ id: 'sha256:1', tags: ['demo-app:devenv'], labels: { [LABELS.project]: 'demo', [LABELS.service]: 'app' } }],
     localImages: { 'postgres:15': true, 'redis:7': true },
     contextHashes: { app: 'ctx1' },
-    contexts: {},
+    // .devenv/builds.json: sha256:1 was built from ctx1.
+    contexts: { app: { now: { 'server.js': 'h2' }, built: { contextHash: 'ctx1', files: { 'server.js': 'h1' }, imageId: 'sha256:1' } } },
     busyPorts: {},
     projectPorts: {},
     ports: {},

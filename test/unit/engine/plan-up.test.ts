@@ -90,14 +90,18 @@ describe('planUp', () => {
       expect(lines).toContain('migration:seed run (unchanged');
     });
 
-    it('runs the run: step when its env changed or its image is to be rebuilt', () => {
+    it('runs the run: step when its env changed; with its image to be rebuilt, unless the build gives the same image', () => {
       const project = demoProject();
       const state = migrated(project);
       const app = project.services.find((s) => s.name === 'app')!;
       if (app.kind !== 'container') throw new Error('fixture');
       app.env.NODE_ENV = ['test'];
-      expect(printPlan(planUp(project, state))).toMatch(/migration:seed run \(applies what is new\)/);
-      expect(printPlan(planUp(demoProject(), migrated(), { build: true, services: ['app'] }))).toMatch(/migration:seed run \(applies what is new\)/);
+      expect(printPlan(planUp(project, state))).toMatch(/migration:seed run \(applies what is new\)$/m);
+      const rebuilt = planUp(demoProject(), migrated(), { build: true, services: ['app'] });
+      expect(printPlan(rebuilt)).toContain('migration:seed run (applies what is new; skipped if the image it runs comes out as it was at its last success)');
+      const seed = rebuilt.steps.find((s) => s.kind === 'migration' && s.migration.name === 'seed');
+      expect(seed).toMatchObject({ unlessUnchanged: migrated().migrationRecords[migrationKey('demo', 'seed')] });
+      expect(planUp(demoProject(), migrated(), { build: true, services: ['app'], migrate: true }).steps.find((s) => s.kind === 'migration' && s.migration.name === 'seed')).not.toHaveProperty('unlessUnchanged');
     });
 
     it('runs the run: step every time when its service bind-mounts host files, and says so', () => {
@@ -129,12 +133,53 @@ describe('planUp', () => {
     expect(plan).not.toContain('container:cache');
   });
 
-  it('rebuilds and recreates the app when its build context changed', () => {
+  it('rebuilds the app when its build context changed, naming the files, and replaces it unless the build gives the image it runs', () => {
     const project = demoProject();
     const observed = { ...upObserved(project), contextHashes: { app: 'ctx2' } };
-    const plan = printPlan(planUp(project, regroup(observed, project)));
-    expect(plan).toContain('image:app build (build context changed)');
-    expect(plan).toContain('container:app create (config changed: image)');
+    const plan = planUp(project, regroup(observed, project));
+    expect(printPlan(plan)).toContain('image:app build (build context changed: server.js)');
+    expect(printPlan(plan)).toContain('container:app create (image rebuilt (build context changed: server.js); kept if the build gives the image it runs)');
+    const keep = { image: 'demo-app:devenv', imageId: 'sha256:1', start: false };
+    expect(plan.steps.find((s) => s.kind === 'container.remove')).toMatchObject({ service: 'app', keep });
+    expect(plan.steps.find((s) => s.kind === 'container.create')).toMatchObject({ service: 'app', keep: { ...keep, containerId: observed.containers[2]!.id } });
+  });
+
+  it('keeps a stopped container to start it, and a completed one-shot without running it again', () => {
+    const project = demoProject();
+    const observed = { ...upObserved(project), contextHashes: { app: 'ctx2' } };
+    observed.containers[2] = { ...observed.containers[2]!, state: 'exited', exitCode: 0 };
+    const create = planUp(project, regroup(observed, project)).steps.find((s) => s.kind === 'container.create');
+    expect(create).toMatchObject({ keep: { start: true } });
+    const app = project.services.find((s) => s.name === 'app')!;
+    if (app.kind !== 'container') throw new Error('fixture');
+    app.oneshot = true;
+    observed.containers[2] = { ...runningContainer(project, 'app', 'exited'), exitCode: 0 };
+    expect(planUp(project, regroup(observed, project)).steps.find((s) => s.kind === 'container.create')).toMatchObject({ keep: { start: false } });
+  });
+
+  it('replaces without a keep: restart, a config change, a failed one-shot', () => {
+    const project = demoProject();
+    const observed = regroup({ ...upObserved(project), contextHashes: { app: 'ctx2' } }, project);
+    const restart = planUp(project, observed, { mode: 'restart', services: ['app'] });
+    expect(printPlan(restart)).toContain('container:app create (image rebuilt (build context changed: server.js))');
+    expect(restart.steps.find((s) => s.kind === 'container.create')).not.toHaveProperty('keep');
+    const app = project.services.find((s) => s.name === 'app')!;
+    if (app.kind !== 'container') throw new Error('fixture');
+    app.env.NODE_ENV = ['test'];
+    const changed = planUp(project, observed);
+    expect(printPlan(changed)).toContain('container:app create (config changed: env.NODE_ENV)');
+    expect(changed.steps.find((s) => s.kind === 'container.create')).not.toHaveProperty('keep');
+  });
+
+  it('rebuilds an image whose build nothing recorded, and trusts the label of an image built before records were kept', () => {
+    const project = demoProject();
+    const observed = { ...upObserved(project), contexts: {} };
+    expect(printPlan(planUp(project, regroup(observed, project)))).toContain('image:app build (no record of the build context it was built from)');
+    observed.images = [{ ...observed.images[0]!, labels: { ...observed.images[0]!.labels, [LABELS.contextHash]: 'ctx1' } }];
+    expect(printPlan(planUp(project, regroup(observed, project)))).not.toContain('image:app build');
+    // A record of another image (the tag was rebuilt outside devenv) is no record of this one.
+    const other = { ...upObserved(project), contexts: { app: { now: {}, built: { contextHash: 'ctx1', files: {}, imageId: 'sha256:9' } } } };
+    expect(printPlan(planUp(project, regroup(other, project)))).toContain('image:app build (no record of the build context it was built from)');
   });
 
   it('starts a stopped container instead of recreating it', () => {
@@ -190,7 +235,7 @@ describe('planUp', () => {
   it('with --build recreates the rebuilt service even when its context is unchanged', () => {
     const project = demoProject();
     const plan = printPlan(planUp(project, upObserved(project), { build: true }));
-    expect(plan).toContain('container:app create (image rebuilt (--build))');
+    expect(plan).toContain('container:app create (image rebuilt (--build); kept if the build gives the image it runs)');
     expect(plan).not.toContain('container:db');
   });
 
@@ -201,7 +246,7 @@ describe('planUp', () => {
     app.image = 'demo-web';
     const observed = upObserved(project);
     observed.images[0]!.tags = ['demo-web:latest'];
-    observed.containers[2] = runningContainer(project, 'app', 'running', 'ctx1');
+    observed.containers[2] = runningContainer(project, 'app', 'running');
     expect(printPlan(planUp(project, regroup(observed, project)))).not.toContain('image:app build');
   });
 
@@ -235,6 +280,7 @@ describe('planUp', () => {
     const project = demoProject();
     const observed = upObserved(project);
     observed.images[0]!.id = 'sha256:2';
+    observed.contexts.app!.built!.imageId = 'sha256:2';
     const plan = printPlan(planUp(project, regroup(observed, project)));
     expect(plan).toContain('container:app create (image rebuilt since the container was created)');
     expect(plan).not.toContain('image:app build');

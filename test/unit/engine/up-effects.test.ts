@@ -94,6 +94,39 @@ describe('up, on a fake engine', () => {
     expect(fake.names()).toEqual(before);
   });
 
+  it('a rebuild that gives the same image keeps the containers that run it; a new image replaces them', async () => {
+    const fake = new FakeRuntime();
+    const p = project();
+    await run(fake, p);
+    const before = [...fake.containers.keys()];
+    fake.sameBuilds = true;
+    fake.calls.length = 0;
+    const kept = await run(fake, p, { build: true, services: ['app'] });
+    expect(fake.calls).toEqual(['build app']);
+    expect([...fake.containers.keys()]).toEqual(before);
+    // Running before this up: not this up's to stop on Ctrl-C.
+    expect(kept.broughtUp.has('app')).toBe(false);
+
+    fake.sameBuilds = false;
+    fake.calls.length = 0;
+    const replaced = await run(fake, p, { build: true, services: ['app'] });
+    expect(fake.calls).toEqual(expect.arrayContaining(['build app', 'remove fx-app', 'create fx-app', 'start fx-app']));
+    expect(replaced.broughtUp.has('app')).toBe(true);
+  });
+
+  it('keeps a stopped container a rebuild did not change, and starts it', async () => {
+    const fake = new FakeRuntime();
+    const p = project();
+    await run(fake, p);
+    const id = [...fake.containers.entries()].find(([, c]) => c.spec.name === 'fx-app')![0];
+    await fake.stopContainer(id);
+    fake.sameBuilds = true;
+    fake.calls.length = 0;
+    const result = await run(fake, p, { build: true, services: ['app'] });
+    expect(fake.calls).toEqual(['build app', 'start fx-app']);
+    expect(result.broughtUp.has('app')).toBe(true);
+  });
+
   it('up NAME creates that service and its dependencies only', async () => {
     const fake = new FakeRuntime();
     await run(fake, project(), { services: ['cache'] });
