@@ -29,14 +29,25 @@ const EMPTY = 'devenv_empty';
  */
 const INITIAL = 'devenv_initial';
 
-/** What a snapshot was taken from: the rows of devenv_migrations at the time. */
+/**
+ * What a snapshot was taken from: the rows of the migration history tables at the time, devenv's
+ * own (devenv_migrations) and those of the migration tools apps run in `run:` steps or by hand.
+ */
 export interface MigrationState {
   count: number;
-  /** The last applied file or step, by name order. */
+  /** The last applied devenv file or step, by name order. */
   last?: string;
-  /** A hash of every row's name and checksum. */
+  /** A hash of every row. */
   hash: string;
 }
+
+/**
+ * The tables migration tools record what they applied in, by their default names: devenv, knex,
+ * Prisma, TypeORM and Laravel (migrations), Sequelize, Rails/golang-migrate/dbmate, Flyway, Alembic,
+ * Drizzle, Kysely, node-pg-migrate, goose, MikroORM. A table of an app that merely shares a name
+ * only makes the --yes guard ask once more.
+ */
+export const HISTORY_TABLES = ['devenv_migrations', 'knex_migrations', '_prisma_migrations', 'migrations', 'SequelizeMeta', 'schema_migrations', 'flyway_schema_history', 'alembic_version', '__drizzle_migrations', 'kysely_migration', 'pgmigrations', 'goose_db_version', 'mikro_orm_migrations'];
 
 export interface Snapshot {
   name: string;
@@ -349,21 +360,28 @@ async function drop(client: pg.Client, name: string): Promise<void> {
   if (await has(client, name)) await alone(client, name, `DROP DATABASE ${ident(client, name)}`);
 }
 
-/** The database's devenv_migrations rows, as a fingerprint (count 0 when it has none). */
+/** The rows of the database's migration history tables (HISTORY_TABLES), as a fingerprint (count 0 when it has none). */
 export async function migrationState(conn: PgConnection): Promise<MigrationState> {
   const client = await connectClient(conn, { connectTimeoutMs: 10_000 });
   try {
-    const exists = await client.query("SELECT to_regclass('devenv_migrations') IS NOT NULL AS present");
-    if (!(exists.rows[0] as { present: boolean }).present) return { count: 0, hash: hashRows([]) };
-    const rows = (await client.query('SELECT name, checksum FROM devenv_migrations ORDER BY name')).rows as { name: string; checksum: string }[];
-    return { count: rows.length, ...(rows.length > 0 ? { last: rows.at(-1)!.name } : {}), hash: hashRows(rows) };
+    const tables = (await client.query(
+      `SELECT n.nspname AS schema, c.relname AS name, c.oid = to_regclass('devenv_migrations') AS ours FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.relkind IN ('r', 'p') AND c.relname = ANY($1::text[]) AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'`,
+      [HISTORY_TABLES],
+    )).rows as { schema: string; name: string; ours: boolean | null }[];
+    // devenv's own rows (the table on the search path), hashed as before other tables counted, so
+    // a snapshot taken then still matches.
+    const ours = tables.some((t) => t.ours)
+      ? (await client.query('SELECT name, checksum FROM devenv_migrations ORDER BY name')).rows as { name: string; checksum: string }[]
+      : [];
+    const others = tables.filter((t) => !t.ours).map((t) => `${client.escapeIdentifier(t.schema)}.${client.escapeIdentifier(t.name)}`);
+    const rows = others.length === 0 ? [] : ((await client.query(others.map((table) => `SELECT ${client.escapeLiteral(table)} || E'\\t' || t::text AS row FROM ${table} t`).join(' UNION ALL '))).rows as { row: string }[]).map((r) => r.row);
+    const hash = createHash('sha256').update(ours.map((r) => `${r.name}\t${r.checksum}`).join('\n'));
+    if (rows.length > 0) hash.update(`\n\n${rows.sort().join('\n')}`);
+    return { count: ours.length + rows.length, ...(ours.length > 0 ? { last: ours.at(-1)!.name } : {}), hash: hash.digest('hex').slice(0, 16) };
   } finally {
     await client.end().catch(() => undefined);
   }
-}
-
-function hashRows(rows: { name: string; checksum: string }[]): string {
-  return createHash('sha256').update(rows.map((r) => `${r.name}\t${r.checksum}`).join('\n')).digest('hex').slice(0, 16);
 }
 
 export function listSnapshots(conn: PgConnection): Promise<Snapshot[]> {

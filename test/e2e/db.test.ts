@@ -174,6 +174,22 @@ describe('devenv db', () => {
     expect(again.stdout).toMatch(/✔ migration:schema sql [\d.]+s \(0 applied, 1 already applied\)/);
   });
 
+  it('the guard sees the history tables of the app\'s own migration tool too (here Prisma\'s, in another schema)', async () => {
+    await sql('CREATE SCHEMA app; CREATE TABLE app._prisma_migrations (id text PRIMARY KEY, migration_name text, finished_at timestamptz); INSERT INTO app._prisma_migrations VALUES (\'1\', \'0001_init\', now())');
+    const taken = await cli(['db', 'snapshot', 'prisma']);
+    expect(taken.stdout).toContain('2 migration records');
+    await sql('INSERT INTO app._prisma_migrations VALUES (\'2\', \'0002_more\', now())');
+    const refused = await cli(['db', 'restore', 'prisma']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('database "shop" of db has 1 migration record the last snapshot (prisma) does not have: refusing without --yes');
+    expect((await cli(['db', 'restore', 'prisma', '--yes'])).code).toBe(0);
+    expect(await sql('SELECT string_agg(migration_name, \',\') FROM app._prisma_migrations')).toBe('0001_init');
+    // Back as the snapshot has it: nothing to confirm.
+    expect((await cli(['db', 'restore', 'prisma'])).code).toBe(0);
+    await sql('DROP TABLE app._prisma_migrations; DROP SCHEMA app');
+    expect((await cli(['db', 'snapshot', '--delete', 'prisma'])).code).toBe(0);
+  });
+
   it('dump → load into a fresh volume gives the same rows, plain, gzipped and custom', async () => {
     await sql("INSERT INTO items (name) VALUES ('kept')");
     const plain = join(files, 'dump.sql');

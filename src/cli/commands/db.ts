@@ -86,7 +86,8 @@ const sessions = (n: number) => (n === 0 ? 'no session was connected' : `ended $
 
 /**
  * reset, restore and load --replace throw away what the database holds. When it has changed since the
- * last snapshot (its devenv_migrations rows differ), that needs --yes: asked on a terminal, required otherwise.
+ * last snapshot (the rows of its migration history tables differ), that needs --yes: asked on a
+ * terminal, required otherwise.
  */
 async function confirmLoss(db: Database, what: string, flags: DbFlags): Promise<void> {
   if (flags.yes) return;
