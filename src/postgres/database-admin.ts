@@ -142,9 +142,10 @@ export interface Swap {
  */
 export async function resetDatabase(conn: PgConnection): Promise<Swap & { initial: boolean }> {
   return admin(conn, async (client) => {
-    await dropLeftovers(client, conn.database);
-    const initial = await has(client, INITIAL, true);
-    if (await has(client, EMPTY, true)) return { disconnected: await replaceWith(client, conn.database, EMPTY, false), spare: true, initial };
+    const found = await existing(client, [...leftovers(conn.database), INITIAL, EMPTY]);
+    await dropLeftovers(client, conn.database, found);
+    const initial = found.get(INITIAL)?.valid === true;
+    if (found.get(EMPTY)?.valid) return { disconnected: await replaceWith(client, conn.database, EMPTY, false), spare: true, initial };
     // Made under another name first, then swapped in like a spare: one transaction, never half done.
     await copyDatabase(client, RESTORING, initial ? INITIAL : 'template0', conn.user);
     return { disconnected: await replaceWith(client, conn.database, RESTORING, true), spare: false, initial };
@@ -183,6 +184,22 @@ export async function keepInitialState(conn: PgConnection): Promise<void> {
 /** Whether a database exists (valid: and is not left invalid by an interrupted DROP DATABASE). */
 const has = async (client: pg.Client, name: string, valid = false) =>
   Boolean((await client.query(`SELECT 1 FROM pg_database WHERE datname = $1${valid ? ' AND datconnlimit <> -2' : ''}`, [name])).rowCount);
+
+interface Present {
+  oid: string;
+  comment: string | null;
+  /** Not left invalid by an interrupted DROP DATABASE. */
+  valid: boolean;
+}
+
+/** Those of the named databases that exist, in one round trip (each `has` is one). */
+async function existing(client: pg.Client, names: string[]): Promise<Map<string, Present>> {
+  const r = await client.query(
+    "SELECT datname, oid::text AS oid, shobj_description(oid, 'pg_database') AS comment, datconnlimit <> -2 AS valid FROM pg_database WHERE datname = ANY($1::text[])",
+    [names],
+  );
+  return new Map((r.rows as (Present & { datname: string })[]).map(({ datname, ...present }) => [datname, present]));
+}
 
 /** The names of the databases that start with `prefix`, in name order. */
 async function named(client: pg.Client, prefix: string): Promise<string[]> {
@@ -331,29 +348,35 @@ export async function makeSpares(conn: PgConnection, snapshot: string | undefine
 
 /** What a snapshot's spare says it is a copy of: the snapshot database's oid. */
 async function stampOf(client: pg.Client, snapshotDb: string): Promise<string> {
-  const r = await client.query('SELECT oid::text AS oid FROM pg_database WHERE datname = $1', [snapshotDb]);
-  return `devenv spare of oid ${(r.rows[0] as { oid: string } | undefined)?.oid ?? 'none'}`;
+  return stamp((await existing(client, [snapshotDb])).get(snapshotDb)?.oid);
 }
 
+const stamp = (oid: string | undefined) => `devenv spare of oid ${oid ?? 'none'}`;
+
 /** Whether devenv_spare_<snapshot> is a whole copy of the snapshot that exists now. */
-async function validSpare(client: pg.Client, snapshot: string): Promise<boolean> {
-  const r = await client.query(
-    `SELECT shobj_description(s.oid, 'pg_database') AS stamp FROM pg_database s
-      WHERE s.datname = $1 AND s.datconnlimit <> -2`,
-    [SPARE_PREFIX + snapshot],
-  );
-  const row = r.rows[0] as { stamp: string | null } | undefined;
-  return row !== undefined && row.stamp === (await stampOf(client, SNAPSHOT_PREFIX + snapshot));
+async function validSpare(client: pg.Client, snapshot: string, known?: Map<string, Present>): Promise<boolean> {
+  const found = known ?? (await existing(client, [SPARE_PREFIX + snapshot, SNAPSHOT_PREFIX + snapshot]));
+  const spare = found.get(SPARE_PREFIX + snapshot);
+  return spare?.valid === true && spare.comment === stamp(found.get(SNAPSHOT_PREFIX + snapshot)?.oid);
 }
 
 /**
  * What a reset or restore renamed out of the way, or a killed one left. A replaced copy is dropped
  * only while the database it replaced exists: else it is the only copy, and goes back.
  */
-async function dropLeftovers(client: pg.Client, database: string): Promise<void> {
-  if (!(await has(client, database)) && (await has(client, REPLACED))) await client.query(`ALTER DATABASE ${ident(client, REPLACED)} RENAME TO ${ident(client, database)}`);
-  for (const name of [REPLACED, RESTORING, LOADING]) await drop(client, name);
+async function dropLeftovers(client: pg.Client, database: string, known?: Map<string, Present>): Promise<void> {
+  const found = known ?? (await existing(client, leftovers(database)));
+  let replaced = found.has(REPLACED);
+  if (!found.has(database) && replaced) {
+    await client.query(`ALTER DATABASE ${ident(client, REPLACED)} RENAME TO ${ident(client, database)}`);
+    replaced = false;
+  }
+  if (replaced) await alone(client, REPLACED, `DROP DATABASE ${ident(client, REPLACED)}`);
+  for (const name of [RESTORING, LOADING]) if (found.has(name)) await alone(client, name, `DROP DATABASE ${ident(client, name)}`);
 }
+
+/** What dropLeftovers looks at. */
+const leftovers = (database: string) => [database, REPLACED, RESTORING, LOADING];
 
 /** Drops a database if it exists, ending its sessions first. */
 async function drop(client: pg.Client, name: string): Promise<void> {
@@ -424,10 +447,11 @@ export async function takeSnapshot(conn: PgConnection, name: string): Promise<{ 
     await client.query(`DROP DATABASE IF EXISTS ${ident(client, SPARE_PREFIX + name)}`);
     const disconnected = await alone(client, conn.database, await copySql(client, target, conn.database));
     const meta = { database: conn.database, takenAt: new Date().toISOString(), migrations };
-    await client.query(`COMMENT ON DATABASE ${ident(client, target)} IS ${client.escapeLiteral(JSON.stringify(meta))}`);
-    // Nobody connects to a snapshot: a session on it would block every restore.
-    await client.query(`ALTER DATABASE ${ident(client, target)} WITH ALLOW_CONNECTIONS false`);
-    const size = Number((await client.query('SELECT pg_database_size($1)::bigint AS size', [target])).rows[0].size);
+    // One round trip: nobody connects to a snapshot (a session on it would block every restore).
+    const results = (await client.query(`COMMENT ON DATABASE ${ident(client, target)} IS ${client.escapeLiteral(JSON.stringify(meta))};
+      ALTER DATABASE ${ident(client, target)} WITH ALLOW_CONNECTIONS false;
+      SELECT pg_database_size(${client.escapeLiteral(target)})::bigint AS size`)) as unknown as pg.QueryResult[];
+    const size = Number(results.at(-1)!.rows[0].size);
     return { snapshot: { name, size, ...meta }, disconnected };
   });
 }
@@ -439,10 +463,11 @@ export async function takeSnapshot(conn: PgConnection, name: string): Promise<{ 
  */
 export async function restoreSnapshot(conn: PgConnection, name: string): Promise<Swap> {
   return admin(conn, async (client) => {
-    await requireSnapshot(client, name);
-    await dropLeftovers(client, conn.database);
+    const found = await existing(client, [SNAPSHOT_PREFIX + name, SPARE_PREFIX + name, ...leftovers(conn.database)]);
+    await requireSnapshot(client, name, found);
+    await dropLeftovers(client, conn.database, found);
     // The spare copy made after the last snapshot or restore of it, else a copy made now.
-    const spare = (await validSpare(client, name)) ? SPARE_PREFIX + name : undefined;
+    const spare = (await validSpare(client, name, found)) ? SPARE_PREFIX + name : undefined;
     if (!spare) await copyDatabase(client, RESTORING, SNAPSHOT_PREFIX + name);
     return { disconnected: await replaceWith(client, conn.database, spare ?? RESTORING, !spare), spare: Boolean(spare) };
   });
@@ -474,8 +499,8 @@ export function deleteSnapshot(conn: PgConnection, name: string): Promise<void> 
   });
 }
 
-async function requireSnapshot(client: pg.Client, name: string): Promise<void> {
-  if (!(await has(client, SNAPSHOT_PREFIX + name))) {
+async function requireSnapshot(client: pg.Client, name: string, known?: Map<string, Present>): Promise<void> {
+  if (!(known ? known.has(SNAPSHOT_PREFIX + name) : await has(client, SNAPSHOT_PREFIX + name))) {
     const names = (await named(client, SNAPSHOT_PREFIX)).map((datname) => datname.slice(SNAPSHOT_PREFIX.length));
     throw new DevenvError('USAGE', `no snapshot named "${name}"`, {
       hint: names.length > 0 ? `The snapshots are ${names.join(', ')} (\`devenv db snapshots\` lists them).` : 'There are none yet: `devenv db snapshot NAME` takes one.',

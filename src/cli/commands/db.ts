@@ -22,7 +22,7 @@ import { connect, hostProcessesFor, loadFor, projectTarget, runtimeOnly, withPro
 import { startDbTidy } from '../db-tidy.js';
 import type { CommandResult, GlobalOptions } from '../options.js';
 import { listenForInterrupts } from '../signals.js';
-import { psqlEnv, runningContainer } from './exec.js';
+import { psqlEnv, runningContainer, runningDetails } from './exec.js';
 
 export interface DbFlags extends GlobalOptions {
   yes?: boolean;
@@ -60,7 +60,8 @@ interface Database {
 
 async function database(runtime: Runtime, project: string, service: string | undefined): Promise<Database> {
   let name = service;
-  const dbs = [...new Set((await runtime.listContainers({ [LABELS.project]: project, [LABELS.role]: 'service', [LABELS.kind]: 'postgres' })).map((c) => c.labels[LABELS.service]!))];
+  const postgres = await runtime.listContainers({ [LABELS.project]: project, [LABELS.role]: 'service', [LABELS.kind]: 'postgres' });
+  const dbs = [...new Set(postgres.map((c) => c.labels[LABELS.service]!))];
   if (!name) {
     if (dbs.length === 0) throw new DevenvError('USAGE', `no Postgres service of project "${project}" has a container`, { hint: 'Run `devenv up -d` first.' });
     if (dbs.length > 1) throw new DevenvError('USAGE', `project "${project}" has several databases (${dbs.join(', ')}): name one`, { hint: `e.g. \`--service ${dbs[0]}\`` });
@@ -73,7 +74,9 @@ async function database(runtime: Runtime, project: string, service: string | und
       });
     }
   }
-  const container = await runningContainer(runtime, project, name);
+  // Found in the listing already (the usual case): one request less than looking it up again.
+  const listed = postgres.find((c) => c.labels[LABELS.service] === name);
+  const container = listed ? await runningDetails(runtime, name, listed.id) : await runningContainer(runtime, project, name);
   if (container.labels[LABELS.kind] !== 'postgres') throw new DevenvError('USAGE', `${name} is not a Postgres service`);
   const port = publishedPostgresPort(container.ports);
   if (!port) throw new DevenvError('USAGE', `${name} publishes no Postgres port`);

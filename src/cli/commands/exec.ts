@@ -58,7 +58,12 @@ export async function runningContainer(runtime: Runtime, project: string, servic
         : `Run \`devenv up -d ${service}\` first (\`devenv ps\` lists what runs).`,
     });
   }
-  const details = await runtime.inspectContainer(found.id);
+  return runningDetails(runtime, service, found.id);
+}
+
+/** The container of a service, found already: its details, or a clear error when it does not run. */
+export async function runningDetails(runtime: Runtime, service: string, containerId: string): Promise<ContainerDetails> {
+  const details = await runtime.inspectContainer(containerId);
   if (details.state !== 'running') {
     const completed = details.labels[LABELS.oneshot] === 'true' && details.state === 'exited' && details.exitCode === 0;
     throw new DevenvError('USAGE', `${service} is not running (${completed ? 'a one-shot service that has completed' : details.status})`, {
