@@ -6,7 +6,7 @@
 import { migrationDatabases, type Project, type Service } from '../config/project.js';
 import { DevenvError } from '../errors.js';
 import type { ContainerSummary } from '../runtime/runtime.js';
-import { builtImage, decideContainer, decideProcess, type ContainerDecision, type ProcessDecision } from './decide.js';
+import { builtImage, decideContainer, decideProcess, KEEP_NOTE, type ContainerDecision, type ProcessDecision } from './decide.js';
 import { declaredHostPorts } from './host-ports.js';
 import { INIT_CHANGED, initFilesChanged } from './init-files.js';
 import { LABELS } from './labels.js';
@@ -62,7 +62,7 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
     if (mode !== 'start' && !observed.volumes.some((v) => v.name === name)) volumeSteps.set(name, plan.add({ kind: 'volume.create', name }, 'no volume'));
   }
 
-  const imageSteps = planImages(plan, project, observed, builds, selection, containers);
+  const imageSteps = mode === 'start' ? new Map<string, number>() : planImages(plan, project, observed, builds, selection, containers);
 
   // What no longer belongs goes before anything new starts: it may hold a host port or a name.
   const cleanup: number[] = [];
@@ -89,7 +89,9 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
     const current = d.current;
     const wanted = wantedPorts.find(([other, ports]) => other !== name && current.ports.some((p) => ports.has(p.hostPort)));
     if (!wanted) continue;
-    delete d.keep; // it goes whatever the build gives
+    // It goes whatever the build gives.
+    delete d.keep;
+    d.recreate = d.recreate.replace(KEEP_NOTE, '');
     const id = plan.add({ kind: 'container.remove', service: name, containerId: current.id, name: current.name, replacesRunning: current.state === 'running' }, `${d.recreate}; frees a port ${wanted[0]} wants`);
     earlyRemovals.set(name, id);
     cleanup.push(id);
