@@ -53,7 +53,9 @@ export function decideContainer(s: PostgresService | ContainerService, project: 
   const rebuilding = source !== undefined ? builds.get(source) : undefined;
   const recreate = options.forceRecreate && selection.named.has(s.name) ? '--force-recreate'
     : current.labels[LABELS.configHash] !== desired.hash ? `config changed: ${changed.join(', ') || 'labels'}`
-      : built && current.imageId && built.id !== current.imageId ? 'image rebuilt since the container was created'
+      // With a rebuild to come, what the tag points at now does not matter: what the build gives does
+      // (a failed run's build may have moved the tag; the cache may give the container's image back).
+      : rebuilding === undefined && built && current.imageId && built.id !== current.imageId ? 'image rebuilt since the container was created'
         : seen.failed ? `replaces the container a failed run kept (${seen.failed.reason})`
           : oneshot && current.state === 'exited' && current.exitCode !== 0 ? `its last run exited with code ${current.exitCode ?? '?'}`
             : undefined;

@@ -286,6 +286,17 @@ describe('planUp', () => {
     expect(plan).not.toContain('image:app build');
   });
 
+  it('with a rebuild to come, keeps a container whose tag a failed run moved, if the build gives its image back', () => {
+    // A failed run built sha256:2 from an edit and kept the running container (sha256:1); the edit is undone.
+    const project = demoProject();
+    const observed = { ...upObserved(project), contextHashes: { app: 'ctx1' } };
+    observed.images[0]!.id = 'sha256:2';
+    observed.contexts.app!.built = { contextHash: 'ctx2', files: {}, imageId: 'sha256:2' };
+    const plan = planUp(project, regroup(observed, project));
+    expect(printPlan(plan)).toContain('image:app build (build context changed');
+    expect(plan.steps.find((s) => s.kind === 'container.create')).toMatchObject({ keep: { imageId: 'sha256:1' } });
+  });
+
   it('removes a replaced container first when another service now wants its fixed host port', () => {
     const project = demoProject();
     const observed = upObserved(project);
