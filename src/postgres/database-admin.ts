@@ -35,10 +35,12 @@ const INITIAL = 'devenv_initial';
  */
 export interface MigrationState {
   count: number;
-  /** The last applied devenv file or step, by name order. */
+  /** The last applied devenv file, by name order. */
   last?: string;
   /** A hash of every row. */
   hash: string;
+  /** Rows per history table ("devenv_migrations", "public.migrations", …); snapshots from before have none. */
+  tables?: Record<string, number>;
 }
 
 /**
@@ -383,6 +385,16 @@ async function drop(client: pg.Client, name: string): Promise<void> {
   if (await has(client, name)) await alone(client, name, `DROP DATABASE ${ident(client, name)}`);
 }
 
+/** How the migration history differs from a snapshot's, table by table: "devenv_migrations: 3 rows, 2 in the last snapshot, base". */
+export function historyChange(now: MigrationState, then: MigrationState, snapshot: string): string {
+  const rows = (n: number) => `${n} row${n === 1 ? '' : 's'}`;
+  if (!now.tables || !then.tables) return `${rows(now.count)}, ${then.count} in the last snapshot, ${snapshot}`;
+  const names = [...new Set([...Object.keys(now.tables), ...Object.keys(then.tables)])].sort();
+  const differ = names.filter((t) => (now.tables![t] ?? 0) !== (then.tables![t] ?? 0));
+  if (differ.length === 0) return `as many rows as the last snapshot, ${snapshot}, but not the same`;
+  return differ.map((t) => `${t}: ${rows(now.tables![t] ?? 0)}, ${then.tables![t] ?? 0} in the last snapshot, ${snapshot}`).join('; ');
+}
+
 /** The rows of the database's migration history tables (HISTORY_TABLES), as a fingerprint (count 0 when it has none). */
 export async function migrationState(conn: PgConnection): Promise<MigrationState> {
   const client = await connectClient(conn, { connectTimeoutMs: 10_000 });
@@ -397,11 +409,17 @@ export async function migrationState(conn: PgConnection): Promise<MigrationState
     const ours = tables.some((t) => t.ours)
       ? (await client.query('SELECT name, checksum FROM devenv_migrations ORDER BY name')).rows as { name: string; checksum: string }[]
       : [];
-    const others = tables.filter((t) => !t.ours).map((t) => `${client.escapeIdentifier(t.schema)}.${client.escapeIdentifier(t.name)}`);
-    const rows = others.length === 0 ? [] : ((await client.query(others.map((table) => `SELECT ${client.escapeLiteral(table)} || E'\\t' || t::text AS row FROM ${table} t`).join(' UNION ALL '))).rows as { row: string }[]).map((r) => r.row);
+    const others = tables.filter((t) => !t.ours);
+    const rows = others.length === 0 ? [] : (await client.query(others.map((t) => `SELECT ${client.escapeLiteral(`${t.schema}.${t.name}`)} AS history, t::text AS row FROM ${client.escapeIdentifier(t.schema)}.${client.escapeIdentifier(t.name)} t`).join(' UNION ALL '))).rows as { history: string; row: string }[];
+    const counts: Record<string, number> = {};
+    if (tables.some((t) => t.ours)) counts.devenv_migrations = ours.length;
+    for (const t of others) counts[`${t.schema}.${t.name}`] = 0;
+    for (const r of rows) counts[r.history]! += 1;
     const hash = createHash('sha256').update(ours.map((r) => `${r.name}\t${r.checksum}`).join('\n'));
-    if (rows.length > 0) hash.update(`\n\n${rows.sort().join('\n')}`);
-    return { count: ours.length + rows.length, ...(ours.length > 0 ? { last: ours.at(-1)!.name } : {}), hash: hash.digest('hex').slice(0, 16) };
+    if (rows.length > 0) hash.update(`\n\n${rows.map((r) => `${r.history}\t${r.row}`).sort().join('\n')}`);
+    // Files, not the `step:` records of when: fresh steps.
+    const last = ours.filter((r) => !r.name.startsWith('step:')).at(-1)?.name;
+    return { count: ours.length + rows.length, ...(last ? { last } : {}), hash: hash.digest('hex').slice(0, 16), tables: counts };
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -88,21 +88,18 @@ const seconds = (since: number) => `${((performance.now() - since) / 1000).toFix
 const sessions = (n: number) => (n === 0 ? 'no session was connected' : `ended ${n} connected session${n === 1 ? '' : 's'} (apps connected to it must reconnect)`);
 
 /**
- * reset, restore and load --replace throw away what the database holds. When it has changed since the
- * last snapshot (the rows of its migration history tables differ), that needs --yes: asked on a
- * terminal, required otherwise.
+ * reset, restore and load --replace throw away what the database holds. When its migrations moved on
+ * from every snapshot of it (the rows of its migration history tables are those of none), that needs
+ * --yes: asked on a terminal, required otherwise. Right after a restore they are the snapshot's.
  */
 async function confirmLoss(db: Database, what: string, flags: DbFlags): Promise<void> {
   if (flags.yes) return;
-  const { listSnapshots, migrationState } = await import('../../postgres/database-admin.js');
+  const { historyChange, listSnapshots, migrationState } = await import('../../postgres/database-admin.js');
   const [list, now] = await Promise.all([listSnapshots(db.conn), migrationState(db.conn)]);
-  const last = list.filter((s) => s.database === db.conn.database).at(-1);
-  if (!last) return;
-  if (now.hash === last.migrations.hash) return;
-  const extra = now.count - last.migrations.count;
-  const change = extra > 0
-    ? `database "${db.conn.database}" of ${db.service} has ${extra} migration record${extra === 1 ? '' : 's'} the last snapshot (${last.name}) does not have`
-    : `database "${db.conn.database}" of ${db.service} has other migration records (${now.count}) than the last snapshot (${last.name}: ${last.migrations.count})`;
+  const mine = list.filter((s) => s.database === db.conn.database);
+  const last = mine.at(-1);
+  if (!last || mine.some((s) => s.migrations.hash === now.hash)) return;
+  const change = `database "${db.conn.database}" of ${db.service} has migration records no snapshot holds (${historyChange(now, last.migrations, last.name)})`;
   const question = `${change}; ${what} anyway?`;
   if (!process.stdin.isTTY) {
     throw new DevenvError('USAGE', `${change}: refusing without --yes`, { hint: `Take a snapshot first (\`devenv db snapshot\`), or pass --yes to ${what} it.` });
