@@ -19,6 +19,8 @@ export interface FolderFacts {
   sqlFiles: (dir: string) => string[];
   /** The files directly in a folder, or [] (default: its .sql files). */
   files?: (dir: string) => string[];
+  /** A variable's value as devenv would read it (the environment, then the folder's .env); undefined when unset. */
+  env?: (name: string) => string | undefined;
 }
 
 export interface Proposal {
@@ -150,11 +152,13 @@ function fromCompose(folder: FolderFacts, file: string, notes: string[]): Doc {
       const pg: Record<string, unknown> = {};
       if (!/^(library\/)?postgres(:|$)/.test(s.image)) pg.image = s.image;
       else if (major) pg.version = major;
-      if (env.POSTGRES_DB) pg.database = env.POSTGRES_DB;
-      if (env.POSTGRES_USER) pg.user = env.POSTGRES_USER;
+      // A bare ${VAR} unset here would be an empty name: devenv's default stands in until it is set.
+      if (env.POSTGRES_DB) pg.database = withDefault(env.POSTGRES_DB, doc.name);
+      if (env.POSTGRES_USER) pg.user = withDefault(env.POSTGRES_USER, 'postgres');
       if (env.POSTGRES_PASSWORD) pg.password = env.POSTGRES_PASSWORD;
-      const published = (s.ports ?? []).map(port).find((p) => p?.container === 5432);
+      const published = (s.ports ?? []).map((p) => port(p, folder)).find((p) => p?.container === 5432);
       if (published?.host) pg.port = published.host;
+      else if ((s.ports ?? []).length > 0) notes.push(`${name}: its published port is left out: devenv publishes Postgres on a free 127.0.0.1 port (\`devenv env\` shows it), or set \`port\` under \`postgres\``);
       const init = initFiles(folder, s.volumes ?? []);
       if (init.length > 0) pg.init = init;
       doc.services[name] = { postgres: pg, ...deps(s.depends_on) };
@@ -181,10 +185,12 @@ function fromCompose(folder: FolderFacts, file: string, notes: string[]): Doc {
     } else if (s.command !== undefined) out.command = s.command;
     if (Object.keys(env).length > 0) out.env = env;
     if (s.env_file !== undefined) out.env_file = s.env_file;
-    const ports = (s.ports ?? []).map(port).filter((p): p is NonNullable<typeof p> => p !== undefined);
+    const ports = (s.ports ?? []).map((p) => port(p, folder)).filter((p): p is NonNullable<typeof p> => p !== undefined);
     if (ports.length > 0) out.ports = ports.map((p) => (p.host === undefined ? `0:${p.container}` : `${p.host}:${p.container}`));
-    const unread = (s.ports ?? []).filter((p) => port(p) === undefined);
-    if (unread.length > 0) notes.push(`${name}: port${unread.length > 1 ? 's' : ''} ${unread.map((p) => JSON.stringify(p)).join(', ')} left out (init reads only numbers): add ${unread.length > 1 ? 'them' : 'it'} under \`ports\` as "HOST:CONTAINER"`);
+    const chosen = ports.filter((p) => p.host === undefined || (typeof p.host === 'string' && p.host.endsWith(':-0}')));
+    if (chosen.length > 0) notes.push(`${name}: container port${chosen.length > 1 ? 's' : ''} ${chosen.map((p) => p.container).join(', ')} published on a free 127.0.0.1 port${chosen.some((p) => p.host !== undefined) ? ' unless its variable is set' : ''} (\`devenv ps\` shows it)`);
+    const unread = (s.ports ?? []).filter((p) => port(p, folder) === undefined);
+    if (unread.length > 0) notes.push(`${name}: port${unread.length > 1 ? 's' : ''} ${unread.map((p) => JSON.stringify(p)).join(', ')} left out (its container port is a variable set neither in the environment nor in .env): add ${unread.length > 1 ? 'them' : 'it'} under \`ports\` as "HOST:CONTAINER"`);
     const volumes = (s.volumes ?? []).map((v) => (typeof v === 'string' ? v : v.source === undefined ? v.target : `${v.source}:${v.target}${v.read_only ? ':ro' : ''}`)).map((v) => {
       // An anonymous volume (`/app/node_modules`, to keep the image's folder under a bind mount): a named one does the same.
       if (!v.startsWith('/') || v.includes(':')) return v;
@@ -202,6 +208,11 @@ function fromCompose(folder: FolderFacts, file: string, notes: string[]): Doc {
   }
   const steps = migrationSteps(compose.services ?? {}, doc, notes);
   notes.push(`imported ${Object.keys(doc.services).length} service(s)${steps > 0 ? ` and ${steps} migration step(s)` : ''} from ${file}; ports are published on 127.0.0.1 only`);
+  const unset = folder.env ? unsetVariables(folder.read(file) ?? '', folder) : [];
+  if (unset.length > 0) {
+    const example = (folder.files?.('.') ?? []).find((f) => /^(\.env[._-]?(example|sample|dist|template)|(env|example)[._-].*|.*\.env\.(example|sample))$/i.test(f) && f !== '.env');
+    notes.push(`${file} uses variables set neither in the environment nor in .env: ${unset.join(', ')}; devenv.yml keeps them (a Postgres database or user among them has devenv's default until it is set)${example ? `. ${example} looks like the example to copy to .env` : ''}`);
+  }
   return doc;
 }
 
@@ -303,14 +314,61 @@ function environment(e: ComposeService['environment']): Record<string, string> {
   return Object.fromEntries(Object.entries(e).map(([k, v]) => [k, v === null ? `\${${k}}` : String(v)]));
 }
 
-function port(p: string | number | { target: number; published?: number | string }): { host?: number; container: number } | undefined {
+/**
+ * A Compose port as devenv.yml writes it. The host side may stay a variable (`${WEB_PORT:-0}`: a free
+ * port while it is unset); the container side must be a number, or a variable with a value here.
+ */
+function port(p: string | number | { target: number; published?: number | string }, folder: FolderFacts): { host?: number | string; container: number } | undefined {
   if (typeof p === 'number') return { container: p };
-  if (typeof p === 'object') return { container: Number(p.target), ...(p.published !== undefined ? { host: Number(p.published) } : {}) };
-  const parts = p.replace(/\/(tcp|udp)$/, '').split(':');
-  const container = Number(parts.at(-1));
-  const host = parts.length >= 2 ? Number(parts.at(-2)) : undefined;
+  const [hostText, containerText] = typeof p === 'object'
+    ? [p.published === undefined ? undefined : String(p.published), String(p.target)]
+    : ((parts) => [parts.length >= 2 ? parts.at(-2) : undefined, parts.at(-1)!])(splitOutsideVariables(p.replace(/\/(tcp|udp)$/, '')));
+  const container = Number(VARIABLE.test(containerText) ? valueOf(containerText, folder) : containerText);
   if (!Number.isInteger(container)) return undefined;
-  return { container, ...(host !== undefined && Number.isInteger(host) ? { host } : {}) };
+  if (hostText === undefined || hostText === '') return { container };
+  if (VARIABLE.test(hostText)) return { container, host: withDefault(hostText, '0') };
+  const host = Number(hostText);
+  return { container, ...(Number.isInteger(host) ? { host } : {}) };
+}
+
+/** ${NAME}, ${NAME:-default}, ${NAME-default}, $NAME. */
+const VARIABLE = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))$/;
+
+/** A whole-value variable reference given a default when it has none; anything else as it is. */
+function withDefault(text: string, fallback: string): string {
+  const m = VARIABLE.exec(text);
+  return m && m[2] === undefined ? `\${${m[1] ?? m[4]}:-${fallback}}` : text;
+}
+
+function valueOf(text: string, folder: FolderFacts): string | undefined {
+  const m = VARIABLE.exec(text);
+  if (!m) return text;
+  const value = folder.env?.(m[1] ?? m[4]!);
+  return value !== undefined && (value !== '' || m[2] === '-') ? value : m[3];
+}
+
+/** "${HOST_PORT:-8080}:80" → ["${HOST_PORT:-8080}", "80"]: colons inside ${…} do not split. */
+function splitOutsideVariables(text: string): string[] {
+  const parts = [''];
+  let depth = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const ch = text[i]!;
+    if (ch === '{' && text[i - 1] === '$') depth += 1;
+    else if (ch === '}' && depth > 0) depth -= 1;
+    if (ch === ':' && depth === 0) parts.push('');
+    else parts[parts.length - 1] += ch;
+  }
+  return parts;
+}
+
+/** The variables a Compose file uses without a default that are set neither in the environment nor in .env. */
+function unsetVariables(text: string, folder: FolderFacts): string[] {
+  const names = new Set<string>();
+  for (const m of text.matchAll(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(:?[-?+][^}]*)?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g)) {
+    const name = m[1] ?? m[3];
+    if (name && !m[2] && folder.env?.(name) === undefined) names.add(name);
+  }
+  return [...names].sort();
 }
 
 function healthcheck(h: ComposeService['healthcheck']): Record<string, unknown> | undefined {

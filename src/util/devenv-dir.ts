@@ -49,11 +49,14 @@ export function readJsonFile(file: string): unknown {
   }
 }
 
-/** Writes `content` to `file` (mode 0600) so that readers see the old or the new file, never half of one. */
-export function writeFileAtomic(file: string, content: string): void {
+/**
+ * Writes `content` to `file` so that readers see the old or the new file, never half of one. Mode 0600
+ * (devenv's own state); a file meant to be shared and committed passes 0o644 (less the umask).
+ */
+export function writeFileAtomic(file: string, content: string, mode = 0o600): void {
   refuseSymlink(file);
   const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
+  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), mode);
   try {
     writeSync(fd, content);
     fsyncSync(fd);

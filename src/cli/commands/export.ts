@@ -53,7 +53,7 @@ ${flags.swarm
     process.stdout.write(text);
     return 0;
   }
-  writeFileAtomic(file, text);
+  writeFileAtomic(file, text, 0o644); // no secrets: those go to .env
   const lines = Object.entries(result.env).map(([k, v]) => `${k}=${v}`);
   if (lines.length > 0) {
     const envFile = resolve(outDir, '.env');

@@ -150,8 +150,34 @@ volumes: { pgdata: {} }
     expect(d.services.app.volumes).toEqual(['.:/app', 'app-app-node_modules:/app/node_modules']);
     expect(d.services.app.ports).toEqual(['3000:3000']);
     expect(p.notes).toContain('db: init files ./db/roles.sql, ./initdb/a.sql, ./initdb/b.sh (Compose mounted them into /docker-entrypoint-initdb.d), run once on a new volume');
-    expect(p.notes).toContain('app: port "${PORT}:${PORT}" left out (init reads only numbers): add it under `ports` as "HOST:CONTAINER"');
+    expect(p.notes).toContain('app: port "${PORT}:${PORT}" left out (its container port is a variable set neither in the environment nor in .env): add it under `ports` as "HOST:CONTAINER"');
     expect(p.notes).toContain('app: the anonymous volume /app/node_modules is the named volume app-app-node_modules (kept by `down`, removed by `down --volumes`)');
+  });
+
+  it('ports and Postgres names from variables: kept as variables, with defaults where unset would be empty, and a note naming what is unset', () => {
+    const files: Record<string, string> = {
+      'docker-compose.yml': `
+services:
+  postgres:
+    image: postgres:15
+    ports: ["\${DATABASE_PORT}:5432"]
+    environment:
+      POSTGRES_DB: \${DATABASE_NAME}
+      POSTGRES_USER: \${DATABASE_USERNAME:-app}
+      POSTGRES_PASSWORD: \${DATABASE_PASSWORD}
+  api:
+    build: .
+    ports: ["\${APP_PORT}:\${APP_PORT}", "\${MAIL_CLIENT_PORT}:1080", "\${DEBUG_PORT:-9229}:9229", "127.0.0.1:\${X_PORT:-8080}:80"]
+`,
+      'env-example-relational': 'APP_PORT=3000\n',
+    };
+    const env: Record<string, string> = { APP_PORT: '3000' };
+    const p = propose({ ...folder(files), files: () => Object.keys(files), env: (name) => env[name] });
+    const d = parse(p.text) as Record<string, any>;
+    expect(d.services.postgres.postgres).toMatchObject({ database: '${DATABASE_NAME:-my-shop}', user: '${DATABASE_USERNAME:-app}', password: '${DATABASE_PASSWORD}', port: '${DATABASE_PORT:-0}' });
+    expect(d.services.api.ports).toEqual(['${APP_PORT:-0}:3000', '${MAIL_CLIENT_PORT:-0}:1080', '${DEBUG_PORT:-9229}:9229', '${X_PORT:-8080}:80']);
+    expect(p.notes).toContain('api: container ports 3000, 1080 published on a free 127.0.0.1 port unless its variable is set (`devenv ps` shows it)');
+    expect(p.notes).toContain('docker-compose.yml uses variables set neither in the environment nor in .env: DATABASE_NAME, DATABASE_PASSWORD, DATABASE_PORT, MAIL_CLIENT_PORT; devenv.yml keeps them (a Postgres database or user among them has devenv\'s default until it is set). env-example-relational looks like the example to copy to .env');
   });
 
   it('init files in the order Postgres runs them (by their names in initdb.d); a worker that migrates first stays a service', () => {
