@@ -105,7 +105,7 @@ export async function watchProject(request: WatchRequest): Promise<void> {
     }
   };
   await refresh();
-  process.stdout.write(`Watching ${[configFile, ...targets.map((t) => relative(project.dir, t.dir) || '.')].join(', ')} for changes (Ctrl-C stops).\n`);
+  process.stdout.write(`Watching ${[...new Set([configFile, ...targets.map((t) => relative(project.dir, t.dir) || '.')])].join(', ')} for changes (Ctrl-C stops).\n`);
 
   const onAbort = () => wake();
   interrupts.signal.addEventListener('abort', onAbort, { once: true });

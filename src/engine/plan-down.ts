@@ -42,14 +42,14 @@ export function planDown(project: string, observed: ObservedProject, options: Do
   // Host processes: all of them on down; those of the named services; those a failed run started.
   for (const p of observed.processes.values()) {
     const wanted = options.onlyProcesses ? options.onlyProcesses.has(p.service) : services ? services.has(p.service) : !only;
-    if (wanted) plan.add({ kind: 'process.remove', service: p.service }, only ? 'started by this run' : services ? 'stopping what this up started' : 'down');
+    if (wanted) plan.add({ kind: 'process.remove', service: p.service }, only ? 'started by this run' : services ? 'the attached up that runs it is ending' : 'down');
   }
   // A stopped container holds no network endpoint: the network (the engine takes ~0.15 s to remove
   // one) goes once every container has stopped, alongside the containers' removals.
   const networkDeps: number[] = [];
   const containerSteps = removed.map((c) => {
     const kill = options.kill?.has(c.id) ?? false;
-    const cause = kill ? 'never became ready; killed' : only ? 'started by this run' : services ? 'stopping what this up started' : 'down';
+    const cause = kill ? 'never became ready; killed' : only ? 'started by this run' : services ? 'the attached up that runs it is ending' : 'down';
     const running = !kill && (c.state === 'running' || c.state === 'restarting' || c.state === 'paused');
     if (!running) {
       const id = plan.add({ kind: 'container.remove', service: name(c), containerId: c.id, name: c.name, kill }, cause);

@@ -41,7 +41,7 @@ describe('attached up', () => {
     const up = devenvAttached(['up', '-f', fixture('stubborn'), '-p', project]);
     await up.waitFor(/stubborn \| ignoring SIGTERM/);
     up.child.kill('SIGINT');
-    await up.waitFor('container:stubborn stop (stopping what this up started)');
+    await up.waitFor('container:stubborn stop (the attached up that runs it is ending)');
     up.child.kill('SIGINT');
     const result = await up.exited;
     expect(result.code).toBe(130);

@@ -7,8 +7,10 @@ const stamp = () => new Date().toISOString().slice(11, 23);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
 export function plainRenderer(write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): EventSink {
-  // Pull progress arrives many times a second; one line a second per step is enough in a log.
+  // Pull progress arrives many times a second; one line a second per step is enough in a log. A health
+  // check's "waiting: …" comes every probe: a line when it says something new, else every 2 s.
   const lastProgress = new Map<number, number>();
+  const lastWaiting = new Map<number, string>();
   return (event: EngineEvent) => {
     switch (event.type) {
       case 'step-start':
@@ -16,7 +18,12 @@ export function plainRenderer(write: (line: string) => void = (l) => process.std
         break;
       case 'step-progress': {
         const now = Date.now();
-        if (event.step.kind === 'image.pull' && now - (lastProgress.get(event.step.id) ?? 0) < 1000) break;
+        const since = now - (lastProgress.get(event.step.id) ?? 0);
+        if (event.step.kind === 'image.pull' && since < 1000) break;
+        if (event.message.startsWith('waiting: ')) {
+          if (lastWaiting.get(event.step.id) === event.message && since < 2000) break;
+          lastWaiting.set(event.step.id, event.message);
+        }
         lastProgress.set(event.step.id, now);
         write(`${stamp()}   ${describeStep(event.step)} | ${event.message}`);
         break;

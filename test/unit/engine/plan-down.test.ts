@@ -38,13 +38,13 @@ describe('planDown', () => {
     const withLeftover = { ...observed, containers: [...observed.containers, migration, run] };
     const owned = new Set(['app']);
     expect(printPlan(planDown('demo', withLeftover, { onlyServices: owned }))).toBe(`\
-[] -> #1 container:app stop (stopping what this up started)
-[1] -> #2 container:app remove (stopping what this up started)`);
+[] -> #1 container:app stop (the attached up that runs it is ending)
+[1] -> #2 container:app remove (the attached up that runs it is ending)`);
     expect(printPlan(planDown('demo', withLeftover, { onlyServices: owned, oneOffs: true }))).toBe(`\
-[] -> #1 container:app stop (stopping what this up started)
-[1] -> #2 container:app remove (stopping what this up started)
-[] -> #3 container:demo-migrate-seed stop (stopping what this up started)
-[3] -> #4 container:demo-migrate-seed remove (stopping what this up started)`);
+[] -> #1 container:app stop (the attached up that runs it is ending)
+[1] -> #2 container:app remove (the attached up that runs it is ending)
+[] -> #3 container:demo-migrate-seed stop (the attached up that runs it is ending)
+[3] -> #4 container:demo-migrate-seed remove (the attached up that runs it is ending)`);
   });
 
   it('after a failed up removes only what that run created, and keeps the network others still use', () => {
