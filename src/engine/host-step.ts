@@ -7,8 +7,8 @@ import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import type { ProcessMigration } from '../config/project.js';
 import { DevenvError } from '../errors.js';
+import { failureExcerpt, OUTPUT_WHERE, SCAN_LINES } from './run-migration.js';
 
-const KEEP_LINES = 40;
 
 export async function runHostStep(step: ProcessMigration, env: Record<string, string>, signal: AbortSignal, onLine: (line: string) => void): Promise<void> {
   const [file, ...args] = step.command;
@@ -27,7 +27,7 @@ export async function runHostStep(step: ProcessMigration, env: Record<string, st
     let partial = '';
     const emit = (line: string) => {
       last.push(line);
-      if (last.length > KEEP_LINES) last.shift();
+      if (last.length > SCAN_LINES) last.shift();
       onLine(line);
     };
     stream.on('data', (chunk: Buffer) => {
@@ -52,8 +52,8 @@ export async function runHostStep(step: ProcessMigration, env: Record<string, st
   }
   if (code !== 0) {
     throw new DevenvError('MIGRATION_FAILED', `migration "${step.name}" exited with code ${code} (run on this machine in ${step.cwd}); its last output:`, {
-      details: last,
-      hint: `Fix the migration, or step "${step.name}" under \`migrations\` in devenv.yml; its output is above.`,
+      details: failureExcerpt(last),
+      hint: `Fix the migration, or step "${step.name}" under \`migrations\` in devenv.yml; ${OUTPUT_WHERE}`,
     });
   }
 }

@@ -12,6 +12,24 @@ import { desiredContainer } from './service-spec.js';
 import { serviceLabels } from './labels.js';
 
 const KEEP_LINES = 40;
+/** Lines kept to look for the error in, beyond the tail shown. */
+export const SCAN_LINES = 2000;
+/** Where a failed step's whole output is: streamed as progress, which a task list does not keep on screen. */
+export const OUTPUT_WHERE = 'its output is above (in .devenv/devenv.log when the progress was a task list).';
+
+/**
+ * What a failed step's error shows of its output: the last lines, and before them the lines that say
+ * what went wrong when the tail does not hold them (a tool that prints an error, then its stack and a
+ * 40-line dump of the error object, ends with everything but the message).
+ */
+export function failureExcerpt(lines: string[], keep = KEEP_LINES): string[] {
+  const tail = lines.slice(-keep);
+  const before = lines.slice(0, -keep);
+  // An error line: says error/exception/failed, and is not a stack frame or a field of a dumped object.
+  const telling = before.filter((l) => /error|exception|fatal|failed|denied|does not exist|not found/i.test(l) && !/^\s+at\s/.test(l) && !/^\s+['"]?[\w$]+['"]?:\s/.test(l));
+  const picked = [...new Set(telling)].slice(-3);
+  return picked.length === 0 ? tail : [...picked, '…', ...tail];
+}
 
 export async function runMigrationContainer(
   runtime: Runtime,
@@ -43,7 +61,7 @@ export async function runMigrationContainer(
     const streaming = (async () => {
       for await (const { line } of runtime.logs(id, { follow: true, signal })) {
         last.push(line);
-        if (last.length > KEEP_LINES) last.shift();
+        if (last.length > SCAN_LINES) last.shift();
         onLine(line);
       }
     })().catch(() => undefined);
@@ -51,8 +69,8 @@ export async function runMigrationContainer(
     await streaming;
     if (exitCode !== 0) {
       throw new DevenvError('MIGRATION_FAILED', `migration "${migration.name}" exited with code ${exitCode} (run in a one-off container of ${service.name}'s image); its last output:`, {
-        details: last,
-        hint: `Fix the migration, or step "${migration.name}" under \`migrations\` in devenv.yml; its output is above.`,
+        details: failureExcerpt(last),
+        hint: `Fix the migration, or step "${migration.name}" under \`migrations\` in devenv.yml; ${OUTPUT_WHERE}`,
       });
     }
     succeeded = true;
