@@ -11,7 +11,7 @@ import type { KeepIfImage } from './plan.js';
 import type { UpOptions } from './plan-up.js';
 import type { Selection } from './plan-select.js';
 import { desiredProcess, type DesiredProcess } from './process-spec.js';
-import { changedFields, desiredContainer, type DesiredContainer } from './service-spec.js';
+import { changedFields, desiredContainer, hashFields, shortHash, type DesiredContainer } from './service-spec.js';
 
 export interface ContainerDecision {
   desired: DesiredContainer;
@@ -47,12 +47,13 @@ export function decideContainer(s: PostgresService | ContainerService, project: 
   if (!current) return { desired };
   if ((options.mode ?? 'up') === 'start') return { desired, current };
   const changed = changedFields(current.labels[LABELS.configFields], desired.fields);
+  const configChanged = current.labels[LABELS.configHash] !== desired.hash && !madeBeforeUnchanged(current, desired, observed);
   // The tag may point at a newer image than the container runs (an earlier run built it and failed).
   const built = source ? builtImage(observed, source, s.image) : undefined;
   const oneshot = s.kind === 'container' && s.oneshot;
   const rebuilding = source !== undefined ? builds.get(source) : undefined;
   const recreate = options.forceRecreate && selection.named.has(s.name) ? '--force-recreate'
-    : current.labels[LABELS.configHash] !== desired.hash ? `config changed: ${changed.join(', ') || 'labels'}`
+    : configChanged ? `config changed: ${changed.join(', ') || 'labels'}`
       // With a rebuild to come, what the tag points at now does not matter: what the build gives does
       // (a failed run's build may have moved the tag; the cache may give the container's image back).
       : rebuilding === undefined && built && current.imageId && built.id !== current.imageId ? 'image rebuilt since the container was created'
@@ -93,6 +94,17 @@ export function decideProcess(s: ProcessService, project: Project, observed: Obs
   const why = start ?? rerun;
   const done = s.oneshot && why === undefined && current.state === 'exited' && current.lastExit?.code === 0;
   return { desired, current, ...(why ? { start: why } : {}), ...(done ? { done } : {}) };
+}
+
+/**
+ * A container made when the build context's hash was part of the config hash: its `image` field was
+ * shortHash([tag, the hash its image was built from]), which that image's label still says. Equal
+ * then means unchanged: an upgrade of devenv replaces nothing.
+ */
+function madeBeforeUnchanged(current: ContainerSummary, desired: DesiredContainer, observed: ObservedState): boolean {
+  const builtFrom = observed.images.find((i) => i.id === current.imageId)?.labels[LABELS.contextHash];
+  if (!builtFrom) return false;
+  return hashFields({ ...desired.fields, image: shortHash([desired.spec.image, builtFrom]) }).hash === current.labels[LABELS.configHash];
 }
 
 /** The image devenv built for a service, found by its tag. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { printPlan } from '../../../src/engine/plan.js';
 import { planUp } from '../../../src/engine/plan-up.js';
+import { desiredContainer, hashFields, shortHash } from '../../../src/engine/service-spec.js';
 import { demoProject, emptyObserved, regroup, runningContainer, upObserved } from './fixtures.js';
 import { LABELS } from '../../../src/engine/labels.js';
 import { migrationInputs } from '../../../src/engine/plan-migrations.js';
@@ -165,10 +166,33 @@ describe('planUp', () => {
     expect(restart.steps.find((s) => s.kind === 'container.create')).not.toHaveProperty('keep');
     const app = project.services.find((s) => s.name === 'app')!;
     if (app.kind !== 'container') throw new Error('fixture');
+    app.oneshot = true;
+    const failed = { ...observed, containers: [...observed.containers.slice(0, 2), { ...runningContainer(project, 'app', 'exited'), exitCode: 1, imageId: 'sha256:1' }] };
+    const rerun = planUp(project, regroup(failed, project));
+    expect(printPlan(rerun)).toContain('container:app create (its last run exited with code 1)');
+    expect(rerun.steps.find((s) => s.kind === 'container.create')).not.toHaveProperty('keep');
+    app.oneshot = false;
     app.env.NODE_ENV = ['test'];
     const changed = planUp(project, observed);
     expect(printPlan(changed)).toContain('container:app create (config changed: env.NODE_ENV)');
     expect(changed.steps.find((s) => s.kind === 'container.create')).not.toHaveProperty('keep');
+  });
+
+  it('reuses a container made when the context hash was part of its config hash (an upgrade of devenv replaces nothing)', () => {
+    const project = demoProject();
+    const observed = upObserved(project);
+    const app = project.services.find((s) => s.name === 'app')!;
+    if (app.kind !== 'container') throw new Error('fixture');
+    const desired = desiredContainer(project, app);
+    const before = hashFields({ ...desired.fields, image: shortHash([desired.spec.image, 'ctx1']) });
+    observed.containers[2]!.labels = { ...observed.containers[2]!.labels, [LABELS.configHash]: before.hash, [LABELS.configFields]: before.sorted };
+    // The image from then: no record in .devenv, its context hash as a label.
+    observed.images[0]!.labels[LABELS.contextHash] = 'ctx1';
+    observed.contexts = {};
+    expect(printPlan(planUp(project, regroup(observed, project)))).not.toMatch(/container:app|image:app/);
+    // Another context since: rebuilt, and the container stays if the build gives its image back.
+    const changed = planUp(project, regroup({ ...observed, contextHashes: { app: 'ctx2' } }, project));
+    expect(changed.steps.find((s) => s.kind === 'container.create')).toMatchObject({ keep: { imageId: 'sha256:1' } });
   });
 
   it('rebuilds an image whose build nothing recorded, and trusts the label of an image built before records were kept', () => {
