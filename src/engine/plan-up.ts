@@ -206,11 +206,12 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
   // Services that wait for migrations start in dependency order once the last one is done.
   for (const s of afterMigrations) startService(s, [lastMigration]);
 
-  // Images an earlier rebuild left untagged: once every container is settled, nothing of ours needs them.
+  // Images an earlier rebuild left untagged: once everything else is done (a build may tag one again,
+  // a migration may run it), nothing of ours needs them.
   if (mode !== 'start') {
-    const settled = plan.steps.filter((s) => s.kind.startsWith('container.')).map((s) => s.id);
+    const settled = plan.steps.map((s) => s.id);
     for (const image of observed.images.filter((i) => i.tags.length === 0)) {
-      plan.add({ kind: 'image.remove', ref: image.id, name: image.id.replace(/^sha256:/, '').slice(0, 12), bestEffort: true }, 'left untagged by a rebuild', settled);
+      plan.add({ kind: 'image.remove', ref: image.id, name: image.id.replace(/^sha256:/, '').slice(0, 12), bestEffort: true, untagged: true }, 'left untagged by a rebuild', settled);
     }
   }
   return { project: project.name, steps: plan.steps };

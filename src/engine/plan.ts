@@ -59,8 +59,11 @@ export type StepAction =
   | { kind: 'migration'; migration: Migration; index: number; skip?: boolean; unlessUnchanged?: MigrationRecord }
   | { kind: 'network.remove'; networkId: string; name: string }
   | { kind: 'volume.remove'; name: string }
-  /** bestEffort: a failure (say, a container outside devenv still uses it) is not a failure of the plan. */
-  | { kind: 'image.remove'; /** Tag or ID. */ ref: string; name: string; bestEffort?: boolean };
+  /**
+   * bestEffort: a failure (say, a container outside devenv still uses it) is not a failure of the plan.
+   * untagged: only while it has no tag (a build of this plan may have given it its tag back).
+   */
+  | { kind: 'image.remove'; /** Tag or ID. */ ref: string; name: string; bestEffort?: boolean; untagged?: boolean };
 
 /**
  * On the steps that replace a container only because its image is being rebuilt: when the tag points

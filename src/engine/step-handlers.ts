@@ -238,6 +238,7 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
         await runtime.removeVolume(step.name);
         return;
       case 'image.remove':
+        if (step.untagged && (await runtime.listImages(labels())).some((i) => i.id === step.ref && i.tags.length > 0)) return 'tagged again by a build; kept';
         if (!step.bestEffort) return runtime.removeImage(step.ref);
         return runtime.removeImage(step.ref).then(() => undefined, () => 'still in use; kept');
     }
