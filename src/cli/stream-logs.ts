@@ -10,7 +10,7 @@ import type { Runtime } from '../runtime/runtime.js';
 const COLOURS = [36, 33, 32, 35, 34, 91, 92, 93];
 /** How often a stopped container (or a log file) is looked at again. */
 const POLL_MS = 300;
-// The die event of a run the policy restarted is looked up this far back from when its log stream ended.
+// The die event of a run the policy restarted is looked up this far back from the next run's start.
 const EXIT_LOOKBACK_MS = 5000;
 
 interface Target {
@@ -113,7 +113,7 @@ export class LogFollower {
       }
       if (this.signal.aborted || !this.options.follow) return;
       const ended = Date.now();
-      const next = await this.whenRunningAgain(service, containerId, ended);
+      const next = await this.whenRunningAgain(service, containerId);
       if (!next) return;
       // Only what the next run writes: what came before was shown already.
       containerId = next;
@@ -123,7 +123,7 @@ export class LogFollower {
   }
 
   /** The container to follow next once this one stopped; undefined when the stream should end. */
-  private async whenRunningAgain(service: string, containerId: string, ended: number): Promise<string | undefined> {
+  private async whenRunningAgain(service: string, containerId: string): Promise<string | undefined> {
     let reported = false;
     while (!this.signal.aborted) {
       const details = await this.runtime.inspectContainer(containerId).catch(() => undefined);
@@ -131,7 +131,9 @@ export class LogFollower {
         // Its stream ended because the process exited: running again means the engine restarted it,
         // and inspect now describes the new run; the engine's event log still has the exit code.
         if (!reported) {
-          const code = await this.runtime.lastExitCode(containerId, ended - EXIT_LOOKBACK_MS).catch(() => undefined);
+          // The die event came just before this run started, by the engine's clock (which may not be ours).
+          const window = { since: details.startedAt - EXIT_LOOKBACK_MS, until: details.startedAt };
+          const code = details.startedAt > 0 ? await this.runtime.lastExitCode(containerId, window, AbortSignal.any([this.signal, AbortSignal.timeout(2000)])).catch(() => undefined) : undefined;
           this.write(service, `exited${code === undefined ? '' : ` with code ${code}`}; its restart policy restarted it (restart ${details.restartCount})`);
         }
         return containerId;

@@ -208,12 +208,12 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  async lastExitCode(containerId: string, since: number): Promise<number | undefined> {
-    // until = now: the engine answers with the events logged so far and closes the stream.
-    const query = { since: (since / 1000).toFixed(3), until: (Date.now() / 1000).toFixed(3), filters: JSON.stringify({ type: ['container'], container: [containerId], event: ['die'] }) };
-    const events = await this.call(() => this.client.stream('GET', '/events', { query }), `reading the events of container ${containerId}`);
+  async lastExitCode(containerId: string, window: { since: number; until: number }, signal?: AbortSignal): Promise<number | undefined> {
+    // An `until` in the engine's past: it answers with the events logged then and closes the stream.
+    const query = { since: (window.since / 1000).toFixed(3), until: (window.until / 1000).toFixed(3), filters: JSON.stringify({ type: ['container'], container: [containerId], event: ['die'] }) };
+    const events = await this.call(() => this.client.stream('GET', '/events', { query, ...(signal ? { signal } : {}) }), `reading the events of container ${containerId}`);
     let exitCode: number | undefined;
-    for await (const event of jsonMessages<{ Actor?: { Attributes?: { exitCode?: string } } }>(events)) {
+    for await (const event of jsonMessages<{ Actor?: { Attributes?: { exitCode?: string } } }>(events, signal)) {
       const code = Number(event.Actor?.Attributes?.exitCode);
       if (Number.isInteger(code)) exitCode = code;
     }

@@ -229,11 +229,12 @@ export interface Runtime {
   /** Waits for the container to exit; returns its exit code. */
   waitContainer(id: string, signal?: AbortSignal): Promise<number>;
   /**
-   * The exit code of the container's last exit since `since` (ms since the epoch), from the engine's
-   * event log; undefined when it did not exit since. Read once a restart policy started it again: by
-   * then inspect reports the new run, whose exit code is 0.
+   * The exit code of the container's last exit between `since` and `until` (ms since the epoch, by
+   * the engine's clock: take them from inspect's startedAt), from the engine's event log; undefined
+   * when it did not exit then. Read once a restart policy started it again: by then inspect reports
+   * the new run, whose exit code is 0.
    */
-  lastExitCode(id: string, since: number): Promise<number | undefined>;
+  lastExitCode(id: string, window: { since: number; until: number }, signal?: AbortSignal): Promise<number | undefined>;
   /**
    * Log lines, demultiplexed. With follow, the iterable ends when the container stops or signal aborts.
    * tail: how many past lines to include (undefined = all).

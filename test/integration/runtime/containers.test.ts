@@ -97,7 +97,7 @@ describe('DockerRuntime containers', () => {
       command: ['sh', '-c', 'sleep 0.3; exit 4'],
       restart: { policy: 'always', maxRestarts: 0 },
     }));
-    expect(await runtime.lastExitCode(id, since)).toBeUndefined();
+    expect(await runtime.lastExitCode(id, { since, until: Date.now() })).toBeUndefined();
     await runtime.startContainer(id);
     let details = await runtime.inspectContainer(id);
     for (let i = 0; i < 100 && !(details.restartCount >= 1 && details.state === 'running'); i += 1) {
@@ -105,7 +105,7 @@ describe('DockerRuntime containers', () => {
       details = await runtime.inspectContainer(id);
     }
     expect(details).toMatchObject({ state: 'running', exitCode: 0 });
-    expect(await runtime.lastExitCode(id, since)).toBe(4);
+    expect(await runtime.lastExitCode(id, { since: details.startedAt - 5000, until: details.startedAt })).toBe(4);
     await runtime.removeContainer(id);
   });
 

@@ -194,7 +194,7 @@ export class FakeRuntime implements Runtime {
     return c.exitCode;
   }
 
-  async lastExitCode(id: string): Promise<number | undefined> {
+  async lastExitCode(id: string, _window?: { since: number; until: number }): Promise<number | undefined> {
     const c = this.get(id);
     return c.state === 'running' ? undefined : c.exitCode;
   }
