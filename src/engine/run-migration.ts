@@ -24,12 +24,17 @@ export const OUTPUT_WHERE = 'its output is above (in .devenv/devenv.log when the
  */
 export function failureExcerpt(lines: string[], keep = KEEP_LINES): string[] {
   const tail = lines.slice(-keep);
-  const before = lines.slice(0, -keep);
-  // An error line: says error/exception/failed, and is not a stack frame or a field of a dumped object.
-  const telling = before.filter((l) => /error|exception|fatal|failed|denied|does not exist|not found/i.test(l) && !/^\s+at\s/.test(l) && !/^\s+['"]?[\w$]+['"]?:\s/.test(l));
-  const picked = [...new Set(telling)].slice(-3);
+  if (tail.some(telling)) return tail;
+  const picked = [...new Set(lines.slice(0, -keep).filter(telling))].slice(-3);
   return picked.length === 0 ? tail : [...picked, '…', ...tail];
 }
+
+/**
+ * A line that says what went wrong: an error, exception or failure, not a stack frame, a field of a
+ * dumped object, or a notice that something absent was skipped.
+ */
+const telling = (line: string) =>
+  /(error|exception)\b|\b(fatal|failed|denied)\b|does not exist|not found/i.test(line) && !/^\s+at\s/.test(line) && !/^\s+['"]?[\w$]+['"]?:\s/.test(line) && !/, skipping$/.test(line);
 
 export async function runMigrationContainer(
   runtime: Runtime,

@@ -32,7 +32,12 @@ describe('failureExcerpt', () => {
   });
 
   it('is the tail alone when the tail says it, or nothing before it does', () => {
-    expect(failureExcerpt(['a', 'b', 'Error: boom'], 10)).toEqual(['a', 'b', 'Error: boom']);
+    expect(failureExcerpt(['Error: an earlier warning-ish line', 'x', 'y', 'TypeError: boom'], 2)).toEqual(['y', 'TypeError: boom']);
     expect(failureExcerpt(['one', 'two', 'three'], 2)).toEqual(['two', 'three']);
+  });
+
+  it('does not take a notice about something skipped, or a name with "error" in it, for the error', () => {
+    const before = ['NOTICE:  relation "old" does not exist, skipping', 'CREATE TABLE error_log (id int)', 'query failed: INSERT INTO x'];
+    expect(failureExcerpt([...before, 'a', 'b'], 2)).toEqual(['query failed: INSERT INTO x', '…', 'a', 'b']);
   });
 });
