@@ -190,7 +190,7 @@ function fromCompose(folder: FolderFacts, file: string, notes: string[]): Doc {
     const chosen = ports.filter((p) => p.host === undefined || (typeof p.host === 'string' && p.host.endsWith(':-0}')));
     if (chosen.length > 0) notes.push(`${name}: container port${chosen.length > 1 ? 's' : ''} ${chosen.map((p) => p.container).join(', ')} published on a free 127.0.0.1 port${chosen.some((p) => p.host !== undefined) ? ' unless its variable is set' : ''} (\`devenv ps\` shows it)`);
     const unread = (s.ports ?? []).filter((p) => port(p, folder) === undefined);
-    if (unread.length > 0) notes.push(`${name}: port${unread.length > 1 ? 's' : ''} ${unread.map((p) => JSON.stringify(p)).join(', ')} left out (its container port is a variable set neither in the environment nor in .env): add ${unread.length > 1 ? 'them' : 'it'} under \`ports\` as "HOST:CONTAINER"`);
+    if (unread.length > 0) notes.push(`${name}: port${unread.length > 1 ? 's' : ''} ${unread.map((p) => JSON.stringify(p)).join(', ')} left out (init reads one container port: a number, or a variable set in the environment or .env): add ${unread.length > 1 ? 'them' : 'it'} under \`ports\` as "HOST:CONTAINER"`);
     const volumes = (s.volumes ?? []).map((v) => (typeof v === 'string' ? v : v.source === undefined ? v.target : `${v.source}:${v.target}${v.read_only ? ':ro' : ''}`)).map((v) => {
       // An anonymous volume (`/app/node_modules`, to keep the image's folder under a bind mount): a named one does the same.
       if (!v.startsWith('/') || v.includes(':')) return v;
@@ -364,9 +364,11 @@ function splitOutsideVariables(text: string): string[] {
 /** The variables a Compose file uses without a default that are set neither in the environment nor in .env. */
 function unsetVariables(text: string, folder: FolderFacts): string[] {
   const names = new Set<string>();
-  for (const m of text.matchAll(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(:?[-?+][^}]*)?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g)) {
+  const uncommented = text.split('\n').filter((line) => !/^\s*#/.test(line)).join('\n');
+  for (const m of uncommented.matchAll(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(:?[-?+][^}]*)?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g)) {
     const name = m[1] ?? m[3];
-    if (name && !m[2] && folder.env?.(name) === undefined) names.add(name);
+    // ${X:?message} and ${X?message} require it: no default.
+    if (name && (!m[2] || /^:?\?/.test(m[2])) && folder.env?.(name) === undefined) names.add(name);
   }
   return [...names].sort();
 }

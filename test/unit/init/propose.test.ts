@@ -150,7 +150,7 @@ volumes: { pgdata: {} }
     expect(d.services.app.volumes).toEqual(['.:/app', 'app-app-node_modules:/app/node_modules']);
     expect(d.services.app.ports).toEqual(['3000:3000']);
     expect(p.notes).toContain('db: init files ./db/roles.sql, ./initdb/a.sql, ./initdb/b.sh (Compose mounted them into /docker-entrypoint-initdb.d), run once on a new volume');
-    expect(p.notes).toContain('app: port "${PORT}:${PORT}" left out (its container port is a variable set neither in the environment nor in .env): add it under `ports` as "HOST:CONTAINER"');
+    expect(p.notes).toContain('app: port "${PORT}:${PORT}" left out (init reads one container port: a number, or a variable set in the environment or .env): add it under `ports` as "HOST:CONTAINER"');
     expect(p.notes).toContain('app: the anonymous volume /app/node_modules is the named volume app-app-node_modules (kept by `down`, removed by `down --volumes`)');
   });
 
@@ -165,6 +165,8 @@ services:
       POSTGRES_DB: \${DATABASE_NAME}
       POSTGRES_USER: \${DATABASE_USERNAME:-app}
       POSTGRES_PASSWORD: \${DATABASE_PASSWORD}
+      # COMMENTED_OUT: \${NOT_A_VARIABLE_HERE}
+      SECRET: \${JWT_SECRET:?set it in .env}
   api:
     build: .
     ports: ["\${APP_PORT}:\${APP_PORT}", "\${MAIL_CLIENT_PORT}:1080", "\${DEBUG_PORT:-9229}:9229", "127.0.0.1:\${X_PORT:-8080}:80"]
@@ -177,7 +179,7 @@ services:
     expect(d.services.postgres.postgres).toMatchObject({ database: '${DATABASE_NAME:-my-shop}', user: '${DATABASE_USERNAME:-app}', password: '${DATABASE_PASSWORD}', port: '${DATABASE_PORT:-0}' });
     expect(d.services.api.ports).toEqual(['${APP_PORT:-0}:3000', '${MAIL_CLIENT_PORT:-0}:1080', '${DEBUG_PORT:-9229}:9229', '${X_PORT:-8080}:80']);
     expect(p.notes).toContain('api: container ports 3000, 1080 published on a free 127.0.0.1 port unless its variable is set (`devenv ps` shows it)');
-    expect(p.notes).toContain('docker-compose.yml uses variables set neither in the environment nor in .env: DATABASE_NAME, DATABASE_PASSWORD, DATABASE_PORT, MAIL_CLIENT_PORT; devenv.yml keeps them (a Postgres database or user among them has devenv\'s default until it is set). env-example-relational looks like the example to copy to .env');
+    expect(p.notes).toContain('docker-compose.yml uses variables set neither in the environment nor in .env: DATABASE_NAME, DATABASE_PASSWORD, DATABASE_PORT, JWT_SECRET, MAIL_CLIENT_PORT; devenv.yml keeps them (a Postgres database or user among them has devenv\'s default until it is set). env-example-relational looks like the example to copy to .env');
   });
 
   it('init files in the order Postgres runs them (by their names in initdb.d); a worker that migrates first stays a service', () => {
