@@ -41,6 +41,8 @@ export interface MigrationState {
   hash: string;
   /** Rows per history table ("devenv_migrations", "public.migrations", …); snapshots from before have none. */
   tables?: Record<string, number>;
+  /** The hash of devenv_migrations alone: what snapshots from before other tables counted hold. */
+  devenvHash?: string;
 }
 
 /**
@@ -416,10 +418,11 @@ export async function migrationState(conn: PgConnection): Promise<MigrationState
     for (const t of others) counts[`${t.schema}.${t.name}`] = 0;
     for (const r of rows) counts[r.history]! += 1;
     const hash = createHash('sha256').update(ours.map((r) => `${r.name}\t${r.checksum}`).join('\n'));
+    const devenvHash = hash.copy().digest('hex').slice(0, 16);
     if (rows.length > 0) hash.update(`\n\n${rows.map((r) => `${r.history}\t${r.row}`).sort().join('\n')}`);
     // Files, not the `step:` records of when: fresh steps.
     const last = ours.filter((r) => !r.name.startsWith('step:')).at(-1)?.name;
-    return { count: ours.length + rows.length, ...(last ? { last } : {}), hash: hash.digest('hex').slice(0, 16), tables: counts };
+    return { count: ours.length + rows.length, ...(last ? { last } : {}), hash: hash.digest('hex').slice(0, 16), tables: counts, devenvHash };
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -98,7 +98,8 @@ async function confirmLoss(db: Database, what: string, flags: DbFlags): Promise<
   const [list, now] = await Promise.all([listSnapshots(db.conn), migrationState(db.conn)]);
   const mine = list.filter((s) => s.database === db.conn.database);
   const last = mine.at(-1);
-  if (!last || mine.some((s) => s.migrations.hash === now.hash)) return;
+  // A snapshot from before other tools' tables counted holds a hash of devenv_migrations alone.
+  if (!last || mine.some((s) => s.migrations.hash === (s.migrations.tables ? now.hash : now.devenvHash))) return;
   const change = `database "${db.conn.database}" of ${db.service} has migration records no snapshot holds (${historyChange(now, last.migrations, last.name)})`;
   const question = `${change}; ${what} anyway?`;
   if (!process.stdin.isTTY) {

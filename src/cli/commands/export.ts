@@ -53,7 +53,8 @@ ${flags.swarm
     process.stdout.write(text);
     return 0;
   }
-  writeFileAtomic(file, text, 0o644); // no secrets: those go to .env
+  // Passwords inline (--secrets inline, --swarm) keep the file private; else they went to .env.
+  writeFileAtomic(file, text, secrets === 'inline' ? 0o600 : 0o644);
   const lines = Object.entries(result.env).map(([k, v]) => `${k}=${v}`);
   if (lines.length > 0) {
     const envFile = resolve(outDir, '.env');
