@@ -1,5 +1,6 @@
 /**
- * What each image was last built from, file by file (.devenv/builds.json), so a rebuild can say
+ * What each image was last built from (.devenv/builds.json): the context's hash, which decides
+ * whether the next `up` builds again, and the image it gave; file by file too, so a rebuild can say
  * which files changed ("build context changed: devenv.yml") instead of only that something did;
  * and the content hashes of the build contexts' files (.devenv/context-cache.json), so an `up` reads
  * only the files that changed since the last one.
@@ -31,7 +32,10 @@ export function readBuildRecords(dir: string): Record<string, BuildRecord> {
   return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, BuildRecord>) : {};
 }
 
-/** Records a successful build. Never throws: the record only improves messages. */
+/**
+ * Records a successful build. Never throws: without the record (a read-only project folder) the next
+ * `up` builds again, from the cache, into the same image, and keeps the containers that run it.
+ */
 export function saveBuildRecord(dir: string, key: string, record: BuildRecord): void {
   try {
     const records = readBuildRecords(dir);
@@ -39,7 +43,7 @@ export function saveBuildRecord(dir: string, key: string, record: BuildRecord): 
     ensureDevenvDir(dir);
     writeFileAtomic(file(dir), `${JSON.stringify(records)}\n`);
   } catch {
-    // A read-only project folder: rebuilds say only that the context changed.
+    // A read-only project folder: see above.
   }
 }
 
