@@ -87,7 +87,13 @@ describe.skipIf(!runs)('on a Swarm', () => {
       health = get('/health');
     }
     expect(health).toContain('"ok":true');
-    const notes = get('/notes');
+    // Swarm has no depends_on: the app can answer before the migration service has applied the
+    // schema; the stack converges, so wait for it as for health.
+    let notes = get('/notes');
+    for (let i = 0; i < 120 && !notes.includes('"id":1'); i += 1) {
+      await new Promise((r) => setTimeout(r, 1000));
+      notes = get('/notes');
+    }
     expect(JSON.parse(notes)).toEqual(expect.arrayContaining([expect.objectContaining({ id: 1 })]));
     expect(run('docker', 'service', 'logs', `${project}_migrate-schema`).stdout).toContain('migration schema: 2 applied');
   }, 300_000);
