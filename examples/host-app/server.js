@@ -14,6 +14,8 @@ const greeting = 'hello from the host';
 const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
 
 const server = http.createServer(async (req, res) => {
+  // A request log, as dev servers keep one (health checks left out: they come every few seconds).
+  if (req.url !== '/health') console.log(`${req.method} ${req.url}`);
   try {
     if (req.url === '/health') {
       await pool.query('SELECT 1');

@@ -2,14 +2,15 @@
  * One host process under devenv's supervisor, pm2-grade: it runs in its own process group (so
  * `npm run dev` → turbo → next all stop together), restarts by its policy with exponential backoff
  * (100 ms, ×1.5, at most 15 s; reset once it stayed up 30 s), and after more than max_restarts
- * unstable restarts it is errored, keeping its last output. Output goes to a log file (rotated)
- * and to listeners, line by line.
+ * unstable restarts it is errored, keeping its last output. Its output goes straight to its log file
+ * (the process holds the file, not a pipe to the supervisor: should the supervisor be killed, the
+ * process keeps running and writing until the next `up` or `down` deals with it); the file is rotated
+ * by copying and truncating, which a process appending to it does not notice.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { existsSync, lstatSync, mkdirSync, renameSync } from 'node:fs';
+import { closeSync, constants, copyFileSync, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readSync, truncateSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import type { HealthCheck, RestartSpec } from '../config/project.js';
 import { appendPrivate, refuseSymlink } from '../util/devenv-dir.js';
 import { groupGone } from './pids.js';
@@ -20,6 +21,7 @@ export const BACKOFF_MAX_MS = 15_000;
 /** A run this long counts as stable: the backoff and the restart count start over. */
 export const STABLE_AFTER_MS = 30_000;
 const LOG_ROTATE_BYTES = 5_000_000;
+const ROTATE_CHECK_MS = 10_000;
 const KEEP_LINES = 50;
 
 export interface ProcessSpec {
@@ -76,8 +78,8 @@ export class ManagedProcess extends EventEmitter {
   private reason?: string;
   private timer?: NodeJS.Timeout;
   private delay = BACKOFF_START_MS;
-  private readonly lastLines: string[] = [];
   private exited?: Promise<void>;
+  private rotation?: NodeJS.Timeout;
 
   constructor(readonly spec: ProcessSpec) {
     super();
@@ -89,24 +91,22 @@ export class ManagedProcess extends EventEmitter {
     mkdirSync(dirname(this.spec.logFile), { recursive: true, mode: 0o700 });
     refuseSymlink(dirname(this.spec.logFile));
     const [file, ...args] = this.spec.command;
-    const child = spawn(file!, args, { cwd: this.spec.cwd, env: this.spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.rotate();
+    const log = openSync(this.spec.logFile, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0), 0o600);
+    let child: ChildProcess;
+    try {
+      child = spawn(file!, args, { cwd: this.spec.cwd, env: this.spec.env, detached: true, stdio: ['ignore', log, log] });
+    } finally {
+      closeSync(log); // the process has its own
+    }
     this.child = child;
     this.state = 'running';
     // In the log, where one run ends and the next begins.
     this.write(`── devenv started ${this.spec.service} (pid ${child.pid ?? '?'}${this.restarts > 0 ? `, restart ${this.restarts}` : ''}) at ${new Date(this.startedAt).toISOString()} ──`);
-    for (const [stream, name] of [[child.stdout, 'stdout'], [child.stderr, 'stderr']] as const) {
-      const decoder = new StringDecoder('utf8');
-      let partial = '';
-      stream.on('data', (chunk: Buffer) => {
-        const lines = (partial + decoder.write(chunk)).split('\n');
-        partial = lines.pop() ?? '';
-        for (const line of lines) this.line(name, line.replace(/\r$/, ''));
-      });
-      stream.on('end', () => { if (partial) this.line(name, partial); partial = ''; });
-    }
+    this.rotation ??= setInterval(() => this.rotate(), ROTATE_CHECK_MS).unref();
     this.exited = new Promise((resolve) => {
       child.once('error', (error) => {
-        this.line('stderr', `devenv: cannot start ${JSON.stringify(file)}: ${error.message}`);
+        this.write(`devenv: cannot start ${JSON.stringify(file)}: ${error.message}`);
         this.onExit(child, 127, null);
         resolve();
       });
@@ -153,23 +153,27 @@ export class ManagedProcess extends EventEmitter {
       configFields: this.spec.configFields,
       command: this.spec.command,
       health: this.spec.health,
-      lastLines: [...this.lastLines],
+      lastLines: lastLines(this.spec.logFile, KEEP_LINES),
     };
-  }
-
-  private line(stream: 'stdout' | 'stderr', line: string): void {
-    this.lastLines.push(line);
-    if (this.lastLines.length > KEEP_LINES) this.lastLines.shift();
-    this.write(line);
-    this.emit('line', stream, line);
   }
 
   private write(line: string): void {
     try {
-      if (existsSync(this.spec.logFile) && lstatSync(this.spec.logFile).size > LOG_ROTATE_BYTES) renameSync(this.spec.logFile, `${this.spec.logFile}.1`);
       appendPrivate(this.spec.logFile, `${line}\n`);
     } catch {
       // A full disk must not take the process down with it.
+    }
+  }
+
+  /** Copy and truncate: the process keeps appending to the same file, from its new end. */
+  private rotate(): void {
+    try {
+      if (existsSync(this.spec.logFile) && lstatSync(this.spec.logFile).size > LOG_ROTATE_BYTES) {
+        copyFileSync(this.spec.logFile, `${this.spec.logFile}.1`);
+        truncateSync(this.spec.logFile, 0);
+      }
+    } catch {
+      // Rotation is best effort: a full disk must not take the process down.
     }
   }
 
@@ -177,6 +181,7 @@ export class ManagedProcess extends EventEmitter {
     if (child !== this.child) return;
     const now = Date.now();
     this.lastExit = { code, signal, at: now };
+    this.write(`── ${this.spec.service} (pid ${child.pid ?? '?'}) exited ${describeExit(code, signal)} at ${new Date(now).toISOString()} ──`);
     // Children the leader left behind must not outlive it.
     this.killGroup(child, 'SIGTERM');
     if (this.state === 'stopping' || this.state === 'stopped') {
@@ -217,6 +222,26 @@ export class ManagedProcess extends EventEmitter {
     } catch {
       // The group is already gone.
     }
+  }
+}
+
+/** The last lines of a log file (its last 64 KB at most), the last line's newline dropped. */
+function lastLines(file: string, count: number): string[] {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, 65_536);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    const lines = buffer.toString('utf8').split('\n').map((l) => l.replace(/\r$/, ''));
+    if (lines.at(-1) === '') lines.pop();
+    // A partial first line (the read began mid-line) is not shown.
+    return (length < size ? lines.slice(1) : lines).slice(-count);
+  } catch {
+    return [];
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

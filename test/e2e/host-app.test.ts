@@ -118,6 +118,10 @@ describe.sequential('examples/host-app', { shuffle: false }, () => {
     process.kill(supervisor.pid, 'SIGKILL');
     await eventually(async () => (isAlive(supervisor.pid) ? undefined : true));
     expect((await web()).state).toContain('orphaned');
+    // It writes its log itself: a request it logs does not end it (a pipe to the dead supervisor would).
+    for (let i = 0; i < 3; i += 1) expect((await http(`http://127.0.0.1:${port}/`)).status).toBe(200);
+    expect(isAlive(pid!)).toBe(true);
+    expect(readFileSync(join(dir, '.devenv/logs/web.log'), 'utf8')).toMatch(/GET \/\nGET \/\nGET \/\n$/);
     const r = await cli(['up', '-d']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('process:web stop (left running by a supervisor that was killed)');

@@ -3,7 +3,7 @@
  * the restart limit (errored), exits kept as they are, and stops that take the whole process group.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManagedProcess, type ProcessSpec, type ProcessStatus } from '../../../src/supervisor/managed-process.js';
@@ -79,13 +79,25 @@ describe('ManagedProcess', () => {
     expect(group(pgid)).toEqual([]);
   });
 
+  it('writes straight to its log file, so it outlives a supervisor that is killed', async () => {
+    const p = new ManagedProcess(spec('echo first; sleep 0.3; echo second; sleep 30'));
+    p.start();
+    const pid = p.status().pid!;
+    // The process's stdout is the log file itself, not a pipe to this (supervisor) process.
+    expect(readlinkSync(`/proc/${pid}/fd/1`)).toBe(p.spec.logFile);
+    while (!p.status().lastLines.includes('second')) await new Promise((r) => setTimeout(r, 20));
+    expect(p.status().lastLines.filter((l) => !l.startsWith('──'))).toEqual(['first', 'second']);
+    await p.stop();
+    expect(p.status().lastLines.at(-1)).toMatch(/^── \S+ \(pid \d+\) exited on SIGTERM at /);
+  });
+
   it('kills the group when it ignores SIGTERM for stop_timeout', async () => {
     // The shell ignores SIGTERM and keeps starting sleeps: only the kill ends it, within the test's timeout.
     const p = new ManagedProcess(spec("trap '' TERM; echo ready; while true; do sleep 0.1; done", { stopTimeoutMs: 300 }));
-    const ready = new Promise((resolve) => p.on('line', (_stream, line) => { if (line === 'ready') resolve(line); }));
     p.start();
     const pgid = p.status().pid!;
-    await ready;
+    // Its output goes to its log file: wait for the line there.
+    while (!p.status().lastLines.includes('ready')) await new Promise((r) => setTimeout(r, 20));
     await p.stop();
     expect(p.status()).toMatchObject({ state: 'stopped', lastExit: { signal: 'SIGKILL' } });
     expect(group(pgid)).toEqual([]);
