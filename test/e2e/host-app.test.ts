@@ -110,6 +110,16 @@ describe.sequential('examples/host-app', { shuffle: false }, () => {
     const fixed = await cli(['up', '-d'], { WEB_COMMAND: 'node server.js' });
     expect(fixed.code).toBe(0);
     expect(fixed.stdout).toMatch(/process:web start \(errored: /);
+    // A failed up stops the process it started, but its log stays, and `logs web` shows it.
+    writeFileSync(join(dir, 'crash.flag'), '');
+    const failed = await cli(['up', '-d'], { WEB_COMMAND: 'node ./server.js' });
+    expect(failed.code).not.toBe(0);
+    const logs = await cli(['logs', 'web', '--tail', '5']);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toContain('crash.flag found: exiting with code 1');
+    expect(logs.stdout).toMatch(/── web \(pid \d+\) exited with code 1 at /);
+    rmSync(join(dir, 'crash.flag'));
+    expect((await cli(['up', '-d'], { WEB_COMMAND: 'node server.js' })).code).toBe(0);
   });
 
   it('a killed supervisor leaves an orphan that the next up stops and starts again, saying so', async () => {

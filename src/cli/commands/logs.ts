@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { DevenvError } from '../../errors.js';
+import { logFile } from '../../supervisor/protocol.js';
 import { serviceLabels } from '../../engine/labels.js';
 import { groupByService, observeProject } from '../../engine/observe-project.js';
 import { hostProcessesFor, projectTarget, runtimeOnly } from '../context.js';
@@ -24,7 +26,11 @@ export async function logsCommand(services: string[], flags: LogsFlags): Promise
   const host = await hostProcessesFor(runtime, target);
   const observed = await observeProject(runtime, project, host);
   const groups = groupByService(observed.containers);
-  const known = new Set([...groups.keys(), ...observed.processes.keys()]);
+  // A host process a failed up stopped is no longer the supervisor's, but its log file stays: named, it is shown.
+  const dir = target.dir;
+  const files = new Map([...observed.processes.keys()].map((s) => [s, host!.logFile(s)]));
+  for (const s of services) if (dir && !groups.has(s) && !files.has(s) && existsSync(logFile(dir, s))) files.set(s, logFile(dir, s));
+  const known = new Set([...groups.keys(), ...files.keys()]);
   const unknown = services.filter((s) => !known.has(s));
   if (unknown.length > 0 || known.size === 0) {
     const what = unknown.length > 0 ? `no container or host process for service ${unknown.map((s) => `"${s}"`).join(', ')}` : 'no containers or host processes';
@@ -38,9 +44,7 @@ export async function logsCommand(services: string[], flags: LogsFlags): Promise
     const current = async (service: string) => (await runtime.listContainers(serviceLabels(project, service, 'service'))).find((c) => c.state === 'running')?.id;
     const logs = new LogFollower(runtime, interrupts.signal, { follow: Boolean(flags.follow), current }, width);
     logs.follow([...groups].filter(([service]) => wanted(service)).map(([service, [c]]) => ({ service, containerId: c!.id })), tail);
-    for (const [service] of [...observed.processes].filter(([s]) => wanted(s))) {
-      logs.followFile({ service, file: host!.logFile(service) }, tail);
-    }
+    for (const [service, file] of [...files].filter(([s]) => wanted(s))) logs.followFile({ service, file }, tail);
     await logs.done();
     return 0;
   } finally {
