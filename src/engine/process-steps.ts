@@ -30,8 +30,10 @@ export async function waitProcessReady(
       details: p?.lastLines ?? [],
       hint: `Its last output lines are above (\`devenv logs ${service.name}\` shows them all). Check \`process\`, \`cwd\` and \`env\` of ${service.name} in devenv.yml.`,
     });
+  let seen: HostProcess = first;
   const check = async (): Promise<HostProcess | undefined> => {
     const p = await current();
+    if (p) seen = p;
     if (service.oneshot && p?.state === 'exited') {
       if (p.lastExit?.code === 0) return p;
       throw failed(p, `(a oneshot service) exited ${describeExit(p.lastExit?.code ?? null, p.lastExit?.signal ?? null)}`);
@@ -65,8 +67,11 @@ export async function waitProcessReady(
     maxIntervalMs: 1000,
     signal: options.signal,
     clock,
-    onTimeout: (reason, elapsed) => new DevenvError('HEALTH_TIMEOUT', `${service.name} did not become ${service.oneshot ? 'done' : 'healthy'} within ${Math.round(elapsed / 1000)} s; last result: ${reason}`, {
-      hint: `Check that ${service.name} listens where its \`health\` in devenv.yml looks (\`devenv logs ${service.name}\`), or raise \`health.timeout\`.`,
+    // Still running, never healthy: a watcher (nodemon, node --watch) that keeps a crashed app's
+    // process alive looks like this; its output says why.
+    onTimeout: (reason, elapsed) => new DevenvError('HEALTH_TIMEOUT', `${service.name} did not become ${service.oneshot ? 'done' : 'healthy'} within ${Math.round(elapsed / 1000)} s; last result: ${reason}${seen.lastLines.length > 0 ? '; its last output:' : ''}`, {
+      details: seen.lastLines.slice(-20),
+      hint: `Check its output${seen.lastLines.length > 0 ? ' above' : ''} (\`devenv logs ${service.name}\`), that ${service.name} listens where its \`health\` in devenv.yml looks, or raise \`health.timeout\`.`,
     }),
   });
 }

@@ -1,0 +1,32 @@
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import type { ProcessService } from '../../../src/config/project.js';
+import { waitProcessReady } from '../../../src/engine/process-steps.js';
+import type { HostProcess, HostProcesses } from '../../../src/supervisor/client.js';
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('waitProcessReady', () => {
+  it('a process that keeps running but never answers (a watcher around a crashed app) times out with its last output', async () => {
+    const port = await closedPort();
+    const service = {
+      kind: 'process', name: 'api', dependsOn: [], command: ['npm', 'run', 'dev'], cwd: '/tmp', env: {}, oneshot: false,
+      health: { type: 'tcp', port, intervalMs: 50, timeoutMs: 400 }, restart: { policy: 'no', maxRestarts: 0 }, stopTimeoutMs: 1000,
+    } as unknown as ProcessService;
+    const running: HostProcess = {
+      service: 'api', state: 'running', pid: 4242, restarts: 0, startedAt: Date.now(), configHash: 'h', configFields: '', command: service.command,
+      health: service.health, lastLines: ['[nodemon] starting `babel-node src`', 'SyntaxError: Unexpected token (12:4)', '[nodemon] app crashed - waiting for file changes before starting...'],
+    };
+    const host = { list: async () => [running] } as unknown as HostProcesses;
+    const error = await waitProcessReady(host, service, { signal: new AbortController().signal }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'HEALTH_TIMEOUT', message: expect.stringMatching(/^api did not become healthy within 0 s; last result: .*; its last output:$/) });
+    expect((error as { details: string[] }).details).toContain('SyntaxError: Unexpected token (12:4)');
+  });
+});
