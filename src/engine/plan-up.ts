@@ -273,9 +273,13 @@ function refuseBusyPorts(services: Service[], observed: ObservedState): void {
   });
   const [first, ...more] = problems;
   if (!first) return;
+  // A host process listens where it is told (its `port`, passed on in its env): devenv cannot pick one for it.
+  const change = services.find((s) => s.name === first.service)?.kind === 'process'
+    ? `change \`port\` of ${first.service} in devenv.yml (and the port the process is told to listen on)`
+    : `change the host port in \`port\`/\`ports\` of ${first.service} in devenv.yml (0 picks a free one)`;
   throw new DevenvError('PORT_IN_USE', `port 127.0.0.1:${first.port} for ${first.service} is already in use by ${first.holder}`, {
     details: more.map((p) => `port 127.0.0.1:${p.port} for ${p.service} is already in use by ${p.holder}`),
-    hint: `Stop what holds it (\`devenv down -p NAME\` for another devenv project), or change the host port in \`port\`/\`ports\` of ${first.service} in devenv.yml (0 picks a free one).`,
+    hint: `Stop what holds it (\`devenv down -p NAME\` for another devenv project), or ${change}.`,
   });
 }
 

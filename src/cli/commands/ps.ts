@@ -95,19 +95,20 @@ async function row(runtime: Runtime, c: ContainerSummary): Promise<PsRow> {
 async function processRow(p: HostProcess): Promise<PsRow> {
   const up = p.state === 'running' ? `, pid ${p.pid}, up ${duration(Date.now() - p.startedAt)}` : '';
   const state = p.orphaned ? `running, pid ${p.pid}, orphaned (its supervisor was killed; \`devenv up\` or \`down\` stops it)`
-    : p.state === 'exited' ? (p.lastExit?.code === 0 ? 'completed' : `exited (${p.lastExit?.signal ?? p.lastExit?.code})`)
+    : p.state === 'exited' ? (p.lastExit?.code === 0 ? 'completed' : `exited${p.lastExit ? ` (${p.lastExit.signal ?? p.lastExit.code})` : ''}`)
       : p.state === 'errored' ? `errored: ${p.reason ?? ''}`
         : `${p.state}${up}`;
   return {
     service: p.service,
-    name: `pid ${p.pid ?? '-'}`,
+    name: p.pid === undefined ? '(host process)' : `pid ${p.pid}`,
     role: 'process',
     image: `(host) ${(p.command[0] === 'sh' && p.command[1] === '-c' ? p.command.slice(2) : p.command).join(' ').slice(0, 40)}`,
     state,
     health: p.state === 'running' ? await processHealth(p) : '',
     restarts: p.restarts,
     ...(p.lastExit ? { exitCode: p.lastExit.code ?? undefined } : {}),
-    ports: [],
+    // Where it answers on the host: the port its check probes (the service's `port`).
+    ports: p.health.type === 'http' || p.health.type === 'tcp' ? [`127.0.0.1:${p.health.port}`] : [],
     ...(p.pid !== undefined ? { pid: p.pid } : {}),
     ...(p.state === 'errored' ? { lastLines: p.lastLines.slice(-5) } : {}),
   };
