@@ -13,7 +13,7 @@ import {
   type ProcessServiceConfig,
   type TopLevelConfig,
 } from './schema.js';
-import { check } from './zod-issues.js';
+import { check, suggest } from './zod-issues.js';
 
 export type ServiceConfig =
   | { name: string; kind: 'postgres'; config: PostgresServiceConfig }
@@ -91,10 +91,15 @@ function validateService(name: string, raw: unknown, problems: Problem[]): Servi
     return undefined;
   }
   if (kinds.length === 0) {
+    // A misspelt kind ("proces:", "imgae:") is the likely reason: name it.
+    const kindKeys = ['postgres', 'image', 'build', 'process'];
+    const typo = Object.keys(raw).map((key) => [key, suggest(key, kindKeys)] as const).find(([, guess]) => guess !== undefined);
     problems.push({
-      path,
+      path: typo ? [...path, typo[0]] : path,
       at: 'key',
-      message: 'a service needs "postgres" (a Postgres database), "image"/"build" (a container) or "process" (a command on the host); it has none',
+      message: typo
+        ? `unknown field "${typo[0]}" — did you mean "${typo[1]}"? A service needs "postgres", "image"/"build" or "process"`
+        : 'a service needs "postgres" (a Postgres database), "image"/"build" (a container) or "process" (a command on the host); it has none',
     });
     return undefined;
   }

@@ -73,6 +73,12 @@ services:
     ]);
   });
 
+  it('names a misspelt kind of service instead of saying it has none', async () => {
+    expect(await problems('services:\n  api:\n    proces: npm run dev\n')).toEqual([
+      'devenv.yml:3:5 services.api.proces: unknown field "proces" — did you mean "process"? A service needs "postgres", "image"/"build" or "process"',
+    ]);
+  });
+
   it('explains services that are neither or both kinds, and bad service names', async () => {
     const yaml = `services:
   web:
