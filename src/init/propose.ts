@@ -47,6 +47,43 @@ function projectName(folder: FolderFacts): string {
   return folder.name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+|[-_]+$/g, '') || 'app';
 }
 
+/** A development server first: the script a contributor runs. */
+const DEV_SCRIPTS = ['dev', 'start:dev', 'dev:server', 'develop', 'serve', 'start'];
+const EXAMPLE_ENV_FILES = ['.env.example', '.env.sample', 'env.example', '.env.dist', '.env.template', 'example.env'];
+
+/** KEY → value of an example env file (comments and blank lines skipped, quotes dropped). */
+function exampleKeys(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (m) out.set(m[1]!, m[2]!.replace(/^(['"])(.*)\1$/, '$2'));
+  }
+  return out;
+}
+
+/**
+ * How the app finds its database, in the names its example env file uses: DATABASE_URL when it has it
+ * (or none of the others), else DB_HOST/DB_PORT/DB_USER/DB_PASSWORD/DB_NAME and the like, each given
+ * the reference to the value it names (DB_CLIENT and other settings the app needs are left to it).
+ */
+function databaseEnv(example: Map<string, string>): Record<string, string> {
+  const url = ['DATABASE_URL', 'POSTGRES_URL', 'PG_URL', 'DB_URL'].find((k) => example.has(k));
+  if (url) return { [url]: '${db.url}' };
+  const parts: [RegExp, string][] = [
+    [/^(DB|DATABASE|POSTGRES|PG|TYPEORM)_?HOST(NAME)?$/, 'host'],
+    [/^(DB|DATABASE|POSTGRES|PG|TYPEORM)_?PORT$/, 'port'],
+    [/^(DB|DATABASE|POSTGRES|PG|TYPEORM)_?(USER|USERNAME)$/, 'user'],
+    [/^(DB|DATABASE|POSTGRES|PG|TYPEORM)_?(PASSWORD|PASS)$/, 'password'],
+    [/^(DB|DATABASE|POSTGRES|PG|TYPEORM)_?(NAME|DATABASE|DB)$/, 'database'],
+  ];
+  const env: Record<string, string> = {};
+  for (const key of example.keys()) {
+    const field = parts.find(([pattern]) => pattern.test(key))?.[1];
+    if (field && !Object.values(env).includes(`\${db.${field}}`)) env[key] = `\${db.${field}}`;
+  }
+  return Object.keys(env).length >= 2 ? env : { DATABASE_URL: '${db.url}' };
+}
+
 function fromFiles(folder: FolderFacts, notes: string[]): Doc {
   const doc: Doc = { name: projectName(folder), services: {} };
   const pkg = readJson(folder.read('package.json'));
@@ -65,8 +102,14 @@ function fromFiles(folder: FolderFacts, notes: string[]): Doc {
     doc.services.redis = { image: 'redis:7' };
     notes.push(`redis: redis:7, because package.json uses ${redis.join(', ')}`);
   }
-  const port = dockerfile ? Number(/^\s*EXPOSE\s+(\d+)/im.exec(dockerfile)?.[1] ?? 3000) : 3000;
-  const env = wantsDb ? { DATABASE_URL: '${db.url}' } : undefined;
+  // The app's own example env file says what it reads: its port, and how it finds its database.
+  const exampleFile = EXAMPLE_ENV_FILES.find((f) => folder.has(f));
+  const example = exampleFile ? exampleKeys(folder.read(exampleFile) ?? '') : new Map<string, string>();
+  const portKey = ['PORT', 'APP_PORT', 'HTTP_PORT', 'SERVER_PORT'].find((k) => /^\d+$/.test(example.get(k) ?? ''));
+  const port = dockerfile ? Number(/^\s*EXPOSE\s+(\d+)/im.exec(dockerfile)?.[1] ?? 3000) : Number(portKey ? example.get(portKey) : 3000);
+  const dbEnv = databaseEnv(example);
+  const env = wantsDb ? dbEnv : undefined;
+  if (wantsDb && exampleFile && !('DATABASE_URL' in dbEnv)) notes.push(`the database's settings go in as ${Object.keys(dbEnv).join(', ')}, the names ${exampleFile} uses`);
   let app: string | undefined;
   if (dockerfile) {
     app = 'app';
@@ -77,22 +120,27 @@ function fromFiles(folder: FolderFacts, notes: string[]): Doc {
       ...(wantsDb || doc.services.redis ? { depends_on: [...(wantsDb ? ['db'] : []), ...(doc.services.redis ? ['redis'] : [])] } : {}),
     };
     notes.push(`app: built from ./Dockerfile, published on 127.0.0.1:${port} (EXPOSE ${dockerfile.match(/EXPOSE/i) ? port : 'not found; 3000 assumed'}); health: a TCP check on that port`);
-  } else if (pkg && (scripts.dev || scripts.start)) {
+  } else if (pkg && DEV_SCRIPTS.some((s) => scripts[s])) {
     app = 'web';
-    const script = scripts.dev ? 'dev' : 'start';
+    // The development script (a watcher, no build step) before `start`.
+    const script = DEV_SCRIPTS.find((s) => scripts[s])!;
     doc.services.web = {
       process: `npm run ${script}`,
       port,
-      env: { ...(env ?? {}), PORT: String(port) },
+      env: { ...(env ?? {}), [portKey ?? 'PORT']: String(port) },
       ...(wantsDb ? { depends_on: ['db'] } : {}),
     };
-    notes.push(`web: \`npm run ${script}\` on this machine under devenv's supervisor (no Dockerfile), expected on 127.0.0.1:${port}`);
+    notes.push(`web: \`npm run ${script}\` on this machine under devenv's supervisor (no Dockerfile), expected on 127.0.0.1:${port}${portKey ? ` (${portKey} in ${exampleFile})` : ''}`);
   }
   const steps: Record<string, unknown>[] = [];
   const step = (name: string, command: string, extra: Record<string, unknown> = {}) => {
     if (app === 'app') steps.push({ name, run: command, service: 'app', ...extra });
-    else steps.push({ name, process: command, ...(wantsDb ? { env: { DATABASE_URL: '${db.url}' } } : {}), ...extra });
+    else steps.push({ name, process: command, ...(wantsDb ? { env: dbEnv } : {}), ...extra });
   };
+  // Scripts that call another package manager fail where only npm is installed: say so now.
+  const used = [scripts.migrate, scripts.seed, app === 'web' ? scripts[DEV_SCRIPTS.find((s) => scripts[s])!] : undefined];
+  const manager = ['yarn', 'pnpm'].find((m) => used.some((text) => text !== undefined && new RegExp(`(^|[\\s;&|(])${m}(\\s|$)`).test(text)));
+  if (manager) notes.push(`package.json's scripts call ${manager}: it must be installed on this machine (\`corepack enable\`), or the steps that run them fail with "${manager}: not found"`);
   if (sqlDir && wantsDb) {
     steps.push({ name: 'schema', sql: `./${sqlDir}`, database: 'db' });
     notes.push(`migration schema: the .sql files of ${sqlDir}/, applied by devenv in order`);

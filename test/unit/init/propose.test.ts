@@ -45,6 +45,24 @@ describe('devenv init', () => {
     ]);
   });
 
+  it('no Dockerfile, an example env file: its port and database names, the development script, a note on yarn', () => {
+    const files = {
+      'package.json': JSON.stringify({
+        scripts: { start: 'node dist', 'start:dev': 'nodemon --exec babel-node src', migrate: 'yarn knex migrate:latest', seed: 'yarn knex seed:run' },
+        dependencies: { knex: '2', pg: '8' },
+      }),
+      '.env.example': '# app\nAPP_PORT=8848\nDB_CLIENT=pg\nDB_HOST=localhost\nDB_PORT=5432\nDB_USER=postgres\nDB_PASSWORD="secret"\nDB_NAME=express\n',
+    };
+    const p = propose(folder(files));
+    const d = parse(p.text) as Record<string, any>;
+    const db = { DB_HOST: '${db.host}', DB_PORT: '${db.port}', DB_USER: '${db.user}', DB_PASSWORD: '${db.password}', DB_NAME: '${db.database}' };
+    expect(d.services.web).toEqual({ process: 'npm run start:dev', port: 8848, env: { ...db, APP_PORT: '8848' }, depends_on: ['db'] });
+    expect(d.migrations[0]).toEqual({ name: 'migrate', process: 'npm run migrate', env: db });
+    expect(p.notes).toContain('the database\'s settings go in as DB_HOST, DB_PORT, DB_USER, DB_PASSWORD, DB_NAME, the names .env.example uses');
+    expect(p.notes).toContain('package.json\'s scripts call yarn: it must be installed on this machine (`corepack enable`), or the steps that run them fail with "yarn: not found"');
+    expect(p.notes).toContain('web: `npm run start:dev` on this machine under devenv\'s supervisor (no Dockerfile), expected on 127.0.0.1:8848 (APP_PORT in .env.example)');
+  });
+
   it('imports a Compose file: postgres becomes a postgres: service; env, ports, volumes, healthchecks and conditions carry over', () => {
     const d = doc({
       'docker-compose.yml': `
