@@ -337,24 +337,22 @@ export async function dropReplaced(conn: PgConnection, snapshot: string | undefi
  */
 export async function makeSpares(conn: PgConnection, snapshot: string | undefined): Promise<void> {
   await admin(conn, async (client) => {
-    const make = async (name: string, template: string, owner: string | undefined, stamp: boolean) => {
+    const found = await existing(client, [...(snapshot ? [SNAPSHOT_PREFIX + snapshot, SPARE_PREFIX + snapshot] : []), EMPTY, INITIAL]);
+    const make = async (name: string, template: string, owner: string | undefined, comment?: string) => {
       await copyDatabase(client, name, template, owner);
-      if (stamp) await client.query(`COMMENT ON DATABASE ${ident(client, name)} IS ${client.escapeLiteral(await stampOf(client, template))}`);
+      if (comment) await client.query(`COMMENT ON DATABASE ${ident(client, name)} IS ${client.escapeLiteral(comment)}`);
       await client.query(`ALTER DATABASE ${ident(client, name)} WITH ALLOW_CONNECTIONS false`);
     };
-    if (snapshot && (await has(client, SNAPSHOT_PREFIX + snapshot)) && !(await validSpare(client, snapshot))) {
+    const taken = snapshot === undefined ? undefined : found.get(SNAPSHOT_PREFIX + snapshot);
+    if (snapshot && taken && !(await validSpare(client, snapshot, found))) {
       await client.query(`DROP DATABASE IF EXISTS ${ident(client, SPARE_PREFIX + snapshot)}`);
-      await make(SPARE_PREFIX + snapshot, SNAPSHOT_PREFIX + snapshot, undefined, true);
+      await make(SPARE_PREFIX + snapshot, SNAPSHOT_PREFIX + snapshot, undefined, stamp(taken.oid));
     }
-    if (!(await has(client, EMPTY))) await make(EMPTY, (await has(client, INITIAL, true)) ? INITIAL : 'template0', conn.user, false);
+    if (!found.has(EMPTY)) await make(EMPTY, found.get(INITIAL)?.valid ? INITIAL : 'template0', conn.user);
   });
 }
 
 /** What a snapshot's spare says it is a copy of: the snapshot database's oid. */
-async function stampOf(client: pg.Client, snapshotDb: string): Promise<string> {
-  return stamp((await existing(client, [snapshotDb])).get(snapshotDb)?.oid);
-}
-
 const stamp = (oid: string | undefined) => `devenv spare of oid ${oid ?? 'none'}`;
 
 /** Whether devenv_spare_<snapshot> is a whole copy of the snapshot that exists now. */
@@ -369,14 +367,9 @@ async function validSpare(client: pg.Client, snapshot: string, known?: Map<strin
  * only while the database it replaced exists: else it is the only copy, and goes back.
  */
 async function dropLeftovers(client: pg.Client, database: string, known?: Map<string, Present>): Promise<void> {
-  const found = known ?? (await existing(client, leftovers(database)));
-  let replaced = found.has(REPLACED);
-  if (!found.has(database) && replaced) {
-    await client.query(`ALTER DATABASE ${ident(client, REPLACED)} RENAME TO ${ident(client, database)}`);
-    replaced = false;
-  }
-  if (replaced) await alone(client, REPLACED, `DROP DATABASE ${ident(client, REPLACED)}`);
-  for (const name of [RESTORING, LOADING]) if (found.has(name)) await alone(client, name, `DROP DATABASE ${ident(client, name)}`);
+  const present = new Set((known ?? (await existing(client, leftovers(database)))).keys());
+  if (!present.has(database) && present.delete(REPLACED)) await client.query(`ALTER DATABASE ${ident(client, REPLACED)} RENAME TO ${ident(client, database)}`);
+  for (const name of [REPLACED, RESTORING, LOADING]) if (present.has(name)) await dropNow(client, name);
 }
 
 /** What dropLeftovers looks at. */
@@ -384,8 +377,11 @@ const leftovers = (database: string) => [database, REPLACED, RESTORING, LOADING]
 
 /** Drops a database if it exists, ending its sessions first. */
 async function drop(client: pg.Client, name: string): Promise<void> {
-  if (await has(client, name)) await alone(client, name, `DROP DATABASE ${ident(client, name)}`);
+  if (await has(client, name)) await dropNow(client, name);
 }
+
+/** Drops a database that exists, ending its sessions first. */
+const dropNow = (client: pg.Client, name: string) => alone(client, name, `DROP DATABASE ${ident(client, name)}`);
 
 /** How the migration history differs from a snapshot's, table by table: "devenv_migrations: 3 rows, 2 in the last snapshot, base". */
 export function historyChange(now: MigrationState, then: MigrationState, snapshot: string): string {
@@ -408,13 +404,12 @@ export async function migrationState(conn: PgConnection): Promise<MigrationState
     )).rows as { schema: string; name: string; ours: boolean | null }[];
     // devenv's own rows (the table on the search path), hashed as before other tables counted, so
     // a snapshot taken then still matches.
-    const ours = tables.some((t) => t.ours)
-      ? (await client.query('SELECT name, checksum FROM devenv_migrations ORDER BY name')).rows as { name: string; checksum: string }[]
-      : [];
+    const hasOurs = tables.some((t) => t.ours);
+    const ours = hasOurs ? (await client.query('SELECT name, checksum FROM devenv_migrations ORDER BY name')).rows as { name: string; checksum: string }[] : [];
     const others = tables.filter((t) => !t.ours);
     const rows = others.length === 0 ? [] : (await client.query(others.map((t) => `SELECT ${client.escapeLiteral(`${t.schema}.${t.name}`)} AS history, t::text AS row FROM ${client.escapeIdentifier(t.schema)}.${client.escapeIdentifier(t.name)} t`).join(' UNION ALL '))).rows as { history: string; row: string }[];
     const counts: Record<string, number> = {};
-    if (tables.some((t) => t.ours)) counts.devenv_migrations = ours.length;
+    if (hasOurs) counts.devenv_migrations = ours.length;
     for (const t of others) counts[`${t.schema}.${t.name}`] = 0;
     for (const r of rows) counts[r.history]! += 1;
     const hash = createHash('sha256').update(ours.map((r) => `${r.name}\t${r.checksum}`).join('\n'));
