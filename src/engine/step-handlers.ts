@@ -107,8 +107,17 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
     if (declared.some((p) => p.hostPort === 0)) rememberPorts(dir, name, service, declared, (await runtime.inspectContainer(id)).ports);
   };
 
-  /** A container replaced only for a rebuild stays when the build gave the image it runs. */
-  const keeps = async (keep: KeepIfImage | undefined): Promise<boolean> => keep !== undefined && (await runtime.imageId(keep.image)) === keep.imageId;
+  /**
+   * A container replaced only for a rebuild stays when the build gave the image it runs. Asked once per
+   * service: its remove and create steps act on the same answer.
+   */
+  const keptAnswers = new Map<string, Promise<boolean>>();
+  const keeps = (service: string, keep: KeepIfImage | undefined): Promise<boolean> => {
+    if (!keep) return Promise.resolve(false);
+    let answer = keptAnswers.get(service);
+    if (!answer) keptAnswers.set(service, (answer = runtime.imageId(keep.image).then((id) => id === keep.imageId)));
+    return answer;
+  };
   const KEPT = 'kept: the build gave the image it runs';
 
   return async (step: Step, signal, progress) => {
@@ -139,7 +148,7 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
         return;
       }
       case 'container.create':
-        if (await keeps(step.keep)) {
+        if (await keeps(step.service, step.keep)) {
           state.containers.set(step.service, step.keep!.containerId);
           state.kept.set(step.service, step.keep!.start);
           if (step.start && step.keep!.start) await runtime.startContainer(step.keep!.containerId);
@@ -168,7 +177,7 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
         return;
       }
       case 'container.remove':
-        if (await keeps(step.keep)) return KEPT;
+        if (await keeps(step.service, step.keep)) return KEPT;
         if (step.kill || step.stopped) await runtime.removeContainer(step.containerId);
         else await stopThenRemove(ctx, step.containerId);
         if (step.replacesRunning) state.replaced.add(step.service);
