@@ -35,9 +35,6 @@ export interface ProcessDecision {
   done?: boolean;
 }
 
-/** What the cause of a replacement a rebuild may call off says. */
-export const KEEP_NOTE = '; kept if the build gives the image it runs';
-
 /** builds: built service → why this up builds its image (imageBuilds). */
 export function decideContainer(s: PostgresService | ContainerService, project: Project, observed: ObservedState, options: UpOptions, selection: Selection, builds: Map<string, string>): ContainerDecision {
   const source = s.kind === 'container' ? (s.buildFrom ?? (s.build ? s.name : undefined)) : undefined;
@@ -67,7 +64,7 @@ export function decideContainer(s: PostgresService | ContainerService, project: 
     // `restart` restarts the service whatever the build gives: into a new container.
     if (options.mode === 'restart' || !current.imageId) return { desired, current, recreate: `image rebuilt (${rebuilding})` };
     const keep = { image: desired.spec.image, imageId: current.imageId, start: current.state !== 'running' && !completed };
-    return { desired, current, recreate: `image rebuilt (${rebuilding})${KEEP_NOTE}`, keep };
+    return { desired, current, recreate: `image rebuilt (${rebuilding})`, keep };
   }
   return { desired, current, ...(recreate ? { recreate } : {}), ...(done ? { done } : {}) };
 }

@@ -6,7 +6,7 @@
 import { migrationDatabases, type Project, type Service } from '../config/project.js';
 import { DevenvError } from '../errors.js';
 import type { ContainerSummary } from '../runtime/runtime.js';
-import { builtImage, decideContainer, decideProcess, KEEP_NOTE, type ContainerDecision, type ProcessDecision } from './decide.js';
+import { builtImage, decideContainer, decideProcess, type ContainerDecision, type ProcessDecision } from './decide.js';
 import { declaredHostPorts } from './host-ports.js';
 import { INIT_CHANGED, initFilesChanged } from './init-files.js';
 import { LABELS } from './labels.js';
@@ -91,7 +91,6 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
     if (!wanted) continue;
     // It goes whatever the build gives.
     delete d.keep;
-    d.recreate = d.recreate.replace(KEEP_NOTE, '');
     const id = plan.add({ kind: 'container.remove', service: name, containerId: current.id, name: current.name, replacesRunning: current.state === 'running' }, `${d.recreate}; frees a port ${wanted[0]} wants`);
     earlyRemovals.set(name, id);
     cleanup.push(id);
@@ -109,7 +108,10 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
    * it is. `needs` are what creating it needs (image, network, volumes), `turn` what it starts after.
    */
   const containerStep = (s: Service, needs: (number | undefined)[], turn: (number | undefined)[]): { step?: number; done?: boolean } => {
-    const { desired, current, recreate, done, keep } = containers.get(s.name)!;
+    const decision = containers.get(s.name)!;
+    const { desired, current, done, keep } = decision;
+    // A replacement a rebuild may call off says so.
+    const recreate = keep ? `${decision.recreate}; kept if the build gives the image it runs` : decision.recreate;
     const deps = [...needs, ...turn];
     if (current && recreate === undefined) {
       if (current.state !== 'running' && !done) return { step: plan.add({ kind: 'container.start', service: s.name, containerId: current.id }, `container is ${current.state}`, deps) };
