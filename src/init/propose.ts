@@ -6,6 +6,7 @@
  * Dockerfile its dev/start script a host process. Pure: the caller reads the files and writes the result.
  */
 import { parse, stringify } from 'yaml';
+import { parseDotenv } from '../config/dotenv.js';
 import { SCHEMA_URL } from '../config/json-schema.js';
 
 export interface FolderFacts {
@@ -51,16 +52,6 @@ function projectName(folder: FolderFacts): string {
 const DEV_SCRIPTS = ['dev', 'start:dev', 'dev:server', 'develop', 'serve', 'start'];
 const EXAMPLE_ENV_FILES = ['.env.example', '.env.sample', 'env.example', '.env.dist', '.env.template', 'example.env'];
 
-/** KEY → value of an example env file (comments and blank lines skipped, quotes dropped). */
-function exampleKeys(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
-    if (m) out.set(m[1]!, m[2]!.replace(/^(['"])(.*)\1$/, '$2'));
-  }
-  return out;
-}
-
 /**
  * How the app finds its database, in the names its example env file uses: DATABASE_URL when it has it
  * (or none of the others), else DB_HOST/DB_PORT/DB_USER/DB_PASSWORD/DB_NAME and the like, each given
@@ -104,7 +95,7 @@ function fromFiles(folder: FolderFacts, notes: string[]): Doc {
   }
   // The app's own example env file says what it reads: its port, and how it finds its database.
   const exampleFile = EXAMPLE_ENV_FILES.find((f) => folder.has(f));
-  const example = exampleFile ? exampleKeys(folder.read(exampleFile) ?? '') : new Map<string, string>();
+  const example = new Map(parseDotenv(exampleFile ? folder.read(exampleFile) ?? '' : '').entries.map((e) => [e.key, e.value]));
   const portKey = ['PORT', 'APP_PORT', 'HTTP_PORT', 'SERVER_PORT'].find((k) => /^\d+$/.test(example.get(k) ?? ''));
   const port = dockerfile ? Number(/^\s*EXPOSE\s+(\d+)/im.exec(dockerfile)?.[1] ?? 3000) : Number(portKey ? example.get(portKey) : 3000);
   const dbEnv = databaseEnv(example);
