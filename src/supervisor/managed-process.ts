@@ -80,6 +80,7 @@ export class ManagedProcess extends EventEmitter {
   private delay = BACKOFF_START_MS;
   private exited?: Promise<void>;
   private rotation?: NodeJS.Timeout;
+  private tail?: { size: number; mtimeMs: number; lines: string[] };
 
   constructor(readonly spec: ProcessSpec) {
     super();
@@ -153,8 +154,22 @@ export class ManagedProcess extends EventEmitter {
       configFields: this.spec.configFields,
       command: this.spec.command,
       health: this.spec.health,
-      lastLines: lastLines(this.spec.logFile, KEEP_LINES),
+      lastLines: this.lastLines(),
     };
+  }
+
+  /**
+   * The log's last lines, read again only when the file changed: readiness checks ask for the status
+   * every interval, and a quiet process's log stays as it was.
+   */
+  private lastLines(): string[] {
+    try {
+      const { size, mtimeMs } = lstatSync(this.spec.logFile);
+      if (this.tail?.size !== size || this.tail.mtimeMs !== mtimeMs) this.tail = { size, mtimeMs, lines: lastLines(this.spec.logFile, KEEP_LINES) };
+      return [...this.tail.lines];
+    } catch {
+      return [];
+    }
   }
 
   private write(line: string): void {
