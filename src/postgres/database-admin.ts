@@ -37,6 +37,8 @@ export interface MigrationState {
   count: number;
   /** The last applied devenv file, by name order. */
   last?: string;
+  /** The last entry of each other history table that has a name column ("public.migrations": "AddNotes1700000000000"). */
+  latest?: Record<string, string>;
   /** A hash of every row. */
   hash: string;
   /** Rows per history table ("devenv_migrations", "public.migrations", …); snapshots from before have none. */
@@ -51,6 +53,15 @@ export interface MigrationState {
  * Drizzle, Kysely, node-pg-migrate, goose, MikroORM. A table of an app that merely shares a name
  * only makes the --yes guard ask once more.
  */
+/**
+ * How each tool names an entry, and what orders them: the first column of these a history table has
+ * (knex, TypeORM, Sequelize, MikroORM, node-pg-migrate, Kysely: name; Prisma: migration_name; Laravel:
+ * migration; Flyway: script; Alembic, Rails, golang-migrate, dbmate, goose: a version). Drizzle records
+ * only a hash, which names nothing.
+ */
+const LABEL_COLUMNS = ['name', 'migration_name', 'migration', 'script', 'filename', 'version_num', 'version_id', 'version'];
+const ORDER_COLUMNS = ['installed_rank', 'id', 'finished_at', 'executed_at', 'run_on', 'timestamp', 'applied_at', 'migration_time'];
+
 export const HISTORY_TABLES = ['devenv_migrations', 'knex_migrations', '_prisma_migrations', 'migrations', 'SequelizeMeta', 'schema_migrations', 'flyway_schema_history', 'alembic_version', '__drizzle_migrations', 'kysely_migration', 'pgmigrations', 'goose_db_version', 'mikro_orm_migrations'];
 
 export interface Snapshot {
@@ -393,21 +404,41 @@ export function historyChange(now: MigrationState, then: MigrationState, snapsho
   return differ.map((t) => `${t}: ${rows(now.tables![t] ?? 0)}, ${then.tables![t] ?? 0} in the last snapshot, ${snapshot}`).join('; ');
 }
 
+/** The last migration of each history table, devenv's first: "002_seed.sql", "001_init.sql, AddNotes1700000000000". */
+export function lastMigrations(m: MigrationState): string | undefined {
+  const names = [...(m.last ? [m.last] : []), ...Object.values(m.latest ?? {})];
+  return names.length > 0 ? names.join(', ') : undefined;
+}
+
 /** The rows of the database's migration history tables (HISTORY_TABLES), as a fingerprint (count 0 when it has none). */
 export async function migrationState(conn: PgConnection): Promise<MigrationState> {
   const client = await connectClient(conn, { connectTimeoutMs: 10_000 });
   try {
     const tables = (await client.query(
-      `SELECT n.nspname AS schema, c.relname AS name, c.oid = to_regclass('devenv_migrations') AS ours FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      `SELECT n.nspname AS schema, c.relname AS name, c.oid = to_regclass('devenv_migrations') AS ours,
+         ARRAY(SELECT attname::text FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) AS columns
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
        WHERE c.relkind IN ('r', 'p') AND c.relname = ANY($1::text[]) AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'`,
       [HISTORY_TABLES],
-    )).rows as { schema: string; name: string; ours: boolean | null }[];
+    )).rows as { schema: string; name: string; ours: boolean | null; columns: string[] }[];
     // devenv's own rows (the table on the search path), hashed as before other tables counted, so
     // a snapshot taken then still matches.
     const hasOurs = tables.some((t) => t.ours);
     const ours = hasOurs ? (await client.query('SELECT name, checksum FROM devenv_migrations ORDER BY name')).rows as { name: string; checksum: string }[] : [];
     const others = tables.filter((t) => !t.ours);
-    const rows = others.length === 0 ? [] : (await client.query(others.map((t) => `SELECT ${client.escapeLiteral(`${t.schema}.${t.name}`)} AS history, t::text AS row FROM ${client.escapeIdentifier(t.schema)}.${client.escapeIdentifier(t.name)} t`).join(' UNION ALL '))).rows as { history: string; row: string }[];
+    // Every row (as text, for the hash) and, in the same round trip, each table's last entry.
+    const selects = others.flatMap((t) => {
+      const history = client.escapeLiteral(`${t.schema}.${t.name}`);
+      const table = `${client.escapeIdentifier(t.schema)}.${client.escapeIdentifier(t.name)}`;
+      const label = LABEL_COLUMNS.find((c) => t.columns.includes(c));
+      const order = [ORDER_COLUMNS.find((c) => t.columns.includes(c)), label].filter((c) => c !== undefined).map((c) => `${client.escapeIdentifier(c)} DESC NULLS LAST`);
+      const all = `SELECT ${history} AS history, t::text AS row, NULL AS last FROM ${table} t`;
+      return label ? [all, `SELECT ${history}, NULL, (SELECT ${client.escapeIdentifier(label)}::text FROM ${table} ORDER BY ${order.join(', ')} LIMIT 1)`] : [all];
+    });
+    const results = others.length === 0 ? [] : (await client.query(selects.map((q) => `(${q})`).join(' UNION ALL '))).rows as { history: string; row: string | null; last: string | null }[];
+    const rows = results.filter((r): r is { history: string; row: string; last: null } => r.row !== null);
+    const latest: Record<string, string> = {};
+    for (const r of results) if (r.last !== null) latest[r.history] = r.last;
     const counts: Record<string, number> = {};
     if (hasOurs) counts.devenv_migrations = ours.length;
     for (const t of others) counts[`${t.schema}.${t.name}`] = 0;
@@ -417,7 +448,7 @@ export async function migrationState(conn: PgConnection): Promise<MigrationState
     if (rows.length > 0) hash.update(`\n\n${rows.map((r) => `${r.history}\t${r.row}`).sort().join('\n')}`);
     // Files, not the `step:` records of when: fresh steps.
     const last = ours.filter((r) => !r.name.startsWith('step:')).at(-1)?.name;
-    return { count: ours.length + rows.length, ...(last ? { last } : {}), hash: hash.digest('hex').slice(0, 16), tables: counts, devenvHash };
+    return { count: ours.length + rows.length, ...(last ? { last } : {}), ...(Object.keys(latest).length > 0 ? { latest } : {}), hash: hash.digest('hex').slice(0, 16), tables: counts, devenvHash };
   } finally {
     await client.end().catch(() => undefined);
   }

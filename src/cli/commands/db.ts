@@ -187,13 +187,13 @@ async function snapshot(name: string | undefined, flags: DbFlags): Promise<Comma
   if (!SNAPSHOT_NAME.test(chosen)) throw badName(chosen);
   const admin = import('../../postgres/database-admin.js');
   const { db, dir } = await target(flags);
-  const { takeSnapshot } = await admin;
+  const { lastMigrations, takeSnapshot } = await admin;
   const { snapshot: s, disconnected } = await withProjectLock(db.project, 'db snapshot', undefined, async () => {
     const taken = await takeSnapshot(db.conn, chosen);
     startDbTidy({ project: db.project, ...(dir ? { dir } : {}), conn: db.conn, snapshot: chosen, after: 'snapshot' });
     return taken;
   });
-  process.stdout.write(`Snapshot "${s.name}" of database "${db.conn.database}" (${size(s.size)}, ${s.migrations.count} migration record${s.migrations.count === 1 ? '' : 's'}) taken in ${seconds(t0)}; ${sessions(disconnected)}.\n`);
+  process.stdout.write(`Snapshot "${s.name}" of database "${db.conn.database}" (${size(s.size)}, ${s.migrations.count} migration record${s.migrations.count === 1 ? '' : 's'}${lastMigrations(s.migrations) ? `, last ${lastMigrations(s.migrations)}` : ''}) taken in ${seconds(t0)}; ${sessions(disconnected)}.\n`);
   return 0;
 }
 
@@ -202,7 +202,7 @@ function badName(name: string): DevenvError {
 }
 
 async function snapshots(flags: DbFlags): Promise<CommandResult> {
-  const { listSnapshots } = await import('../../postgres/database-admin.js');
+  const { lastMigrations, listSnapshots } = await import('../../postgres/database-admin.js');
   const { db } = await target(flags);
   const list = (await listSnapshots(db.conn)).filter((s) => s.database === db.conn.database || s.database === '');
   if (flags.json) {
@@ -213,7 +213,7 @@ async function snapshots(flags: DbFlags): Promise<CommandResult> {
     process.stdout.write(`No snapshots of database "${db.conn.database}" (${db.service}); \`devenv db snapshot NAME\` takes one.\n`);
     return 0;
   }
-  const rows = [['NAME', 'SIZE', 'TAKEN AT', 'MIGRATIONS'], ...list.map((s) => [s.name, size(s.size), s.takenAt.replace('T', ' ').slice(0, 19), `${s.migrations.count}${s.migrations.last ? ` (last: ${s.migrations.last})` : ''}`])];
+  const rows = [['NAME', 'SIZE', 'TAKEN AT', 'MIGRATIONS'], ...list.map((s) => [s.name, size(s.size), s.takenAt.replace('T', ' ').slice(0, 19), `${s.migrations.count}${lastMigrations(s.migrations) ? ` (last: ${lastMigrations(s.migrations)})` : ''}`])];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
   return 0;
