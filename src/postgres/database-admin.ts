@@ -106,8 +106,15 @@ export function copyStatement(quoted: { name: string; template: string; owner?: 
   return `CREATE DATABASE ${quoted.name} TEMPLATE ${quoted.template}${quoted.owner ? ` OWNER ${quoted.owner}` : ''}${serverVersionNum >= 150000 ? ' STRATEGY FILE_COPY' : ''}`;
 }
 
+/** server_version_num of a client's server, once `existing` or copySql asked. */
+const serverVersions = new WeakMap<pg.Client, number>();
+
 async function copySql(client: pg.Client, name: string, template: string, owner?: string): Promise<string> {
-  const version = Number((await client.query("SELECT current_setting('server_version_num')::int AS v")).rows[0].v);
+  let version = serverVersions.get(client);
+  if (version === undefined) {
+    version = Number((await client.query("SELECT current_setting('server_version_num')::int AS v")).rows[0].v);
+    serverVersions.set(client, version);
+  }
   return copyStatement({ name: ident(client, name), template: ident(client, template), ...(owner ? { owner: ident(client, owner) } : {}) }, version);
 }
 
@@ -190,7 +197,7 @@ async function replaceWith(client: pg.Client, database: string, copy: string, dr
  */
 export async function keepInitialState(conn: PgConnection): Promise<void> {
   await admin(conn, async (client) => {
-    if (await has(client, INITIAL)) return;
+    if ((await existing(client, [INITIAL])).has(INITIAL)) return;
     await alone(client, conn.database, await copySql(client, INITIAL, conn.database));
     await client.query(`ALTER DATABASE ${ident(client, INITIAL)} WITH ALLOW_CONNECTIONS false`);
   });
@@ -207,13 +214,16 @@ interface Present {
   valid: boolean;
 }
 
-/** Those of the named databases that exist, in one round trip (each `has` is one). */
+/** Those of the named databases that exist, in one round trip (each `has` is one), which also tells copySql the server's version. */
 async function existing(client: pg.Client, names: string[]): Promise<Map<string, Present>> {
   const r = await client.query(
-    "SELECT datname, oid::text AS oid, shobj_description(oid, 'pg_database') AS comment, datconnlimit <> -2 AS valid FROM pg_database WHERE datname = ANY($1::text[])",
+    `SELECT current_setting('server_version_num')::int AS version, coalesce((SELECT json_agg(json_build_object('datname', datname, 'oid', oid::text,
+       'comment', shobj_description(oid, 'pg_database'), 'valid', datconnlimit <> -2)) FROM pg_database WHERE datname = ANY($1::text[])), '[]') AS found`,
     [names],
   );
-  return new Map((r.rows as (Present & { datname: string })[]).map(({ datname, ...present }) => [datname, present]));
+  const row = r.rows[0] as { version: number; found: (Present & { datname: string })[] };
+  serverVersions.set(client, row.version);
+  return new Map(row.found.map(({ datname, ...present }) => [datname, present]));
 }
 
 /** The names of the databases that start with `prefix`, in name order. */
@@ -486,12 +496,13 @@ export async function takeSnapshot(conn: PgConnection, name: string): Promise<{ 
   reading.catch(() => undefined);
   return admin(conn, async (client) => {
     const target = SNAPSHOT_PREFIX + name;
-    if (await has(client, target)) {
+    const found = await existing(client, [target, SPARE_PREFIX + name]);
+    if (found.has(target)) {
       throw new DevenvError('USAGE', `a snapshot named "${name}" exists already`, { hint: `Pick another name, or delete it first: \`devenv db snapshot --delete ${name}\`.` });
     }
     const migrations = await reading;
     // A spare of an earlier snapshot of this name (deleted by hand, say) is not a copy of this one.
-    await client.query(`DROP DATABASE IF EXISTS ${ident(client, SPARE_PREFIX + name)}`);
+    if (found.has(SPARE_PREFIX + name)) await client.query(`DROP DATABASE IF EXISTS ${ident(client, SPARE_PREFIX + name)}`);
     const disconnected = await alone(client, conn.database, await copySql(client, target, conn.database));
     const meta = { database: conn.database, takenAt: new Date().toISOString(), migrations };
     // One round trip: nobody connects to a snapshot (a session on it would block every restore).
