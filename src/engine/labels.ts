@@ -30,6 +30,8 @@ export const LABELS = {
   volumeId: 'dev.devenv.volume-id',
   /** On a database volume: the Postgres major version of the image that initialised it. */
   postgresMajor: 'dev.devenv.postgres-major',
+  /** On a database volume: the user Postgres was initialised with (not the password: that is a secret). */
+  postgresUser: 'dev.devenv.postgres-user',
   /** On a database volume: a hash of the postgres.init files it was made with (engine/init-files.ts). */
   initHash: 'dev.devenv.init-hash',
   /** "true" on a one-shot service's container: exit 0 is success. */

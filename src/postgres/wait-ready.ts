@@ -51,7 +51,8 @@ export async function waitForPostgres(
       if (reason === undefined) return { done: true, value: undefined };
       // The final server answered and refused these credentials: waiting cannot help. The usual cause
       // is a data volume initialised with other ones (a changed password, or a deleted .devenv/).
-      if (code === WRONG_PASSWORD || code === NO_SUCH_DATABASE) {
+      if (code === NO_SUCH_DATABASE) throw await missingDatabase(conn, reason, options.service);
+      if (code === WRONG_PASSWORD) {
         throw new DevenvError('DATABASE_NOT_READY', `Postgres at ${address} refused the configured credentials: ${reason}`, {
           hint: 'The data volume was initialised with another user, password or database. Restore the old values in devenv.yml (or .devenv/secrets.json), or reset the data with `devenv down --volumes`.',
         });
@@ -93,6 +94,34 @@ export async function waitForPostgres(
 
 const WRONG_PASSWORD = '28P01';
 const NO_SUCH_DATABASE = '3D000';
+
+/**
+ * The configured database is not on the server: its volume was initialised with another `database`
+ * (Postgres creates it only on a new volume), or it was renamed or dropped by hand. The credentials
+ * work, so the server says which databases it has.
+ */
+async function missingDatabase(conn: PgConnection, reason: string, service = 'the database service'): Promise<DevenvError> {
+  let others: string[] = [];
+  try {
+    const client = await connectClient({ ...conn, database: conn.database === 'postgres' ? 'template1' : 'postgres' }, { connectTimeoutMs: 2000, queryTimeoutMs: 2000 });
+    try {
+      // Not devenv's own (snapshots, spares) nor the server's.
+      const r = await client.query("SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres' AND left(datname, 7) <> 'devenv_' ORDER BY datname");
+      others = (r.rows as { datname: string }[]).map((row) => row.datname);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  } catch {
+    // Only a better message was lost.
+  }
+  const quoted = others.map((d) => `"${d}"`).join(', ');
+  const [only] = others;
+  return new DevenvError('DATABASE_NOT_READY', `Postgres at ${describeAddress(conn)} has no database "${conn.database}"${others.length > 0 ? `; its data volume holds ${quoted}` : ''} (${reason})`, {
+    hint: `Postgres creates the database only when its data volume is new. ${only && others.length === 1
+      ? `To use the data: set \`database: ${only}\` under ${service}.postgres in devenv.yml, or rename it while devenv.yml still says ${only} (\`devenv exec ${service === 'the database service' ? 'DB' : service} -- psql -d postgres -c 'ALTER DATABASE "${only}" RENAME TO "${conn.database}"'\`). `
+      : others.length > 1 ? `Name one of them under ${service}.postgres.database in devenv.yml. ` : ''}To start over with an empty database: \`devenv down --volumes\` (deletes the volume's data).`,
+  });
+}
 
 /** One `SELECT 1`: undefined when it ran, else why not (`ps` shows it). */
 export async function checkPostgres(conn: PgConnection, timeoutMs: number): Promise<string | undefined> {

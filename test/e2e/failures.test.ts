@@ -1,4 +1,5 @@
 /** What a user sees when `up` cannot succeed: a clear error, a distinct exit code, nothing left running. */
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { devenv, freePort } from '../helpers/cli.js';
@@ -112,6 +113,27 @@ describe('up failures', () => {
 
 describe('reuse', () => {
   afterEach(async () => { await Promise.all(projects.splice(0).map(removeProject)); });
+
+  it('a user or database changed after the volume was made: up names what the volume holds and how to use it', async () => {
+    const project = newProject('renamed');
+    const dir = copyProject('test/fixtures/e2e/failing-init');
+    const file = `${dir}/devenv.yml`;
+    writeFileSync(file, 'services:\n  db:\n    postgres: { database: shop }\n');
+    expect((await devenv(['up', '-d', '-f', file, '-p', project])).code).toBe(0);
+    writeFileSync(file, 'services:\n  db:\n    postgres: { database: store }\n');
+    const database = await devenv(['up', '-d', '-f', file, '-p', project]);
+    expect(database.code).toBe(6);
+    expect(database.stderr).toMatch(/has no database "store"; its data volume holds "shop"/);
+    expect(database.stderr).toContain('set `database: shop` under db.postgres in devenv.yml');
+    writeFileSync(file, 'services:\n  db:\n    postgres: { database: shop, user: bob }\n');
+    const user = await devenv(['up', '-d', '-f', file, '-p', project]);
+    expect(user.code).toBe(6);
+    expect(user.stderr).toContain(`password authentication failed for user "bob"; its data volume ${project}-db-data was initialised with user "postgres"`);
+    expect(user.stderr).toContain('Set `user: postgres` under db.postgres in devenv.yml');
+    // The data is still there for the old values.
+    writeFileSync(file, 'services:\n  db:\n    postgres: { database: shop }\n');
+    expect((await devenv(['up', '-d', '-f', file, '-p', project])).code).toBe(0);
+  });
 
   it('a changed env recreates only that service and says which field changed', async () => {
     const project = newProject('reuse');

@@ -44,6 +44,18 @@ describe('waitForPostgres', () => {
     expect(`${e.message} ${e.hint} ${e.details.join(' ')}`).not.toContain(password);
   }, 20_000);
 
+  it('a database the volume does not hold: fails at once, naming the ones it does hold and how to use them', async () => {
+    await waitForPostgres(pg.conn, { timeoutMs: 60_000 });
+    const error = await waitForPostgres({ ...pg.conn, database: 'renamed' }, { timeoutMs: 3_600_000, service: 'db' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DevenvError);
+    const e = error as DevenvError;
+    expect(e.code).toBe('DATABASE_NOT_READY');
+    expect(e.message).toBe(`Postgres at 127.0.0.1:${pg.conn.port} has no database "renamed"; its data volume holds "calsite" (database "renamed" does not exist)`);
+    expect(e.hint).toContain('set `database: calsite` under db.postgres in devenv.yml');
+    expect(e.hint).toContain(`\`devenv exec db -- psql -d postgres -c 'ALTER DATABASE "calsite" RENAME TO "renamed"'\``);
+    expect(e.hint).toContain('`devenv down --volumes`');
+  }, 20_000);
+
   it('times out naming the address, the deadline and the last error when nothing answers', async () => {
     const error = await waitForPostgres({ ...pg.conn, port: await closedPort() }, { timeoutMs: 1000, service: 'db' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DevenvError);
