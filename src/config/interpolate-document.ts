@@ -64,8 +64,10 @@ export function interpolateDocument(root: unknown, vars: Vars): InterpolatedDocu
     if (Array.isArray(value)) return value.map((item, index) => walk(item, [...path, index]));
     // Only plain maps: a YAML !!set, !!omap or !!binary stays as it is, for the schema to reject.
     if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-      // fromEntries defines own properties, so a "__proto__" key stays a plain key.
-      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, walk(item, [...path, key])]));
+      // fromEntries defines own properties, so a "__proto__" key stays a plain key. A top-level `x-`
+      // block is only a source of anchors (ignored itself): its values are interpolated where an alias
+      // puts them, so `${db.url}` there is checked as an env value when `env: *common` uses it.
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, path.length === 0 && key.startsWith('x-') ? item : walk(item, [...path, key])]));
     }
     return value;
   };

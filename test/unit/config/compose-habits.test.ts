@@ -149,4 +149,24 @@ services:
     expect(container(project, 'a')).toMatchObject({ image: 'busybox', env: { LOG: ['debug'] }, command: ['sh', '-c', 'sleep 10'] });
     expect(container(project, 'b')).toMatchObject({ image: 'busybox', env: { LOG: ['info'] } });
   });
+
+  it('an x- block may hold ${db.url}: it is checked and resolved where an alias puts it under env', async () => {
+    const project = await loadYaml(`x-env: &env
+  DATABASE_URL: \${db.url}
+  LOG: debug
+services:
+  db: { postgres: {} }
+  a: { image: busybox, env: *env }
+  b:
+    image: busybox
+    env:
+      <<: *env
+      PORT: "3000"
+`);
+    const url = [{ service: 'db', field: 'url' }];
+    expect(container(project, 'a').env).toEqual({ DATABASE_URL: url, LOG: ['debug'] });
+    expect(container(project, 'b').env).toEqual({ DATABASE_URL: url, LOG: ['debug'], PORT: ['3000'] });
+    // Used where references are not allowed, it is still refused there, by that place's path.
+    await expect(loadYaml('x-c: &c\n  image: \${db.url}\nservices:\n  db: { postgres: {} }\n  a: { <<: *c }\n')).rejects.toThrow(/services\.a\.image: the reference \$\{db\.url\}/);
+  });
 });
