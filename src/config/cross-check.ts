@@ -64,17 +64,58 @@ function checkDependencies(project: Project, config: ValidConfig, problems: Prob
       : Object.keys(declared ?? {}).map((target) => ({ target, where: ['services', service.name, 'depends_on', target] as Path, at: 'key' as const }));
     for (const { target, where, at } of entries) {
       if (target === service.name) problems.push({ path: where, at, message: `${service.name} cannot depend on itself` });
-      else if (!names.has(target)) {
-        const guess = suggest(target, [...names]);
-        problems.push({
-          path: where,
-          at,
-          message: `unknown service "${target}"${guess ? ` — did you mean "${guess}"?` : `; the services are ${listNames([...names])}`}`,
-        });
-      }
+      else if (!names.has(target)) problems.push({ path: where, at, message: unknownService(target, [...names]) });
     }
   }
   reportCycles(project, problems);
+}
+
+function unknownService(target: string, names: string[]): string {
+  const guess = suggest(target, names);
+  return `unknown service "${target}"${guess ? ` — did you mean "${guess}"?` : `; the services are ${listNames(names)}`}`;
+}
+
+/**
+ * When the document's shape is wrong, the checks above cannot run (they need the whole project), and
+ * fixing one problem would only reveal the next. These need only the names as written: a reference
+ * or dependency to a service the file does not have, reported with the shape's problems.
+ */
+export function checkNamesAsWritten(document: unknown, envTemplates: Map<string, Map<string, Template>>, problems: Problem[]): void {
+  const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (!isMap(document) || !isMap(document.services)) return;
+  const services = document.services;
+  const names = Object.keys(services);
+  for (const [service, env] of envTemplates) {
+    const base: Path = service.startsWith('migrations/') ? ['migrations', Number(service.slice('migrations/'.length))] : ['services', service];
+    for (const [key, template] of env) {
+      for (const part of template) {
+        if (typeof part === 'string') continue;
+        const shown = `\${${part.service}.${part.field}}`;
+        if (!Object.hasOwn(services, part.service)) problems.push({ path: [...base, 'env', key], message: `${shown} refers to an unknown service "${part.service}"` });
+        else if (isMap(services[part.service]) && 'postgres' in (services[part.service] as object) && !REF_FIELDS.includes(part.field)) {
+          const guess = suggest(part.field, REF_FIELDS);
+          problems.push({ path: [...base, 'env', key], message: `${shown}: unknown field "${part.field}" — ${guess ? `did you mean "${guess}"?` : `expected one of ${REF_FIELDS.join(', ')}`}` });
+        }
+      }
+    }
+  }
+  for (const [service, raw] of Object.entries(services)) {
+    const declared = isMap(raw) ? raw.depends_on : undefined;
+    const entries = Array.isArray(declared)
+      ? declared.map((target, index) => ({ target, where: ['services', service, 'depends_on', index] as Path, at: 'value' as const }))
+      : isMap(declared) ? Object.keys(declared).map((target) => ({ target, where: ['services', service, 'depends_on', target] as Path, at: 'key' as const })) : [];
+    for (const { target, where, at } of entries) {
+      if (typeof target === 'string' && target !== service && !Object.hasOwn(services, target)) problems.push({ path: where, at, message: unknownService(target, names) });
+    }
+  }
+  if (!Array.isArray(document.migrations)) return;
+  document.migrations.forEach((step: unknown, index) => {
+    if (!isMap(step)) return;
+    for (const field of ['service', 'database'] as const) {
+      const target = step[field];
+      if (typeof target === 'string' && !Object.hasOwn(services, target)) problems.push({ path: ['migrations', index, field], message: unknownService(target, names) });
+    }
+  });
 }
 
 /** Each dependency cycle once. Iterative: a generated file may chain thousands of services. */

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DevenvError } from '../errors.js';
-import { crossCheck } from './cross-check.js';
+import { checkNamesAsWritten, crossCheck } from './cross-check.js';
 import { DOTENV_HINT, dotenvErrorMessage, parseDotenv } from './dotenv.js';
 import { resolveConfigFile } from './find-config.js';
 import { interpolateDocument } from './interpolate-document.js';
@@ -76,7 +76,10 @@ function load(options: LoadOptions): Project {
   append(problems, interpolated.problems);
   const validated = validateConfig(interpolated.value);
   append(problems, validated.problems);
-  if (validated.config === undefined || problems.length > 0) fail(parsed.locate);
+  if (validated.config === undefined || problems.length > 0) {
+    checkNamesAsWritten(interpolated.value, interpolated.envTemplates, problems);
+    fail(parsed.locate);
+  }
   const config = validated.config as NonNullable<typeof validated.config>;
 
   if (options.projectName !== undefined) {

@@ -65,6 +65,28 @@ describe('references', () => {
     ]);
   });
 
+  it('reports wrong names along with a wrong shape elsewhere, so one run shows every problem', async () => {
+    const bad = `services:
+  db: { postgres: { databse: shop } }
+  app:
+    image: x
+    env:
+      A: \${dbb.url}
+      B: \${db.uri}
+    depends_on: [cache, db]
+migrations:
+  - { name: seed, run: node seed.js, service: ap }
+  - { name: schema, sql: ./sql, database: db }
+`;
+    expect(await problems(bad)).toEqual([
+      'devenv.yml:2:21 services.db.postgres.databse: unknown field "databse" — did you mean "database"?',
+      'devenv.yml:6:10 services.app.env.A: ${dbb.url} refers to an unknown service "dbb"',
+      'devenv.yml:7:10 services.app.env.B: ${db.uri}: unknown field "uri" — did you mean "url"?',
+      'devenv.yml:8:18 services.app.depends_on[0]: unknown service "cache"; the services are db, app',
+      'devenv.yml:10:47 migrations[0].service: unknown service "ap" — did you mean "app"?',
+    ]);
+  });
+
   it('allows references only in env values', async () => {
     const bad = 'services:\n  db: { postgres: {} }\n  app: { image: "${db.host}", command: "echo ${db.url}" }\n';
     expect(await problems(bad)).toEqual([
