@@ -246,6 +246,7 @@ function fromCompose(folder: FolderFacts, file: string, notes: string[]): Doc {
     doc.services[name] = out;
   }
   const steps = migrationSteps(compose.services ?? {}, doc, notes);
+  referToDatabases(doc, notes);
   notes.push(`imported ${Object.keys(doc.services).length} service(s)${steps > 0 ? ` and ${steps} migration step(s)` : ''} from ${file}; ports are published on 127.0.0.1 only`);
   const unset = folder.env ? unsetVariables(folder.read(file) ?? '', folder) : [];
   if (unset.length > 0) {
@@ -264,6 +265,8 @@ function fromCompose(folder: FolderFacts, file: string, notes: string[]): Doc {
 function migrationSteps(services: Record<string, ComposeService>, doc: Doc, notes: string[]): number {
   const steps: Record<string, unknown>[] = [];
   const converted: string[] = [];
+  /** What each converted one-off waited for: those that waited for it now wait for that. */
+  const inherited = new Map<string, string[] | Record<string, unknown> | undefined>();
   const names = Object.keys(services);
   const dependsOn = (s: ComposeService) => (Array.isArray(s.depends_on) ? s.depends_on : Object.keys(s.depends_on ?? {}));
   // In the order they depend on each other (Compose's order otherwise).
@@ -289,25 +292,59 @@ function migrationSteps(services: Record<string, ComposeService>, doc: Doc, note
   for (const name of ordered.filter(candidate)) {
     const m = services[name]!;
     const migrates = /migrat/i.test(says(name, m));
-    const host = hosts.find((other) => sameImage(services[other]!, m) && covers(services[other]!, m, dependsOn));
+    const host = hosts.find((other) => sameImage(services[other]!, m) && covers(services[other]!, m, name, dependsOn));
     if (!host) continue;
     steps.push({ name, run: m.command, service: host, ...(migrates ? {} : { when: 'fresh' }) });
     converted.push(name);
+    inherited.set(name, doc.services[name]!.depends_on as string[] | Record<string, unknown> | undefined);
     delete doc.services[name];
     notes.push(`migration ${name}: Compose's one-off \`${name}\` service, run in ${host}'s image before the other services start${migrates ? ', skipped while nothing it runs with changed' : ', once per new database (when: fresh)'}`);
   }
   if (converted.length === 0) return 0;
-  // The services that waited for it wait for the migrations, as every service does.
+  // The services that waited for it wait for the migrations, as every service does, and for what it
+  // waited for (an app that waited for `migrate`, which waited for a healthy db, waits for the db).
+  const asMap = (d: string[] | Record<string, unknown> | undefined): Record<string, unknown> => (Array.isArray(d) ? Object.fromEntries(d.map((x) => [x, { condition: 'service_started' }])) : (d ?? {}));
+  const through = (d: Record<string, unknown>, seen: Set<string>): Record<string, unknown> => Object.fromEntries(Object.entries(d).flatMap(([x, c]) => {
+    if (!converted.includes(x)) return [[x, c]];
+    if (seen.has(x)) return [];
+    return Object.entries(through(asMap(inherited.get(x)), new Set([...seen, x])));
+  }));
   for (const out of Object.values(doc.services)) {
     const d = out.depends_on as string[] | Record<string, unknown> | undefined;
     if (!d) continue;
-    const kept = Array.isArray(d) ? d.filter((x) => !converted.includes(x)) : Object.fromEntries(Object.entries(d).filter(([x]) => !converted.includes(x)));
+    const waited = through(asMap(d), new Set());
+    // Its own conditions first: a db it named itself keeps the condition it gave.
+    const merged = { ...waited, ...Object.fromEntries(Object.entries(asMap(d)).filter(([x]) => !converted.includes(x))) };
+    const kept = Array.isArray(d) && Object.values(merged).every((c) => (c as { condition?: string }).condition === 'service_started') ? Object.keys(merged) : merged;
     if ((Array.isArray(kept) ? kept.length : Object.keys(kept).length) > 0) out.depends_on = kept;
     else delete out.depends_on;
   }
   doc.migrations = [...(doc.migrations ?? []), ...steps];
   return steps.length;
 }
+
+/**
+ * A connection URL written out in full (`postgres://app:secret@db:5432/app`) becomes `${db.url}`: the
+ * same value in the containers, and one that follows the database's settings and, for `devenv env` and
+ * host processes, its host port. Only when the database's user, password and name are written out too.
+ */
+function referToDatabases(doc: Doc, notes: string[]): void {
+  for (const [db, service] of Object.entries(doc.services)) {
+    const pg = service.postgres as Record<string, unknown> | undefined;
+    const literal = (v: unknown) => typeof v === 'string' && !v.includes('$');
+    if (!pg || !literal(pg.password) || !literal(pg.database) || (pg.user !== undefined && !literal(pg.user))) continue;
+    const credentials = `${(pg.user as string | undefined) ?? 'postgres'}:${pg.password as string}@${db}`;
+    const written = new RegExp(`^postgres(?:ql)?://${escapeRegExp(credentials)}(?::5432)?/${escapeRegExp(pg.database as string)}(?=$|\\?)`);
+    for (const [name, other] of Object.entries(doc.services)) {
+      const env = other.env as Record<string, string> | undefined;
+      const keys = Object.keys(env ?? {}).filter((k) => written.test(env![k]!));
+      for (const k of keys) env![k] = env![k]!.replace(written, `\${${db}.url}`);
+      if (keys.length > 0) notes.push(`${name}: ${keys.join(', ')} ${keys.length > 1 ? 'are' : 'is'} \`\${${db}.url}\`, the URL Compose wrote out: it follows ${db}'s settings, and its host port in \`devenv env\``);
+    }
+  }
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Both run the same image: the same build, or the same image and no build. */
 function sameImage(a: ComposeService, b: ComposeService): boolean {
@@ -316,14 +353,17 @@ function sameImage(a: ComposeService, b: ComposeService): boolean {
   return a.image !== undefined && a.image === b.image;
 }
 
-/** `host` has every env value, volume and dependency of `m` (a step runs with its service's). */
-function covers(host: ComposeService, m: ComposeService, dependsOn: (s: ComposeService) => string[]): boolean {
+/**
+ * `host` has every env value, volume and dependency of `m` (a step runs with its service's); a host
+ * that waited for `m` waited for its dependencies too.
+ */
+function covers(host: ComposeService, m: ComposeService, name: string, dependsOn: (s: ComposeService) => string[]): boolean {
   const env = environment(host.environment);
   const volume = (v: NonNullable<ComposeService['volumes']>[number]) => JSON.stringify(v);
   return Object.entries(environment(m.environment)).every(([k, v]) => env[k] === v)
     && [m.env_file ?? []].flat().every((f) => [host.env_file ?? []].flat().includes(f))
     && (m.volumes ?? []).every((v) => (host.volumes ?? []).map(volume).includes(volume(v)))
-    && dependsOn(m).every((d) => dependsOn(host).includes(d));
+    && (dependsOn(host).includes(name) || dependsOn(m).every((d) => dependsOn(host).includes(d)));
 }
 
 /**

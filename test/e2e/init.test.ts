@@ -37,6 +37,9 @@ describe('devenv init', () => {
     expect(fromParent.stdout).toContain(`Wrote ${join(dir, 'devenv.yml')}`);
     expect(readFileSync(join(dir, 'devenv.yml'), 'utf8')).toBe(inFolder.stdout);
     expect(inFolder.stdout).toContain('build: .');
+    // The file alone on stdout; what init found beside it.
+    expect(inFolder.stdout).not.toContain('What init found');
+    expect(inFolder.stderr).toMatch(/^What init found:\n {2}- /);
     expect((await devenv(['validate', '-f', 'node-knex-redis/devenv.yml'], { cwd: dirname(dir) })).code).toBe(0);
   });
 

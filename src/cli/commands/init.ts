@@ -34,7 +34,9 @@ export async function initCommand(flags: GlobalOptions & { force?: boolean; prin
     throw new DevenvError('USAGE', `devenv init: ${(error as Error).message}`);
   }
   if (flags.print) {
+    // The file alone on stdout (`init --print > devenv.yml` works); what init found on stderr.
     process.stdout.write(proposal.text);
+    process.stderr.write(`What init found:\n${proposal.notes.map((n) => `  - ${n}`).join('\n')}\n`);
     return 0;
   }
   // Checked as `up` will read it, beside the real one (relative paths resolve the same), before it replaces anything.

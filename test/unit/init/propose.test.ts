@@ -88,13 +88,56 @@ volumes: { db: {} }
     expect(d.services.database).toEqual({ postgres: { version: '16', database: 'cal', user: 'cal', password: 'secret', port: 5450 } });
     expect(d.services.web).toEqual({
       build: { context: '.', dockerfile: 'docker/Dockerfile', args: { NODE_ENV: 'development' } },
-      env: { DATABASE_URL: 'postgres://cal:secret@database:5432/cal', NEXTAUTH_SECRET: '${NEXTAUTH_SECRET}' },
+      env: { DATABASE_URL: '${database.url}', NEXTAUTH_SECRET: '${NEXTAUTH_SECRET}' },
       ports: ['3000:3000', '0:9229'],
       volumes: ['./src:/app/src:ro'],
       health: { command: ['curl', '-f', 'http://localhost:3000/api/health'], interval: '5s' },
       restart: 'always',
       depends_on: { database: { condition: 'service_healthy' } },
     });
+  });
+
+  it('a migrate service the app waits for, itself waiting for the db: a step, and the app waits for the db instead; a written-out URL is ${db.url}', () => {
+    const p = propose(folder({
+      'docker-compose.yml': `
+services:
+  db:
+    image: postgres:15
+    environment: { POSTGRES_USER: bench, POSTGRES_PASSWORD: bench, POSTGRES_DB: bench }
+  migrate:
+    build: .
+    command: ["node", "migrate.js"]
+    environment: { DATABASE_URL: "postgresql://bench:bench@db:5432/bench?sslmode=disable" }
+    depends_on: { db: { condition: service_healthy } }
+  app:
+    build: .
+    environment:
+      DATABASE_URL: "postgresql://bench:bench@db:5432/bench?sslmode=disable"
+      OTHER_URL: postgres://bench:bench@elsewhere:5432/bench
+    ports: ["3000:3000"]
+    depends_on: { migrate: { condition: service_completed_successfully } }
+`,
+    }));
+    const d = parse(p.text) as Record<string, any>;
+    expect(d.migrations).toEqual([{ name: 'migrate', run: ['node', 'migrate.js'], service: 'app' }]);
+    expect(d.services.app.depends_on).toEqual({ db: { condition: 'service_healthy' } });
+    expect(d.services.app.env).toEqual({ DATABASE_URL: '${db.url}?sslmode=disable', OTHER_URL: 'postgres://bench:bench@elsewhere:5432/bench' });
+    expect(p.notes).toContain('app: DATABASE_URL is `${db.url}`, the URL Compose wrote out: it follows db\'s settings, and its host port in `devenv env`');
+  });
+
+  it('a URL is left as written when the database\'s password is a variable', () => {
+    const p = propose(folder({
+      'docker-compose.yml': `
+services:
+  db:
+    image: postgres:15
+    environment: { POSTGRES_PASSWORD: "\${PGPASS:-x}", POSTGRES_DB: app }
+  app:
+    image: node:20
+    environment: { DATABASE_URL: "postgres://postgres:x@db:5432/app" }
+`,
+    }));
+    expect((parse(p.text) as Record<string, any>).services.app.env.DATABASE_URL).toBe('postgres://postgres:x@db:5432/app');
   });
 
   it('a one-off Compose service that migrates or seeds in the app\'s image becomes a migration step; others stay services', () => {
