@@ -162,6 +162,11 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
     readySteps.set(s.name, plan.add(kind === 'postgres.ready' && step === undefined ? { kind, service: s.name, reused: true } : { kind, service: s.name }, stale ? `${cause}; ${INIT_CHANGED}` : cause, readyDeps));
   };
 
+  // The steps this plan runs: every one on `up`; on `restart`, the `run:` steps in an image it
+  // rebuilds (new code may bring new migrations: the app must not start on the old schema).
+  const rebuilt = (name: string) => { const s = byName.get(name); return builds.has(name) || (s?.kind === 'container' && s.buildFrom !== undefined && builds.has(s.buildFrom)); };
+  const migrating = selection.migrations ? project.migrations
+    : mode === 'restart' ? project.migrations.filter((m) => m.kind === 'run' && selection.started.has(m.service) && rebuilt(m.service)) : [];
   const needed = migrationNeeds(project, byName);
   const afterMigrations: Service[] = [];
   const visited = new Set<string>();
@@ -169,13 +174,13 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
     if (visited.has(s.name) || !selection.started.has(s.name)) return;
     visited.add(s.name);
     for (const d of s.dependsOn) visit(byName.get(d.service)!);
-    if (selection.migrations && s.kind !== 'postgres' && !needed.has(s.name)) afterMigrations.push(s);
+    if (migrating.length > 0 && s.kind !== 'postgres' && !needed.has(s.name)) afterMigrations.push(s);
     else startService(s, []);
   };
   started.forEach(visit);
 
   let lastMigration: number | undefined;
-  if (selection.migrations) {
+  if (migrating.length > 0) {
     const facts: MigrationFacts = {
       volumeIds: Object.fromEntries(observed.volumes.map((v) => [v.name, v.labels[LABELS.volumeId]])),
       imageId: (name) => {
@@ -187,18 +192,20 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
       sqlHashes: observed.sqlHashes,
     };
     project.migrations.forEach((m, index) => {
+      if (!migrating.includes(m)) return;
       const now = migrationInputs(project, m, facts);
       const last = observed.migrationRecords[migrationKey(project.name, m.name)];
       if (!options.migrate && now && last && last.inputs === now.inputs && last.volumes === now.volumes) {
         // Nothing to wait for: a skipped step runs nothing.
-        lastMigration = plan.add({ kind: 'migration', migration: m, index, skip: true }, 'unchanged since its last success on this database; skipped (up --migrate runs it)', [lastMigration]);
+        // A `when: fresh` step runs once per database even with --migrate: a new database (db reset) runs it again.
+        lastMigration = plan.add({ kind: 'migration', migration: m, index, skip: true }, `unchanged since its last success on this database; skipped (${m.when === 'fresh' ? '`db reset` runs it again' : 'up --migrate runs it'})`, [lastMigration]);
         return;
       }
       const deps = m.kind === 'run'
         ? [networkStep, imageSteps.get(m.service), ...volumesOf(mountsOf(byName.get(m.service)), volumeSteps), ...waitFor(byName.get(m.service)!)]
         : [];
       deps.push(...migrationDatabases(m).map((db) => readySteps.get(db)));
-      const cause = options.migrate ? '--migrate' : m.when === 'fresh' ? 'once per database (when: fresh)' : alwaysRuns(project, m) ?? 'applies what is new';
+      const cause = options.migrate ? '--migrate' : m.when === 'fresh' ? 'once per database (when: fresh)' : mode === 'restart' && m.kind === 'run' ? `runs in ${m.service}'s image, rebuilt: applies what is new` : alwaysRuns(project, m) ?? 'applies what is new';
       // Its inputs are known once the image it runs is built: the same image as last time skips it then.
       const unlessUnchanged = !options.migrate && !now && last && m.kind === 'run' && imageSteps.has(m.service) && !alwaysRuns(project, m) ? last : undefined;
       const why = unlessUnchanged ? `${cause}; skipped if the image it runs comes out as it was at its last success` : cause;

@@ -1,4 +1,6 @@
 /** The second example: a `run:` migration (knex) in the app's image, and a redis service. */
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { devenv, freePort, http } from '../helpers/cli.js';
 import { projectResources, removeProject, uniqueProject } from '../helpers/engine.js';
@@ -37,6 +39,20 @@ describe.sequential('examples/node-knex-redis', { shuffle: false }, () => {
     expect(r.stdout).toContain('image:app build (--build)');
     expect(r.stdout).toMatch(/✔ container:app create [\d.]+s \(kept: the build gave the image it runs\)/);
     expect(r.stdout).toMatch(/✔ migration:schema run [\d.]+s \(skipped: its image came out as it was at its last success\)/);
+  });
+
+  it('restart app after a new migration file: the rebuilt image\'s migration runs before the app starts on it', async () => {
+    writeFileSync(join(dirname(file), 'migrations/20250102000000_add_note.cjs'), "exports.up = (knex) => knex.schema.alterTable('visits', (t) => { t.text('note'); });\nexports.down = (knex) => knex.schema.alterTable('visits', (t) => { t.dropColumn('note'); });\n");
+    const r = await devenv(['restart', 'app', '-f', file, '-p', project], { env: { APP_PORT: String(port) } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('image:app build (build context changed: added migrations/20250102000000_add_note.cjs)');
+    expect(r.stdout).toContain('migration:schema run (runs in app\'s image, rebuilt: applies what is new;');
+    expect(r.stdout).toMatch(/Batch 2 run: 1 migrations/);
+    expect(r.stdout).not.toMatch(/container:(db|cache)/);
+    // An unchanged restart builds and migrates nothing.
+    const again = await devenv(['restart', 'app', '-f', file, '-p', project], { env: { APP_PORT: String(port) } });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).not.toContain('migration:schema');
   });
 
   it('down --volumes --images leaves nothing of the project', async () => {

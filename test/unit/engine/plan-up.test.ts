@@ -158,6 +158,20 @@ describe('planUp', () => {
     expect(planUp(project, regroup(observed, project)).steps.find((s) => s.kind === 'container.create')).toMatchObject({ keep: { start: false } });
   });
 
+  it('restart of a service whose image it rebuilds runs the run: steps in that image first; without a rebuild, none', () => {
+    const project = demoProject();
+    const changed = regroup({ ...upObserved(project), contextHashes: { app: 'ctx2' } }, project);
+    // The old container serves until the step is done; the new one starts on the migrated schema.
+    expect(printPlan(planUp(project, changed, { mode: 'restart', services: ['app'] }))).toBe(`\
+[] -> #1 image:app build (build context changed: server.js)
+[1] -> #2 migration:seed run (runs in app's image, rebuilt: applies what is new)
+[1,2] -> #3 container:app remove (image rebuilt (build context changed: server.js))
+[1,3] -> #4 container:app create (image rebuilt (build context changed: server.js))
+[2,4] -> #5 container:app start (its turn)
+[5] -> #6 service:app healthy (after start)`);
+    expect(printPlan(planUp(project, regroup(upObserved(project), project), { mode: 'restart', services: ['app'] }))).not.toContain('migration:');
+  });
+
   it('replaces without a keep: restart, a config change, a failed one-shot', () => {
     const project = demoProject();
     const observed = regroup({ ...upObserved(project), contextHashes: { app: 'ctx2' } }, project);
