@@ -55,6 +55,17 @@ describe.sequential('examples/node-knex-redis', { shuffle: false }, () => {
     expect(again.stdout).not.toContain('migration:schema');
   });
 
+  it('db reset after a new migration file: the image it runs in is rebuilt first, so the reset database has it', async () => {
+    writeFileSync(join(dirname(file), 'migrations/20250103000000_add_source.cjs'), "exports.up = (knex) => knex.schema.alterTable('visits', (t) => { t.text('source'); });\nexports.down = (knex) => knex.schema.alterTable('visits', (t) => { t.dropColumn('source'); });\n");
+    const r = await devenv(['db', 'reset', '--yes', '-f', file, '-p', project], { env: { APP_PORT: String(port) } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('image:app build (build context changed: added migrations/20250103000000_add_source.cjs)');
+    expect(r.stdout).toMatch(/Batch 1 run: 3 migrations/);
+    expect(r.stdout).toContain('Note: app still runs the image built before; `devenv up` puts it on the new one.');
+    const columns = await devenv(['exec', '-T', '-f', file, '-p', project, 'db', 'psql', '-tAc', "SELECT string_agg(column_name, ',' ORDER BY column_name) FROM information_schema.columns WHERE table_name = 'visits'"]);
+    expect(columns.stdout.trim(), columns.stderr).toBe('id,note,source,user_agent,visited_at');
+  });
+
   it('down --volumes --images leaves nothing of the project', async () => {
     const r = await devenv(['down', '--volumes', '--images', '-p', project]);
     expect(r.code).toBe(0);

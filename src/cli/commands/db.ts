@@ -15,6 +15,7 @@ import { LABELS } from '../../engine/labels.js';
 import { dataVolumeName } from '../../engine/names.js';
 import { publishedPostgresPort } from '../../engine/postgres-port.js';
 import { forgetMigrations } from '../../engine/run-state.js';
+import type { Plan } from '../../engine/plan.js';
 import type { PgConnection } from '../../postgres/connection.js';
 import { SNAPSHOT_NAME } from '../../postgres/snapshot-name.js';
 import type { ContainerDetails, Runtime } from '../../runtime/runtime.js';
@@ -138,6 +139,11 @@ async function reset(service: string | undefined, flags: DbFlags): Promise<Comma
       const pg = project.services.find((s): s is PostgresService => s.kind === 'postgres' && s.name === db.service);
       if (!pg) throw new DevenvError('USAGE', `${db.service} is not a Postgres service of ${project.file}`);
       await confirmLoss(db, 'reset', flags);
+      const steps = project.migrations.filter((m) => targets(project, m, db.service));
+      const handler = stepHandler({ runtime, engine, project, state: newRunState(), ...(host ? { host } : {}) });
+      // The images the `run:` steps run in, as `up` would have them (a migration fixed since the last
+      // build must not run from the old image), before the database is touched: a failed build changes nothing.
+      const rebuilt = await prepareImages(project, steps, runtime, host, (plan) => executePlan(plan, handler, { signal: interrupts.signal, onEvent: plainRenderer() }));
       const { resetDatabase } = await import('../../postgres/database-admin.js');
       const { disconnected, spare, initial } = await resetDatabase(db.conn);
       startDbTidy({ project: project.name, dir: project.dir, conn: db.conn, after: 'reset' });
@@ -148,21 +154,43 @@ async function reset(service: string | undefined, flags: DbFlags): Promise<Comma
       else if (pg.init.length > 0 && !initial) {
         process.stdout.write(`Note: this volume has no copy of what ${db.service}'s init files made (it was created before devenv kept one, or keeping it failed), so they were not run again; \`devenv down --volumes\` then \`devenv up\` starts from scratch.\n`);
       }
-      const steps = project.migrations.filter((m) => targets(project, m, db.service));
       // The records of what ran on the old database no longer hold.
       forgetMigrations(project.dir, project.name, steps.map((m) => m.name));
       if (steps.length > 0) {
         const plan = new PlanBuilder();
         let previous: number | undefined;
         for (const [index, migration] of steps.entries()) previous = plan.add({ kind: 'migration', migration, index }, 'database reset', [previous]);
-        await executePlan({ project: project.name, steps: plan.steps }, stepHandler({ runtime, engine, project, state: newRunState(), ...(host ? { host } : {}) }), { signal: interrupts.signal, onEvent: plainRenderer() });
+        await executePlan({ project: project.name, steps: plan.steps }, handler, { signal: interrupts.signal, onEvent: plainRenderer() });
       }
       process.stdout.write(`${db.service} reset in ${seconds(t0)}: ${steps.length === 0 ? 'no migration step targets it' : `ran ${steps.map((m) => m.name).join(', ')}`}.\n`);
+      if (rebuilt.length > 0) process.stdout.write(`Note: ${rebuilt.join(', ')} still run${rebuilt.length === 1 ? 's' : ''} the image built before; \`devenv up\` puts ${rebuilt.length === 1 ? 'it' : 'them'} on the new one.\n`);
       return 0;
     });
   } finally {
     interrupts.dispose();
   }
+}
+
+/**
+ * Builds (or pulls) the images the `run:` steps run in when `up` would: their build context changed,
+ * or there is none yet. Returns the services with a container that now runs an older image.
+ */
+async function prepareImages(project: Project, steps: Migration[], runtime: Runtime, host: Awaited<ReturnType<typeof hostProcessesFor>>, execute: (plan: Plan) => Promise<unknown>): Promise<string[]> {
+  const services = new Set(steps.flatMap((m) => (m.kind === 'run' ? [m.service] : [])));
+  if (services.size === 0) return [];
+  const [{ observe }, { imageBuilds, planImages }, { PlanBuilder }] = await Promise.all([import('../../engine/observe.js'), import('../../engine/plan-images.js'), import('../../engine/plan.js')]);
+  for (const name of [...services]) {
+    const s = project.services.find((x) => x.name === name);
+    if (s?.kind === 'container' && s.buildFrom) services.add(s.buildFrom);
+  }
+  const observed = await observe(runtime, project, host);
+  const selection = { named: new Set<string>(), started: new Set<string>(), imageOnly: services, migrations: true };
+  const builds = imageBuilds(project, observed, {}, selection);
+  const plan = new PlanBuilder();
+  planImages(plan, project, observed, builds, selection, new Map());
+  if (plan.steps.length === 0) return [];
+  await execute({ project: project.name, steps: plan.steps });
+  return [...services].filter((name) => builds.has(name) && observed.services.get(name)?.container !== undefined);
 }
 
 /** The steps that build this database: those naming it, and `run:` steps of services that depend on it. */
