@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'DATABASE_VERSION' // a data volume was initialised by another Postgres major version
   | 'ENGINE_ERROR' // any other error the engine reported
   | 'INTERRUPTED' // the user pressed Ctrl-C or the process got SIGTERM/SIGHUP
+  | 'DECLINED' // the user answered no to a question (db restore/reset of unsaved migrations)
   | 'INTERNAL'; // a bug in devenv
 
 export interface DevenvErrorOptions {
@@ -63,6 +64,7 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   ENGINE_ERROR: 1,
   INTERNAL: 1,
   INTERRUPTED: 130,
+  DECLINED: 1,
 };
 
 export function exitCodeFor(error: unknown): number {

@@ -174,6 +174,14 @@ describe('devenv db', () => {
     expect(again.stdout).toMatch(/✔ migration:schema sql [\d.]+s \(0 applied, 1 already applied\)/);
   });
 
+  it('a database without any migration record has nothing to lose: restore asks nothing', async () => {
+    // What a reset whose migration failed leaves: an empty database.
+    await sql('DROP TABLE devenv_migrations');
+    const r = await cli(['db', 'restore', 'base']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await names()).toBe('seeded');
+  });
+
   it('the guard sees the history tables of the app\'s own migration tool too (here Prisma\'s, in another schema)', async () => {
     await sql('CREATE SCHEMA app; CREATE TABLE app._prisma_migrations (id text PRIMARY KEY, migration_name text, finished_at timestamptz); INSERT INTO app._prisma_migrations VALUES (\'1\', \'0001_init\', now())');
     const taken = await cli(['db', 'snapshot', 'prisma']);

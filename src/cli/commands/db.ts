@@ -93,14 +93,15 @@ const sessions = (n: number) => (n === 0 ? 'no session was connected' : `ended $
  * from every snapshot of it (the rows of its migration history tables are those of none), that needs
  * --yes: asked on a terminal, required otherwise. Right after a restore they are the snapshot's.
  */
-async function confirmLoss(db: Database, what: string, flags: DbFlags): Promise<void> {
-  if (flags.yes) return;
+async function confirmLoss(db: Database, what: string, flags: DbFlags): Promise<number> {
+  if (flags.yes) return 0;
   const { historyChange, listSnapshots, migrationState } = await import('../../postgres/database-admin.js');
   const [list, now] = await Promise.all([listSnapshots(db.conn), migrationState(db.conn)]);
   const mine = list.filter((s) => s.database === db.conn.database);
   const last = mine.at(-1);
-  // A snapshot from before other tools' tables counted holds a hash of devenv_migrations alone.
-  if (!last || mine.some((s) => s.migrations.hash === (s.migrations.tables ? now.hash : now.devenvHash))) return;
+  // A snapshot from before other tools' tables counted holds a hash of devenv_migrations alone. A
+  // database with no migration record (a failed reset left it empty, say) has nothing to lose.
+  if (!last || now.count === 0 || mine.some((s) => s.migrations.hash === (s.migrations.tables ? now.hash : now.devenvHash))) return 0;
   const change = `database "${db.conn.database}" of ${db.service} has migration records no snapshot holds (${historyChange(now, last.migrations, last.name)})`;
   const question = `${change}; ${what} anyway?`;
   if (!process.stdin.isTTY) {
@@ -108,12 +109,15 @@ async function confirmLoss(db: Database, what: string, flags: DbFlags): Promise<
   }
   const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const asked = performance.now();
   const answer = await rl.question(`${question} [y/N] `).finally(() => rl.close());
-  if (!/^y(es)?$/i.test(answer.trim())) throw new DevenvError('INTERRUPTED', 'nothing changed');
+  if (!/^y(es)?$/i.test(answer.trim())) throw new DevenvError('DECLINED', `no ${what}: database "${db.conn.database}" is as it was`);
+  // The time it took to answer is not the command's.
+  return performance.now() - asked;
 }
 
 async function reset(service: string | undefined, flags: DbFlags): Promise<CommandResult> {
-  const t0 = performance.now();
+  let t0 = performance.now();
   // What only a reset needs (the plan executor, to run the migrations) loads only for it: snapshot and
   // restore are meant to take a blink.
   // Unlike the other db commands, a reset needs devenv.yml (its migration steps), -p alone is not enough.
@@ -138,7 +142,7 @@ async function reset(service: string | undefined, flags: DbFlags): Promise<Comma
       const db = await database(runtime, project.name, service);
       const pg = project.services.find((s): s is PostgresService => s.kind === 'postgres' && s.name === db.service);
       if (!pg) throw new DevenvError('USAGE', `${db.service} is not a Postgres service of ${project.file}`);
-      await confirmLoss(db, 'reset', flags);
+      t0 += await confirmLoss(db, 'reset', flags);
       const steps = project.migrations.filter((m) => targets(project, m, db.service));
       const handler = stepHandler({ runtime, engine, project, state: newRunState(), ...(host ? { host } : {}) });
       // The images the `run:` steps run in, as `up` would have them (a migration fixed since the last
@@ -248,7 +252,7 @@ async function snapshots(flags: DbFlags): Promise<CommandResult> {
 }
 
 async function restore(name: string | undefined, flags: DbFlags): Promise<CommandResult> {
-  const t0 = performance.now();
+  let t0 = performance.now();
   if (!name) throw new DevenvError('USAGE', 'name the snapshot to restore: `devenv db restore NAME` (`devenv db snapshots` lists them)');
   if (!SNAPSHOT_NAME.test(name)) throw badName(name);
   // pg loads while the engine answers.
@@ -256,7 +260,7 @@ async function restore(name: string | undefined, flags: DbFlags): Promise<Comman
   const { db, dir } = await target(flags);
   const { restoreSnapshot } = await admin;
   await withProjectLock(db.project, 'db restore', undefined, async () => {
-    await confirmLoss(db, 'restore', flags);
+    t0 += await confirmLoss(db, 'restore', flags);
     const restoring = restoreSnapshot(db.conn, name);
     // What .devenv/ says ran on this database held for the replaced copy, not for the snapshot's:
     // the next up runs the steps again (each skips what the snapshot already has). Forgotten while
@@ -322,7 +326,7 @@ async function dump(service: string | undefined, flags: DbFlags): Promise<Comman
 
 /** Loads a .sql, .sql.gz or custom-format dump into the database, stopping at the first error. */
 async function load(file: string | undefined, flags: DbFlags): Promise<CommandResult> {
-  const t0 = performance.now();
+  let t0 = performance.now();
   if (!file) throw new DevenvError('USAGE', 'name the file to load: `devenv db load FILE` (.sql, .sql.gz or a custom-format dump)');
   const kind = sniff(file);
   const { name, dir } = await projectTarget(flags);
@@ -335,7 +339,7 @@ async function load(file: string | undefined, flags: DbFlags): Promise<CommandRe
   }
   const admin = await import('../../postgres/database-admin.js');
   return withProjectLock(db.project, 'db load --replace', undefined, async () => {
-    await confirmLoss(db, 'replace', flags);
+    t0 += await confirmLoss(db, 'replace', flags);
     const scratch = await admin.prepareLoad(db.conn);
     try {
       await loadInto(runtime, db, scratch, file, kind, `Nothing changed: the file went into a new database, now dropped; database "${db.conn.database}" is as it was.`);
