@@ -49,6 +49,13 @@ export interface ProjectTarget {
   name: string;
   /** The folder of devenv.yml (for .devenv/: host processes, their logs). */
   dir?: string;
+  /** No devenv.yml and no -p: the name is the folder's, which may be no project at all. */
+  guessed?: boolean;
+}
+
+/** Said after "nothing for project X" when X is only the folder's name. */
+export function guessedName(target: ProjectTarget): string {
+  return target.guessed ? ` (no devenv.yml in this folder or above it, so the project is named after the folder; -f or -p names another)` : '';
 }
 
 export async function projectTarget(options: GlobalOptions): Promise<ProjectTarget> {
@@ -60,7 +67,7 @@ export async function projectTarget(options: GlobalOptions): Promise<ProjectTarg
   const file = options.file === undefined ? findConfigFile(process.cwd()) : resolveConfigFile(options.file, process.cwd());
   const dir = file ? dirname(file) : undefined;
   if (options.project) return { name: options.project, ...(dir ? { dir } : {}) };
-  if (!file) return { name: projectNameFromFolder(process.cwd()) };
+  if (!file) return { name: projectNameFromFolder(process.cwd()), guessed: true };
   return { name: await nameFromFile(options, file), dir: dirname(file) };
 }
 

@@ -19,7 +19,7 @@ import type { Plan } from '../../engine/plan.js';
 import type { PgConnection } from '../../postgres/connection.js';
 import { SNAPSHOT_NAME } from '../../postgres/snapshot-name.js';
 import type { ContainerDetails, Runtime } from '../../runtime/runtime.js';
-import { connect, hostProcessesFor, loadFor, projectTarget, runtimeOnly, withProjectLock } from '../context.js';
+import { connect, guessedName, hostProcessesFor, loadFor, projectTarget, runtimeOnly, withProjectLock } from '../context.js';
 import { startDbTidy } from '../db-tidy.js';
 import type { CommandResult, GlobalOptions } from '../options.js';
 import { listenForInterrupts } from '../signals.js';
@@ -59,12 +59,12 @@ interface Database {
   conn: PgConnection;
 }
 
-async function database(runtime: Runtime, project: string, service: string | undefined): Promise<Database> {
+async function database(runtime: Runtime, project: string, service: string | undefined, guessed = ''): Promise<Database> {
   let name = service;
   const postgres = await runtime.listContainers({ [LABELS.project]: project, [LABELS.role]: 'service', [LABELS.kind]: 'postgres' });
   const dbs = [...new Set(postgres.map((c) => c.labels[LABELS.service]!))];
   if (!name) {
-    if (dbs.length === 0) throw new DevenvError('USAGE', `no Postgres service of project "${project}" has a container`, { hint: 'Run `devenv up -d` first.' });
+    if (dbs.length === 0) throw new DevenvError('USAGE', `no Postgres service of project "${project}" has a container${guessed}`, { hint: 'Run `devenv up -d` first (`devenv up -d DB` starts only the database).' });
     if (dbs.length > 1) throw new DevenvError('USAGE', `project "${project}" has several databases (${dbs.join(', ')}): name one`, { hint: `e.g. \`--service ${dbs[0]}\`` });
     name = dbs[0]!;
   } else {
@@ -207,10 +207,11 @@ function targets(project: Project, m: Migration, db: string): boolean {
 }
 
 async function target(flags: DbFlags): Promise<{ runtime: Runtime; db: Database; dir?: string }> {
-  const { name, dir } = await projectTarget(flags);
+  const found = await projectTarget(flags);
+  const { name, dir } = found;
   // No version round trip (the engine takes ~30 ms to answer it): these commands only read containers.
   const runtime = await runtimeOnly();
-  return { runtime, db: await database(runtime, name, flags.service), ...(dir ? { dir } : {}) };
+  return { runtime, db: await database(runtime, name, flags.service, guessedName(found)), ...(dir ? { dir } : {}) };
 }
 
 async function snapshot(name: string | undefined, flags: DbFlags): Promise<CommandResult> {

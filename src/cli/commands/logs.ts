@@ -3,7 +3,7 @@ import { DevenvError } from '../../errors.js';
 import { logFile } from '../../supervisor/protocol.js';
 import { serviceLabels } from '../../engine/labels.js';
 import { groupByService, observeProject } from '../../engine/observe-project.js';
-import { hostProcessesFor, projectTarget, runtimeOnly } from '../context.js';
+import { guessedName, hostProcessesFor, loadFor, projectTarget, runtimeOnly } from '../context.js';
 import type { CommandResult, GlobalOptions } from '../options.js';
 import { listenForInterrupts } from '../signals.js';
 import { LogFollower } from '../stream-logs.js';
@@ -33,8 +33,14 @@ export async function logsCommand(services: string[], flags: LogsFlags): Promise
   const known = new Set([...groups.keys(), ...files.keys()]);
   const unknown = services.filter((s) => !known.has(s));
   if (unknown.length > 0 || known.size === 0) {
+    // A name devenv.yml does not have is a typo, not a service to start.
+    const declared = dir && unknown.length > 0 ? await serviceNames(flags) : undefined;
+    const strangers = declared ? unknown.filter((s) => !declared.includes(s)) : [];
+    if (declared && strangers.length > 0) {
+      throw new DevenvError('USAGE', `no service ${strangers.map((s) => `"${s}"`).join(', ')} in devenv.yml`, { hint: `The services are ${declared.join(', ')}.` });
+    }
     const what = unknown.length > 0 ? `no container or host process for service ${unknown.map((s) => `"${s}"`).join(', ')}` : 'no containers or host processes';
-    throw new DevenvError('USAGE', `${what} in project "${project}"`, { hint: 'Run `devenv up` first, or `devenv ps` to see what runs.' });
+    throw new DevenvError('USAGE', `${what} in project "${project}"${guessedName(target)}`, { hint: 'Run `devenv up` first, or `devenv ps` to see what runs.' });
   }
   const wanted = (service: string) => services.length === 0 || services.includes(service);
   const interrupts = listenForInterrupts();
@@ -49,5 +55,14 @@ export async function logsCommand(services: string[], flags: LogsFlags): Promise
     return 0;
   } finally {
     interrupts.dispose();
+  }
+}
+
+/** The services devenv.yml declares; undefined when it does not load (its own error is for `validate`). */
+async function serviceNames(flags: GlobalOptions): Promise<string[] | undefined> {
+  try {
+    return (await loadFor(flags, true)).services.map((s) => s.name);
+  } catch {
+    return undefined;
   }
 }

@@ -5,7 +5,7 @@
 import type { HealthCheck } from '../../config/project.js';
 import { LABELS, projectLabels } from '../../engine/labels.js';
 import type { ContainerDetails, ContainerSummary, Runtime } from '../../runtime/runtime.js';
-import { hostProcessesFor, projectTarget, runtimeOnly } from '../context.js';
+import { guessedName, hostProcessesFor, projectTarget, runtimeOnly } from '../context.js';
 import type { HostProcess } from '../../supervisor/client.js';
 import type { CommandResult, GlobalOptions } from '../options.js';
 import { publishedPostgresPort } from '../../engine/postgres-port.js';
@@ -52,7 +52,7 @@ export async function psCommand(flags: PsFlags): Promise<CommandResult> {
   }
   if (rows.length === 0) {
     const hidden = containers.length - shown.length + processes.size - shownProcesses.length;
-    process.stdout.write(`No containers for project "${project}"${hidden > 0 ? ` (${hidden} completed or one-off: \`devenv ps -a\`)` : ''}.\n`);
+    process.stdout.write(`No containers for project "${project}"${hidden === 0 ? guessedName(target) : ''}${hidden > 0 ? ` (${hidden} completed or one-off: \`devenv ps -a\`)` : ''}.\n`);
     return 0;
   }
   const table = [
