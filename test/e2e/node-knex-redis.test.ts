@@ -1,5 +1,5 @@
 /** The second example: a `run:` migration (knex) in the app's image, and a redis service. */
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { devenv, freePort, http } from '../helpers/cli.js';
@@ -64,6 +64,20 @@ describe.sequential('examples/node-knex-redis', { shuffle: false }, () => {
     expect(r.stdout).toContain('Note: app still runs the image built before; `devenv up` puts it on the new one.');
     const columns = await devenv(['exec', '-T', '-f', file, '-p', project, 'db', 'psql', '-tAc', "SELECT string_agg(column_name, ',' ORDER BY column_name) FROM information_schema.columns WHERE table_name = 'visits'"]);
     expect(columns.stdout.trim(), columns.stderr).toBe('id,note,source,user_agent,visited_at');
+  });
+
+  it('db dump into the project says the next build would copy it into the image, until .dockerignore leaves it out', async () => {
+    const inside = await devenv(['db', 'dump', '-f', file, '-p', project, '-o', join(dirname(file), 'dump.sql')]);
+    expect(inside.code, inside.stderr).toBe(0);
+    expect(inside.stderr).toMatch(/^Dumped database "visits" of db to .*dump\.sql \(plain format, [\d.]+ kB\) in [\d.]+ s\.\n/);
+    expect(inside.stderr).toContain('dump.sql is in app\'s build context, and no .dockerignore leaves it out');
+    appendFileSync(join(dirname(file), '.dockerignore'), '\n*.sql\n');
+    const ignored = await devenv(['db', 'dump', '-f', file, '-p', project, '-o', join(dirname(file), 'again.sql')]);
+    expect(ignored.code, ignored.stderr).toBe(0);
+    expect(ignored.stderr).not.toContain('Note:');
+    const nowhere = await devenv(['db', 'dump', '-f', file, '-p', project, '-o', join(dirname(file), 'missing/dump.sql')]);
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toContain(`cannot write ${join(dirname(file), 'missing/dump.sql')}: the folder ${join(dirname(file), 'missing')} does not exist`);
   });
 
   it('down --volumes --images leaves nothing of the project', async () => {

@@ -4,7 +4,8 @@
  * `down` and go with `down --volumes`), restore, dump and load through the database's own container.
  * `devenv exec db` already opens psql: there is no second way.
  */
-import { closeSync, createReadStream, createWriteStream, openSync, readSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -295,15 +296,21 @@ async function dump(service: string | undefined, flags: DbFlags): Promise<Comman
   if (format === 'custom' && !flags.output && process.stdout.isTTY) {
     throw new DevenvError('USAGE', 'a custom-format dump is binary: write it to a file with -o FILE, or pipe it');
   }
-  const { name } = await projectTarget(flags);
+  const t0 = performance.now();
+  const found = await projectTarget(flags);
   const runtime = await runtimeOnly();
-  const db = await database(runtime, name, service);
+  const db = await database(runtime, found.name, service, guessedName(found));
   // Into a private file beside the target, renamed over it only once pg_dump succeeded: a failed dump
   // never replaces a good one.
   const partial = flags.output ? `${flags.output}.${process.pid}.partial` : undefined;
   const file = partial ? createWriteStream(partial, { mode: 0o600, flags: 'wx' }) : undefined;
   const opened = file ? new Promise<void>((resolve, reject) => { file.once('open', () => resolve()); file.once('error', reject); }) : Promise.resolve();
-  await opened.catch((error: unknown) => { throw new DevenvError('USAGE', `cannot write ${flags.output}: ${(error as Error).message}`); });
+  await opened.catch((error: unknown) => {
+    const code = (error as NodeJS.ErrnoException).code;
+    const folder = dirname(resolve(flags.output!));
+    const why = code === 'ENOENT' ? `the folder ${folder} does not exist` : code === 'EACCES' ? `no permission to write in ${folder}` : (error as Error).message.replaceAll(partial!, flags.output!);
+    throw new DevenvError('USAGE', `cannot write ${flags.output}: ${why}`);
+  });
   const errors = collect();
   let code: number;
   try {
@@ -321,8 +328,28 @@ async function dump(service: string | undefined, flags: DbFlags): Promise<Comman
     throw new DevenvError('ENGINE_ERROR', `pg_dump of ${db.service} exited with code ${code}`, { details: errors.lines() });
   }
   if (partial) renameSync(partial, flags.output!);
-  if (flags.output) process.stderr.write(`Dumped database "${db.conn.database}" of ${db.service} to ${flags.output} (${format} format).\n`);
+  if (flags.output) {
+    process.stderr.write(`Dumped database "${db.conn.database}" of ${db.service} to ${flags.output} (${format} format, ${size(statSync(flags.output).size)}) in ${seconds(t0)}.\n`);
+    const image = found.dir ? await baked(flags, resolve(flags.output)) : undefined;
+    if (image) process.stderr.write(`Note: ${flags.output} is in ${image}'s build context, and no .dockerignore leaves it out: the next build copies the data into the image. Add it (or *.sql) to .dockerignore.\n`);
+  }
   return 0;
+}
+
+/** The service whose build context would send `file` to the engine; undefined when none would. */
+async function baked(flags: DbFlags, file: string): Promise<string | undefined> {
+  try {
+    const [project, { contextFilter }] = await Promise.all([loadFor(flags, true), import('../../runtime/build-context.js')]);
+    for (const s of project.services) {
+      if (s.kind !== 'container' || !s.build) continue;
+      const inside = relative(s.build.context, file);
+      if (inside.startsWith('..') || isAbsolute(inside)) continue;
+      if ((await contextFilter(s.build.context, s.build.dockerfile))(inside.split(sep).join('/'))) return s.name;
+    }
+  } catch {
+    // Only a note is lost.
+  }
+  return undefined;
 }
 
 /** Loads a .sql, .sql.gz or custom-format dump into the database, stopping at the first error. */
