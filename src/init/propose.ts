@@ -72,7 +72,27 @@ function databaseEnv(example: Map<string, string>): Record<string, string> {
     const field = parts.find(([pattern]) => pattern.test(key))?.[1];
     if (field && !Object.values(env).includes(`\${db.${field}}`)) env[key] = `\${db.${field}}`;
   }
-  return Object.keys(env).length >= 2 ? env : { DATABASE_URL: '${db.url}' };
+  if (Object.keys(env).length < 2) return { DATABASE_URL: '${db.url}' };
+  // Which database it is, in the words of the libraries that ask: knex's client, Sequelize's dialect, TypeORM's type.
+  for (const key of example.keys()) {
+    if (/^(DB|DATABASE)_?CLIENT$/.test(key)) env[key] = 'pg';
+    else if (/^((DB|DATABASE)_?(DIALECT|TYPE|DRIVER)|TYPEORM_CONNECTION)$/.test(key)) env[key] = 'postgres';
+  }
+  return env;
+}
+
+/** Where apps commonly read their database settings (Sequelize's config, a knexfile, a TypeORM data source). */
+function databaseConfigFiles(folder: FolderFacts): string[] {
+  const configured = /config['"]?\s*:\s*path\.resolve\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([^'"]+)['"]\s*)?\)/.exec(folder.read('.sequelizerc') ?? '');
+  const fromRc = configured ? [[configured[1], configured[2]].filter(Boolean).join('/').replace(/^\.\//, '')] : [];
+  return [...fromRc, 'config/config.js', 'config/config.json', 'config/database.js', 'src/config/database.js', 'src/config/config.js', 'knexfile.js', 'knexfile.cjs', 'knexfile.ts', 'src/data-source.ts', 'ormconfig.js']
+    .filter((f, i, all) => all.indexOf(f) === i && folder.has(f));
+}
+
+/** The variables a config file reads: process.env.NAME, process.env['NAME'], Sequelize's "use_env_variable": "NAME". */
+function envNamesIn(text: string): string[] {
+  const names = [...text.matchAll(/process\.env(?:\.([A-Z][A-Z0-9_]*)|\[\s*['"]([A-Z][A-Z0-9_]*)['"]\s*\])|"use_env_variable"\s*:\s*"([A-Z][A-Z0-9_]*)"/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
+  return [...new Set(names)];
 }
 
 function fromFiles(folder: FolderFacts, notes: string[]): Doc {
@@ -96,11 +116,14 @@ function fromFiles(folder: FolderFacts, notes: string[]): Doc {
   // The app's own example env file says what it reads: its port, and how it finds its database.
   const exampleFile = EXAMPLE_ENV_FILES.find((f) => folder.has(f));
   const example = new Map(parseDotenv(exampleFile ? folder.read(exampleFile) ?? '' : '').entries.map((e) => [e.key, e.value]));
+  // Without an example file, the app's database config says which variables it reads.
+  const configFile = exampleFile ? undefined : databaseConfigFiles(folder).find((f) => envNamesIn(folder.read(f) ?? '').length > 0);
+  if (configFile) for (const name of envNamesIn(folder.read(configFile) ?? '')) example.set(name, '');
   const portKey = ['PORT', 'APP_PORT', 'HTTP_PORT', 'SERVER_PORT'].find((k) => /^\d+$/.test(example.get(k) ?? ''));
   const port = dockerfile ? Number(/^\s*EXPOSE\s+(\d+)/im.exec(dockerfile)?.[1] ?? 3000) : Number(portKey ? example.get(portKey) : 3000);
   const dbEnv = databaseEnv(example);
   const env = wantsDb ? dbEnv : undefined;
-  if (wantsDb && exampleFile && !('DATABASE_URL' in dbEnv)) notes.push(`the database's settings go in as ${Object.keys(dbEnv).join(', ')}, the names ${exampleFile} uses`);
+  if (wantsDb && (exampleFile || configFile) && !('DATABASE_URL' in dbEnv)) notes.push(`the database's settings go in as ${Object.keys(dbEnv).join(', ')}, the names ${exampleFile ?? configFile} uses`);
   let app: string | undefined;
   if (dockerfile) {
     app = 'app';
@@ -124,6 +147,7 @@ function fromFiles(folder: FolderFacts, notes: string[]): Doc {
     notes.push(`web: \`npm run ${script}\` on this machine under devenv's supervisor (no Dockerfile), expected on 127.0.0.1:${port}${portKey ? ` (${portKey} in ${exampleFile})` : ''}`);
   }
   const steps: Record<string, unknown>[] = [];
+  const sequelize = 'sequelize-cli' in deps || folder.has('.sequelizerc');
   const step = (name: string, command: string, extra: Record<string, unknown> = {}) => {
     if (app === 'app') steps.push({ name, run: command, service: 'app', ...extra });
     else steps.push({ name, process: command, ...(wantsDb ? { env: dbEnv } : {}), ...extra });
@@ -145,10 +169,19 @@ function fromFiles(folder: FolderFacts, notes: string[]): Doc {
   } else if ('knex' in deps) {
     step('migrate', 'npx knex migrate:latest');
     notes.push('migration migrate: `knex migrate:latest`');
+  } else if (sequelize) {
+    step('migrate', 'npx sequelize-cli db:migrate');
+    notes.push(`migration migrate: \`sequelize-cli db:migrate\`${'sequelize-cli' in deps ? '' : ' (add sequelize-cli to devDependencies, or npx fetches it each time)'}`);
+  } else if ('node-pg-migrate' in deps) {
+    step('migrate', 'npx node-pg-migrate up');
+    notes.push('migration migrate: `node-pg-migrate up` (it reads DATABASE_URL)');
   }
   if (scripts.seed) {
     step('seed', 'npm run seed', { when: 'fresh' });
     notes.push('migration seed: package.json\'s `seed` script, once per new database');
+  } else if (sequelize && (folder.files?.('seeders') ?? []).length > 0) {
+    step('seed', 'npx sequelize-cli db:seed:all', { when: 'fresh' });
+    notes.push('migration seed: `sequelize-cli db:seed:all` (the files of seeders/), once per new database');
   }
   if (steps.length > 0) doc.migrations = steps;
   if (Object.keys(doc.services).length === 0) {

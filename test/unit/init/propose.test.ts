@@ -32,6 +32,28 @@ describe('devenv init', () => {
     ]);
   });
 
+  it('a Sequelize app: its config\'s variables get the database\'s values, sequelize-cli migrates and seeds', () => {
+    const files: Record<string, string> = {
+      Dockerfile: 'FROM node:20\nEXPOSE 3000\n',
+      'package.json': JSON.stringify({ dependencies: { pg: '8', sequelize: '6' }, devDependencies: { 'sequelize-cli': '6' } }),
+      '.sequelizerc': "const path = require('path');\nmodule.exports = { config: path.resolve('src', 'db-config.js'), 'seeders-path': path.resolve('seeders') };\n",
+      'src/db-config.js': 'module.exports = { development: { username: process.env.DB_USERNAME, password: process.env["DB_PASSWORD"], database: process.env.DB_NAME, host: process.env.DB_HOSTNAME, port: process.env.DB_PORT, dialect: process.env.DB_DIALECT } };\n',
+    };
+    const p = propose({ ...folder(files), files: (d) => (d === 'seeders' ? ['20240101-demo.js'] : []) });
+    const d = parse(p.text) as Record<string, any>;
+    expect(d.services.app.env).toEqual({ DB_USERNAME: '${db.user}', DB_PASSWORD: '${db.password}', DB_NAME: '${db.database}', DB_HOSTNAME: '${db.host}', DB_PORT: '${db.port}', DB_DIALECT: 'postgres', PORT: '3000' });
+    expect(d.migrations).toEqual([
+      { name: 'migrate', run: 'npx sequelize-cli db:migrate', service: 'app' },
+      { name: 'seed', run: 'npx sequelize-cli db:seed:all', service: 'app', when: 'fresh' },
+    ]);
+    expect(p.notes).toContain('the database\'s settings go in as DB_USERNAME, DB_PASSWORD, DB_NAME, DB_HOSTNAME, DB_PORT, DB_DIALECT, the names src/db-config.js uses');
+    // A knexfile reading DB_CLIENT gets knex's name for Postgres; node-pg-migrate reads DATABASE_URL.
+    const knex = doc({ 'package.json': JSON.stringify({ scripts: { dev: 'node app.js' }, dependencies: { knex: '3', pg: '8' } }), 'knexfile.js': 'module.exports = { client: process.env.DB_CLIENT, connection: { host: process.env.DB_HOST, user: process.env.DB_USER } };' });
+    expect(knex.services.web.env).toMatchObject({ DB_CLIENT: 'pg', DB_HOST: '${db.host}', DB_USER: '${db.user}' });
+    const pgm = doc({ Dockerfile: 'FROM node:20\n', 'package.json': JSON.stringify({ dependencies: { pg: '8', 'node-pg-migrate': '7' } }) });
+    expect(pgm.migrations).toEqual([{ name: 'migrate', run: 'npx node-pg-migrate up', service: 'app' }]);
+  });
+
   it('no Dockerfile: the dev script as a host process, prisma migrations on the host, a sql folder applied by devenv', () => {
     const d = doc({
       'package.json': JSON.stringify({ scripts: { dev: 'next dev' }, dependencies: { '@prisma/client': '5' }, devDependencies: { prisma: '5' } }),
@@ -55,10 +77,10 @@ describe('devenv init', () => {
     };
     const p = propose(folder(files));
     const d = parse(p.text) as Record<string, any>;
-    const db = { DB_HOST: '${db.host}', DB_PORT: '${db.port}', DB_USER: '${db.user}', DB_PASSWORD: '${db.password}', DB_NAME: '${db.database}' };
+    const db = { DB_HOST: '${db.host}', DB_PORT: '${db.port}', DB_USER: '${db.user}', DB_PASSWORD: '${db.password}', DB_NAME: '${db.database}', DB_CLIENT: 'pg' };
     expect(d.services.web).toEqual({ process: 'npm run start:dev', port: 8848, env: { ...db, APP_PORT: '8848' }, depends_on: ['db'] });
     expect(d.migrations[0]).toEqual({ name: 'migrate', process: 'npm run migrate', env: db });
-    expect(p.notes).toContain('the database\'s settings go in as DB_HOST, DB_PORT, DB_USER, DB_PASSWORD, DB_NAME, the names .env.example uses');
+    expect(p.notes).toContain('the database\'s settings go in as DB_HOST, DB_PORT, DB_USER, DB_PASSWORD, DB_NAME, DB_CLIENT, the names .env.example uses');
     expect(p.notes).toContain('package.json\'s scripts call yarn: it must be installed on this machine (`corepack enable`), or the steps that run them fail with "yarn: not found"');
     expect(p.notes).toContain('web: `npm run start:dev` on this machine under devenv\'s supervisor (no Dockerfile), expected on 127.0.0.1:8848 (APP_PORT in .env.example)');
   });
