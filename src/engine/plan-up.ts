@@ -30,24 +30,38 @@ export interface UpOptions extends SelectOptions {
   forceRecreate?: boolean;
   /** Run every migration step, even those whose inputs are unchanged since their last success. */
   migrate?: boolean;
+  /**
+   * `up --plan`: what would stop `up` before it changes anything (a taken port, a foreign name) is
+   * handed here and the plan goes on, so it can still be shown. Without it, planUp throws.
+   */
+  onRefusal?: (error: DevenvError) => void;
 }
 
 export function planUp(project: Project, observed: ObservedState, options: UpOptions = {}): Plan {
   const mode = options.mode ?? 'up';
-  refuseForeignNames(project, observed.foreign);
+  const refuse = (check: () => void): void => {
+    if (!options.onRefusal) return check();
+    try {
+      check();
+    } catch (error) {
+      if (!(error instanceof DevenvError)) throw error;
+      options.onRefusal(error);
+    }
+  };
+  refuse(() => refuseForeignNames(project, observed.foreign));
   const selection = selectServices(project, options);
   const byName = new Map(project.services.map((s) => [s.name, s]));
   const started = project.services.filter((s) => selection.started.has(s.name));
-  if (mode === 'start') refuseMissing(started, observed);
-  if (mode === 'restart') refuseStoppedDependencies(started, byName, observed);
+  if (mode === 'start') refuse(() => refuseMissing(started, observed));
+  if (mode === 'restart') refuse(() => refuseStoppedDependencies(started, byName, observed));
   const builds = mode === 'start' ? new Map<string, string>() : imageBuilds(project, observed, options, selection);
   const containers = new Map<string, ContainerDecision>();
   for (const s of started) if (s.kind !== 'process') containers.set(s.name, decideContainer(s, project, observed, options, selection, builds));
-  refuseOtherMajor(project, observed, started, containers);
+  refuse(() => refuseOtherMajor(project, observed, started, containers));
   const processes = new Map<string, ProcessDecision>();
   const hostPorts = databaseHostPorts(project, observed, containers);
   for (const s of started) if (s.kind === 'process') processes.set(s.name, decideProcess(s, project, observed, options, selection, hostPorts));
-  refuseBusyPorts(started.filter((s) => (s.kind === 'process' ? processes.get(s.name)!.start !== undefined : containers.get(s.name)!.recreate !== undefined || !containers.get(s.name)!.current)), observed);
+  refuse(() => refuseBusyPorts(started.filter((s) => (s.kind === 'process' ? processes.get(s.name)!.start !== undefined : containers.get(s.name)!.recreate !== undefined || !containers.get(s.name)!.current)), observed));
 
   const plan = new PlanBuilder();
   const anyContainer = started.some((s) => s.kind !== 'process') || selection.migrations;
@@ -95,7 +109,7 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
     earlyRemovals.set(name, id);
     cleanup.push(id);
   }
-  refuseProjectPorts(started, containers, processes, observed, earlyRemovals);
+  refuse(() => refuseProjectPorts(started, containers, processes, observed, earlyRemovals));
 
   /** Step after which a service counts as started / as ready (healthy, or completed); undefined: already so. */
   const startSteps = new Map<string, number | undefined>();

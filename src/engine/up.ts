@@ -76,7 +76,8 @@ export async function up(request: UpRequest): Promise<UpResult> {
     await Promise.all(state.deferred);
     // What this run started goes; containers an earlier `up -d` left running stay, and so do volumes.
     const onEvent = request.onTeardownEvent ?? request.onEvent;
-    onEvent?.({ type: 'teardown', message: 'removing the containers this run created; data volumes stay unless their database never initialised' });
+    const keeping = state.failed.size > 0 ? ` (a failed service's is kept, stopped, for its logs)` : '';
+    onEvent?.({ type: 'teardown', message: `removing the containers this run created${keeping}; data volumes stay unless their database never initialised` });
     await teardown(runtime, project.name, failureTeardown(project, state), { force: request.force, onEvent, ...(request.host ? { host: request.host } : {}) }).catch(() => undefined);
     updateLocalState(project.dir, (local) => {
       for (const [service, kept] of state.failed) local.failed[stateKey(project.name, service)] = kept;

@@ -57,7 +57,7 @@ export async function psCommand(flags: PsFlags): Promise<CommandResult> {
   }
   const table = [
     ['SERVICE', 'STATE', 'HEALTH', 'IMAGE', 'PORTS'],
-    ...rows.map((r) => [r.role === 'service' || r.role === 'process' ? r.service : `${r.service} (${r.role}: ${r.name})`, r.state + (r.restarts > 0 ? `, ${r.restarts} restart${r.restarts === 1 ? '' : 's'}` : ''), clip(r.health, 50), r.image, r.ports.join(', ')]),
+    ...rows.map((r) => [r.role === 'service' || r.role === 'process' ? r.service : `${r.service} (${r.role}: ${r.name})`, r.state + (r.restarts > 0 ? `, ${r.restarts} restart${r.restarts === 1 ? '' : 's'}` : ''), clip(r.health, 50), clip(r.image, 48), r.ports.join(', ')]),
   ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((line) => line[i]!.length)));
   for (const line of table) process.stdout.write(`${line.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
@@ -102,7 +102,7 @@ async function processRow(p: HostProcess): Promise<PsRow> {
     service: p.service,
     name: p.pid === undefined ? '(host process)' : `pid ${p.pid}`,
     role: 'process',
-    image: `(host) ${(p.command[0] === 'sh' && p.command[1] === '-c' ? p.command.slice(2) : p.command).join(' ').slice(0, 40)}`,
+    image: `(host) ${(p.command[0] === 'sh' && p.command[1] === '-c' ? p.command.slice(2) : p.command).join(' ')}`,
     state,
     health: p.state === 'running' ? await processHealth(p) : '',
     restarts: p.restarts,

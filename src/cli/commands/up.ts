@@ -44,8 +44,12 @@ export async function upCommand(services: string[], flags: UpFlags): Promise<Com
 
   if (flags.plan) {
     await settleSecrets(runtime, project, { save: false });
-    process.stdout.write(`${printPlan(planUp(project, await observe(runtime, project, host), options))}\n`);
-    return 0;
+    // What would stop `up` is said after the plan, not instead of it.
+    const refusals: DevenvError[] = [];
+    process.stdout.write(`${printPlan(planUp(project, await observe(runtime, project, host), { ...options, onRefusal: (e) => refusals.push(e) }))}\n`);
+    if (refusals.length === 0) return 0;
+    const [first, ...more] = refusals;
+    throw new DevenvError(first!.code, `up would stop before changing anything: ${first!.message}`, { details: [...first!.details, ...more.map((e) => e.message)], ...(first!.hint ? { hint: first!.hint } : {}) });
   }
 
   const interrupts = listenForInterrupts((sig) => process.stderr.write(flags.detach

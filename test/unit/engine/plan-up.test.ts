@@ -302,6 +302,11 @@ describe('planUp', () => {
   it('refuses to plan when a fixed host port is held by something else, naming it', () => {
     const observed = { ...emptyObserved(), busyPorts: { 3000: 'container shop-app (devenv project shop)' } };
     expect(() => planUp(demoProject(), observed)).toThrow('port 127.0.0.1:3000 for app is already in use by container shop-app (devenv project shop)');
+    // up --plan: the plan still, and the refusal beside it.
+    const refusals: string[] = [];
+    const plan = planUp(demoProject(), observed, { onRefusal: (e) => refusals.push(e.message) });
+    expect(printPlan(plan)).toContain('container:app create (no existing container)');
+    expect(refusals).toEqual(['port 127.0.0.1:3000 for app is already in use by container shop-app (devenv project shop)']);
   });
 
   it('removes images an earlier rebuild left untagged, after the containers are settled', () => {
