@@ -60,7 +60,8 @@ export interface MigrationState {
  * only a hash, which names nothing.
  */
 const LABEL_COLUMNS = ['name', 'migration_name', 'migration', 'script', 'filename', 'version_num', 'version_id', 'version'];
-const ORDER_COLUMNS = ['installed_rank', 'id', 'finished_at', 'executed_at', 'run_on', 'timestamp', 'applied_at', 'migration_time'];
+// Each one the table has, in this order: a time or rank first (Prisma's id is a random UUID), then an id.
+const ORDER_COLUMNS = ['installed_rank', 'finished_at', 'executed_at', 'run_on', 'applied_at', 'migration_time', 'id', 'timestamp'];
 
 export const HISTORY_TABLES = ['devenv_migrations', 'knex_migrations', '_prisma_migrations', 'migrations', 'SequelizeMeta', 'schema_migrations', 'flyway_schema_history', 'alembic_version', '__drizzle_migrations', 'kysely_migration', 'pgmigrations', 'goose_db_version', 'mikro_orm_migrations'];
 
@@ -414,10 +415,14 @@ export function historyChange(now: MigrationState, then: MigrationState, snapsho
   return differ.map((t) => `${t}: ${rows(now.tables![t] ?? 0)}, ${then.tables![t] ?? 0} in the last snapshot, ${snapshot}`).join('; ');
 }
 
-/** The last migration of each history table, devenv's first: "002_seed.sql", "001_init.sql, AddNotes1700000000000". */
+/**
+ * The last migration of each history table: "002_seed.sql" alone; with several tables, each named
+ * (devenv's first, then by table): "devenv_migrations 001_init.sql, knex_migrations 20240101_users.js".
+ */
 export function lastMigrations(m: MigrationState): string | undefined {
-  const names = [...(m.last ? [m.last] : []), ...Object.values(m.latest ?? {})];
-  return names.length > 0 ? names.join(', ') : undefined;
+  const entries = [...(m.last ? [['devenv_migrations', m.last]] : []), ...Object.entries(m.latest ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))];
+  if (entries.length <= 1) return entries[0]?.[1];
+  return entries.map(([table, name]) => `${table!.replace(/^public\./, '')} ${name}`).join(', ');
 }
 
 /** The rows of the database's migration history tables (HISTORY_TABLES), as a fingerprint (count 0 when it has none). */
@@ -441,7 +446,7 @@ export async function migrationState(conn: PgConnection): Promise<MigrationState
       const history = client.escapeLiteral(`${t.schema}.${t.name}`);
       const table = `${client.escapeIdentifier(t.schema)}.${client.escapeIdentifier(t.name)}`;
       const label = LABEL_COLUMNS.find((c) => t.columns.includes(c));
-      const order = [ORDER_COLUMNS.find((c) => t.columns.includes(c)), label].filter((c) => c !== undefined).map((c) => `${client.escapeIdentifier(c)} DESC NULLS LAST`);
+      const order = [...ORDER_COLUMNS.filter((c) => t.columns.includes(c)), label].filter((c) => c !== undefined).map((c) => `${client.escapeIdentifier(c)} DESC NULLS LAST`);
       const all = `SELECT ${history} AS history, t::text AS row, NULL AS last FROM ${table} t`;
       return label ? [all, `SELECT ${history}, NULL, (SELECT ${client.escapeIdentifier(label)}::text FROM ${table} ORDER BY ${order.join(', ')} LIMIT 1)`] : [all];
     });

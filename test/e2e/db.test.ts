@@ -185,8 +185,8 @@ describe('devenv db', () => {
   it('the guard sees the history tables of the app\'s own migration tool too (here Prisma\'s, in another schema)', async () => {
     await sql('CREATE SCHEMA app; CREATE TABLE app._prisma_migrations (id text PRIMARY KEY, migration_name text, finished_at timestamptz); INSERT INTO app._prisma_migrations VALUES (\'1\', \'0001_init\', now())');
     const taken = await cli(['db', 'snapshot', 'prisma']);
-    expect(taken.stdout).toContain('2 migration records, last schema/001_items.sql, 0001_init)');
-    expect((await cli(['db', 'snapshots'])).stdout).toMatch(/^prisma\s.*\s2 \(last: schema\/001_items\.sql, 0001_init\)$/m);
+    expect(taken.stdout).toContain('2 migration records, last devenv_migrations schema/001_items.sql, app._prisma_migrations 0001_init)');
+    expect((await cli(['db', 'snapshots'])).stdout).toMatch(/^prisma\s.*\s2 \(last: devenv_migrations schema\/001_items\.sql, app\._prisma_migrations 0001_init\)$/m);
     await sql('INSERT INTO app._prisma_migrations VALUES (\'2\', \'0002_more\', now())');
     const refused = await cli(['db', 'restore', 'prisma']);
     expect(refused.code).toBe(2);

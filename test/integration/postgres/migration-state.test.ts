@@ -50,7 +50,18 @@ describe('migrationState: the migration history tables of the common tools', () 
     expect(state.count).toBe(6);
     expect(state.tables).toEqual({ 'public.knex_migrations': 2, 'app.migrations': 2, 'public.flyway_schema_history': 2 });
     expect(state.latest).toEqual({ 'public.knex_migrations': '20240101_late_merge.js', 'app.migrations': 'AddNotes1700000000001', 'public.flyway_schema_history': 'V2__more.sql' });
-    expect(lastMigrations(state)?.split(', ').sort()).toEqual(['20240101_late_merge.js', 'AddNotes1700000000001', 'V2__more.sql']);
+    expect(lastMigrations(state)).toBe('app.migrations AddNotes1700000000001, flyway_schema_history V2__more.sql, knex_migrations 20240101_late_merge.js');
+  });
+
+  it('Prisma\'s last is the last to finish (its id is a random UUID); one that never finished is not it', async () => {
+    const conn = await databaseWith(`
+      CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, migration_name varchar(255), started_at timestamptz, finished_at timestamptz);
+      INSERT INTO _prisma_migrations VALUES ('f0000000-0000-0000-0000-000000000000', '0001_init', now() - interval '2 days', now() - interval '2 days'),
+        ('10000000-0000-0000-0000-000000000000', '0002_notes', now() - interval '1 day', now() - interval '1 day'),
+        ('a0000000-0000-0000-0000-000000000000', '0003_broken', now(), NULL);`);
+    const state = await migrationState(conn);
+    expect(state.latest).toEqual({ 'public._prisma_migrations': '0002_notes' });
+    expect(lastMigrations(state)).toBe('0002_notes');
   });
 
   it('Laravel\'s, Sequelize\'s and golang-migrate\'s columns; Drizzle\'s hashes are counted but name nothing', async () => {
