@@ -1,10 +1,10 @@
 /** The image steps of a plan: one pull per reference, one build per built service. Pure. */
-import type { Project } from '../config/project.js';
+import type { Migration, Project } from '../config/project.js';
 import { describeChanges } from './build-manifests.js';
 import { builtImage, type ContainerDecision } from './decide.js';
 import { LABELS } from './labels.js';
 import type { ObservedState } from './observe.js';
-import type { PlanBuilder } from './plan.js';
+import { PlanBuilder, type Plan } from './plan.js';
 import type { UpOptions } from './plan-up.js';
 import type { Selection } from './plan-select.js';
 
@@ -56,4 +56,21 @@ export function planImages(plan: PlanBuilder, project: Project, observed: Observ
     steps.set(s.name, step);
   }
   return steps;
+}
+
+/**
+ * `db reset`: the images its `run:` steps run in, made as `up` would make them (their build context
+ * changed, or none is built yet). `stale`: the services with a container that runs the image built
+ * before, which only `up` moves to the new one.
+ */
+export function planStepImages(project: Project, observed: ObservedState, steps: Migration[]): { plan: Plan; stale: string[] } {
+  const sourceOf = (name: string) => { const s = project.services.find((x) => x.name === name); return s?.kind === 'container' && s.buildFrom ? s.buildFrom : name; };
+  const used = new Set(steps.flatMap((m) => (m.kind === 'run' ? [m.service, sourceOf(m.service)] : [])));
+  const plan = new PlanBuilder();
+  if (used.size === 0) return { plan: { project: project.name, steps: [] }, stale: [] };
+  const selection: Selection = { named: new Set(), started: new Set(), imageOnly: used, migrations: true };
+  const builds = imageBuilds(project, observed, {}, selection);
+  planImages(plan, project, observed, builds, selection, new Map());
+  const stale = project.services.filter((s) => builds.has(sourceOf(s.name)) && observed.services.get(s.name)?.container !== undefined).map((s) => s.name);
+  return { plan: { project: project.name, steps: plan.steps }, stale };
 }

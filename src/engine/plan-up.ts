@@ -178,9 +178,11 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
 
   // The steps this plan runs: every one on `up`; on `restart`, the `run:` steps in an image it
   // rebuilds (new code may bring new migrations: the app must not start on the old schema).
-  const rebuilt = (name: string) => { const s = byName.get(name); return builds.has(name) || (s?.kind === 'container' && s.buildFrom !== undefined && builds.has(s.buildFrom)); };
+  // A step may run in a service that shares the build of the one restarted (`build: { from: app }`).
+  const sourceOf = (name: string) => { const s = byName.get(name); return s?.kind === 'container' && s.buildFrom ? s.buildFrom : name; };
+  const imageStepOf = (name: string) => imageSteps.get(name) ?? imageSteps.get(sourceOf(name));
   const migrating = selection.migrations ? project.migrations
-    : mode === 'restart' ? project.migrations.filter((m) => m.kind === 'run' && selection.started.has(m.service) && rebuilt(m.service)) : [];
+    : mode === 'restart' ? project.migrations.filter((m) => m.kind === 'run' && builds.has(sourceOf(m.service)) && [...selection.started].some((n) => sourceOf(n) === sourceOf(m.service))) : [];
   const needed = migrationNeeds(project, byName);
   const afterMigrations: Service[] = [];
   const visited = new Set<string>();
@@ -199,7 +201,7 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
       volumeIds: Object.fromEntries(observed.volumes.map((v) => [v.name, v.labels[LABELS.volumeId]])),
       imageId: (name) => {
         const s = byName.get(name);
-        if (s?.kind !== 'container' || imageSteps.has(name)) return undefined;
+        if (s?.kind !== 'container' || imageStepOf(name) !== undefined) return undefined;
         const source = s.build ? s.name : s.buildFrom;
         return source ? builtImage(observed, source, s.image)?.id : observed.imageIds[s.image];
       },
@@ -216,12 +218,12 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
         return;
       }
       const deps = m.kind === 'run'
-        ? [networkStep, imageSteps.get(m.service), ...volumesOf(mountsOf(byName.get(m.service)), volumeSteps), ...waitFor(byName.get(m.service)!)]
+        ? [networkStep, imageStepOf(m.service), ...volumesOf(mountsOf(byName.get(m.service)), volumeSteps), ...waitFor(byName.get(m.service)!)]
         : [];
       deps.push(...migrationDatabases(m).map((db) => readySteps.get(db)));
       const cause = options.migrate ? '--migrate' : m.when === 'fresh' ? 'once per database (when: fresh)' : mode === 'restart' && m.kind === 'run' ? `runs in ${m.service}'s image, rebuilt: applies what is new` : alwaysRuns(project, m) ?? 'applies what is new';
       // Its inputs are known once the image it runs is built: the same image as last time skips it then.
-      const unlessUnchanged = !options.migrate && !now && last && m.kind === 'run' && imageSteps.has(m.service) && !alwaysRuns(project, m) ? last : undefined;
+      const unlessUnchanged = !options.migrate && !now && last && m.kind === 'run' && imageStepOf(m.service) !== undefined && !alwaysRuns(project, m) ? last : undefined;
       const why = unlessUnchanged ? `${cause}; skipped if the image it runs comes out as it was at its last success` : cause;
       lastMigration = plan.add({ kind: 'migration', migration: m, index, ...(unlessUnchanged ? { unlessUnchanged } : {}) }, why, [...deps, ...cleanup, lastMigration]);
     });

@@ -148,12 +148,13 @@ async function reset(service: string | undefined, flags: DbFlags): Promise<Comma
       const handler = stepHandler({ runtime, engine, project, state: newRunState(), ...(host ? { host } : {}) });
       // The images the `run:` steps run in, as `up` would have them (a migration fixed since the last
       // build must not run from the old image), before the database is touched: a failed build changes nothing.
-      const rebuilt = await prepareImages(project, steps, runtime, host, (plan) => executePlan(plan, handler, { signal: interrupts.signal, onEvent: plainRenderer() }));
+      const images = await prepareImages(project, steps, runtime, host, (plan) => executePlan(plan, handler, { signal: interrupts.signal, onEvent: plainRenderer() }));
       const { resetDatabase } = await import('../../postgres/database-admin.js');
+      const swapping = performance.now();
       const { disconnected, spare, initial } = await resetDatabase(db.conn);
       startDbTidy({ project: project.name, dir: project.dir, conn: db.conn, after: 'reset' });
       const as = initial ? ', as its init files left it,' : '';
-      process.stdout.write(`${spare ? `Swapped in a new${initial ? '' : ' empty'}` : 'Dropped and created'} database "${db.conn.database}" of ${db.service}${as} in ${seconds(t0)}; ${sessions(disconnected)}.\n`);
+      process.stdout.write(`${spare ? `Swapped in a new${initial ? '' : ' empty'}` : 'Dropped and created'} database "${db.conn.database}" of ${db.service}${as} in ${seconds(images.made ? swapping : t0)}; ${sessions(disconnected)}.\n`);
       const volume = (await runtime.listVolumes({ [LABELS.project]: project.name })).find((v) => v.name === dataVolumeName(project.name, pg.name));
       if (initFilesChanged(volume, initFilesHash(pg))) process.stdout.write(`Note: ${db.service}: ${INIT_CHANGED}.\n`);
       else if (pg.init.length > 0 && !initial) {
@@ -168,7 +169,8 @@ async function reset(service: string | undefined, flags: DbFlags): Promise<Comma
         await executePlan({ project: project.name, steps: plan.steps }, handler, { signal: interrupts.signal, onEvent: plainRenderer() });
       }
       process.stdout.write(`${db.service} reset in ${seconds(t0)}: ${steps.length === 0 ? 'no migration step targets it' : `ran ${steps.map((m) => m.name).join(', ')}`}.\n`);
-      if (rebuilt.length > 0) process.stdout.write(`Note: ${rebuilt.join(', ')} still run${rebuilt.length === 1 ? 's' : ''} the image built before; \`devenv up\` puts ${rebuilt.length === 1 ? 'it' : 'them'} on the new one.\n`);
+      const { stale } = images;
+      if (stale.length > 0) process.stdout.write(`Note: ${stale.join(', ')} still run${stale.length === 1 ? 's' : ''} the image built before; \`devenv up\` puts ${stale.length === 1 ? 'it' : 'them'} on the new one.\n`);
       return 0;
     });
   } finally {
@@ -176,26 +178,13 @@ async function reset(service: string | undefined, flags: DbFlags): Promise<Comma
   }
 }
 
-/**
- * Builds (or pulls) the images the `run:` steps run in when `up` would: their build context changed,
- * or there is none yet. Returns the services with a container that now runs an older image.
- */
-async function prepareImages(project: Project, steps: Migration[], runtime: Runtime, host: Awaited<ReturnType<typeof hostProcessesFor>>, execute: (plan: Plan) => Promise<unknown>): Promise<string[]> {
-  const services = new Set(steps.flatMap((m) => (m.kind === 'run' ? [m.service] : [])));
-  if (services.size === 0) return [];
-  const [{ observe }, { imageBuilds, planImages }, { PlanBuilder }] = await Promise.all([import('../../engine/observe.js'), import('../../engine/plan-images.js'), import('../../engine/plan.js')]);
-  for (const name of [...services]) {
-    const s = project.services.find((x) => x.name === name);
-    if (s?.kind === 'container' && s.buildFrom) services.add(s.buildFrom);
-  }
-  const observed = await observe(runtime, project, host);
-  const selection = { named: new Set<string>(), started: new Set<string>(), imageOnly: services, migrations: true };
-  const builds = imageBuilds(project, observed, {}, selection);
-  const plan = new PlanBuilder();
-  planImages(plan, project, observed, builds, selection, new Map());
-  if (plan.steps.length === 0) return [];
-  await execute({ project: project.name, steps: plan.steps });
-  return [...services].filter((name) => builds.has(name) && observed.services.get(name)?.container !== undefined);
+/** The images the `run:` steps run in, as `up` would make them (see planStepImages); the services that still run an older one. */
+async function prepareImages(project: Project, steps: Migration[], runtime: Runtime, host: Awaited<ReturnType<typeof hostProcessesFor>>, execute: (plan: Plan) => Promise<unknown>): Promise<{ made: boolean; stale: string[] }> {
+  if (!steps.some((m) => m.kind === 'run')) return { made: false, stale: [] };
+  const [{ observe }, { planStepImages }] = await Promise.all([import('../../engine/observe.js'), import('../../engine/plan-images.js')]);
+  const { plan, stale } = planStepImages(project, await observe(runtime, project, host), steps);
+  if (plan.steps.length > 0) await execute(plan);
+  return { made: plan.steps.length > 0, stale };
 }
 
 /** The steps that build this database: those naming it, and `run:` steps of services that depend on it. */

@@ -172,6 +172,18 @@ describe('planUp', () => {
     expect(printPlan(planUp(project, regroup(upObserved(project), project), { mode: 'restart', services: ['app'] }))).not.toContain('migration:');
   });
 
+  it('restart app runs a run: step of another service that shares app\'s rebuilt image, after the build', () => {
+    const project = demoProject();
+    const app = project.services.find((s) => s.name === 'app')!;
+    if (app.kind !== 'container') throw new Error('fixture');
+    project.services.push({ ...app, name: 'tools', build: undefined, buildFrom: 'app', ports: [], health: { type: 'none' } });
+    project.migrations = [{ kind: 'run', name: 'seed', when: 'always', service: 'tools', command: ['npm', 'run', 'seed'] }];
+    const observed = regroup({ ...upObserved(project), contextHashes: { app: 'ctx2' } }, project);
+    const lines = printPlan(planUp(project, observed, { mode: 'restart', services: ['app'] })).split('\n');
+    const build = /#(\d+) image:app build/.exec(lines.join('\n'))![1];
+    expect(lines.find((l) => l.includes('migration:seed run'))).toMatch(new RegExp(`^\\[([0-9]+,)*${build}(,[0-9]+)*\\] -> #\\d+ migration:seed run \\(runs in tools's image, rebuilt: applies what is new\\)$`));
+  });
+
   it('replaces without a keep: restart, a config change, a failed one-shot', () => {
     const project = demoProject();
     const observed = regroup({ ...upObserved(project), contextHashes: { app: 'ctx2' } }, project);
