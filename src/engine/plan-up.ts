@@ -12,7 +12,7 @@ import { INIT_CHANGED, initFilesChanged } from './init-files.js';
 import { LABELS } from './labels.js';
 import { dataVolumeName, networkName } from './names.js';
 import type { ObservedState } from './observe.js';
-import { PlanBuilder, type Plan } from './plan.js';
+import { PlanBuilder, type Plan, type StepAction } from './plan.js';
 import { imageBuilds, planImages } from './plan-images.js';
 import { alwaysRuns, migrationInputs, type MigrationFacts } from './plan-migrations.js';
 import { migrationKey } from './run-state.js';
@@ -172,8 +172,11 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
       : done ? ['completed earlier; config unchanged', deps]
         : [s.kind === 'process' ? 'process kept' : 'container reused', checkDeps];
     const kind = s.kind === 'postgres' ? 'postgres.ready' : s.oneshot ? 'service.completed' : 'service.healthy';
-    const stale = s.kind === 'postgres' && initFilesChanged(observed.volumes.find((v) => v.name === dataVolumeName(project.name, s.name)), observed.initHashes?.[s.name]);
-    readySteps.set(s.name, plan.add(kind === 'postgres.ready' && step === undefined ? { kind, service: s.name, reused: true } : { kind, service: s.name }, stale ? `${cause}; ${INIT_CHANGED}` : cause, readyDeps));
+    const volume = s.kind === 'postgres' ? observed.volumes.find((v) => v.name === dataVolumeName(project.name, s.name)) : undefined;
+    const stale = s.kind === 'postgres' && initFilesChanged(volume, observed.initHashes?.[s.name]);
+    const user = volume?.labels[LABELS.postgresUser];
+    const ready: StepAction = kind === 'postgres.ready' ? { kind, service: s.name, ...(step === undefined ? { reused: true } : {}), ...(user ? { initialisedUser: user } : {}) } : { kind, service: s.name };
+    readySteps.set(s.name, plan.add(ready, stale ? `${cause}; ${INIT_CHANGED}` : cause, readyDeps));
   };
 
   // The steps this plan runs: every one on `up`; on `restart`, the `run:` steps in an image it

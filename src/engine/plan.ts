@@ -46,7 +46,8 @@ export type StepAction =
   /** Stop host processes a killed supervisor left running. */
   | { kind: 'process.orphans'; services: string[] }
   /** reused: a running container whose config is unchanged; asking whether it accepts connections is enough. */
-  | { kind: 'postgres.ready'; service: string; reused?: boolean }
+  /** initialisedUser: the user its data volume was made with, as the volume's label says (a refused password names it). */
+  | { kind: 'postgres.ready'; service: string; reused?: boolean; initialisedUser?: string }
   | { kind: 'service.healthy'; service: string }
   /** A one-shot service exits 0. */
   | { kind: 'service.completed'; service: string }

@@ -193,7 +193,7 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
         await runtime.startContainer(step.containerId);
         return;
       case 'postgres.ready': {
-        const detail = await postgresReady(ctx, service(step.service, 'postgres'), await reusedOr(ctx, step.service), signal, Boolean(step.reused));
+        const detail = await postgresReady(ctx, service(step.service, 'postgres'), await reusedOr(ctx, step.service), signal, Boolean(step.reused), step.initialisedUser);
         state.ready.add(step.service);
         return detail;
       }
@@ -262,7 +262,7 @@ async function create(ctx: HandlerContext, service: string, spec: ContainerSpec)
   return id;
 }
 
-async function postgresReady(ctx: HandlerContext, db: PostgresService, containerId: string, signal: AbortSignal, quick: boolean): Promise<string> {
+async function postgresReady(ctx: HandlerContext, db: PostgresService, containerId: string, signal: AbortSignal, quick: boolean, initialisedUser?: string): Promise<string> {
   const conn = await hostConnection(ctx, db, containerId);
   const isAlive = async () => {
     const d = await ctx.runtime.inspectContainer(containerId);
@@ -270,7 +270,7 @@ async function postgresReady(ctx: HandlerContext, db: PostgresService, container
   };
   try {
     // The container goes with the failed run, so its logs are shown with the error, not left for `devenv logs`.
-    const r = await waitForPostgres(conn, { timeoutMs: db.readyTimeoutMs, signal, isAlive, service: db.name, logsHint: 'read its last log lines above', quick });
+    const r = await waitForPostgres(conn, { timeoutMs: db.readyTimeoutMs, signal, isAlive, service: db.name, logsHint: 'read its last log lines above', quick, ...(initialisedUser ? { initialisedUser } : {}) });
     const ready = `accepting connections on 127.0.0.1:${conn.port} after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`;
     return db.init.length > 0 && ctx.state.createdVolumes.has(dataVolumeName(ctx.project!.name, db.name)) ? `${ready}; ${await keepInitial(conn)}` : ready;
   } catch (error) {
@@ -284,22 +284,9 @@ async function postgresReady(ctx: HandlerContext, db: PostgresService, container
         throw init;
       }
       if (error.details.length === 0) error.details.push(...lines);
-      if (/password authentication failed/.test(error.message)) throw await otherUser(ctx, db, error);
     }
     throw error;
   }
-}
-
-/** A refused password: when the volume was initialised with another user, say which (a volume an earlier devenv made does not tell). */
-async function otherUser(ctx: HandlerContext, db: PostgresService, error: DevenvError): Promise<DevenvError> {
-  const name = dataVolumeName(ctx.project!.name, db.name);
-  const volume = (await ctx.runtime.listVolumes(projectLabels(ctx.project!.name)).catch(() => [])).find((v) => v.name === name);
-  const user = volume?.labels[LABELS.postgresUser];
-  if (!user || user === db.user) return error;
-  return new DevenvError('DATABASE_NOT_READY', `${error.message}; its data volume ${name} was initialised with user "${user}"`, {
-    hint: `Postgres creates the user only when its data volume is new. Set \`user: ${user}\` under ${db.name}.postgres in devenv.yml to use the data, or start over with \`devenv down --volumes\` (deletes the volume's data).`,
-    details: error.details,
-  });
 }
 
 /** A copy of what the init files made on a new volume, which `db reset` starts from; a failure only says so. */

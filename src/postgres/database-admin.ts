@@ -7,27 +7,28 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { DevenvError } from '../errors.js';
 import { connectClient, describeAddress, errorMessage, type PgConnection } from './connection.js';
+import { DEVENV_DATABASE } from './snapshot-name.js';
 
 /** Snapshots are databases named devenv_snapshot_<name>; a name is an identifier. */
-export const SNAPSHOT_PREFIX = 'devenv_snapshot_';
+export const SNAPSHOT_PREFIX = `${DEVENV_DATABASE}snapshot_`;
 /** A copy being made for a restore or a reset, before it is swapped in. */
-const RESTORING = 'devenv_restoring';
+const RESTORING = `${DEVENV_DATABASE}restoring`;
 /** Where `db load --replace` loads a dump before swapping it in. */
-const LOADING = 'devenv_loading';
-const REPLACED = 'devenv_replaced';
+const LOADING = `${DEVENV_DATABASE}loading`;
+const REPLACED = `${DEVENV_DATABASE}replaced`;
 /**
  * Spares: copies made ahead of time, after a command has answered (see tidyDatabases), so that a
  * restore or a reset is two renames instead of a copy. devenv_spare_<snapshot> is a copy of the
  * snapshot taken or restored last; devenv_empty is a new database (see INITIAL) for the next reset.
  */
-const SPARE_PREFIX = 'devenv_spare_';
-const EMPTY = 'devenv_empty';
+const SPARE_PREFIX = `${DEVENV_DATABASE}spare_`;
+const EMPTY = `${DEVENV_DATABASE}empty`;
 /**
  * The database as the `postgres.init` files left it on a new volume (extensions, schemas, roles'
  * grants), copied before any migration: what a reset starts from. Without one, a reset starts
  * from template0.
  */
-const INITIAL = 'devenv_initial';
+const INITIAL = `${DEVENV_DATABASE}initial`;
 
 /**
  * What a snapshot was taken from: the rows of the migration history tables at the time, devenv's

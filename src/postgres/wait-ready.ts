@@ -8,6 +8,7 @@ import { DevenvError } from '../errors.js';
 import { realClock, retryUntil, type Clock } from '../util/retry.js';
 import { connectClient, describeAddress, errorMessage, type PgConnection } from './connection.js';
 import { pingPostgres } from './ping.js';
+import { DEVENV_DATABASE } from './snapshot-name.js';
 
 export interface WaitForPostgresOptions {
   timeoutMs: number;
@@ -19,6 +20,8 @@ export interface WaitForPostgresOptions {
   service?: string;
   /** Where the user finds the database's logs, for the hints; default: `devenv logs <service>`. */
   logsHint?: string;
+  /** The user the data volume was initialised with, when known: a refused password then names it. */
+  initialisedUser?: string;
   /**
    * Ask only whether the server accepts connections (pingPostgres), without logging in: for a running
    * container whose credentials have not changed since it was ready.
@@ -52,6 +55,12 @@ export async function waitForPostgres(
       // The final server answered and refused these credentials: waiting cannot help. The usual cause
       // is a data volume initialised with other ones (a changed password, or a deleted .devenv/).
       if (code === NO_SUCH_DATABASE) throw await missingDatabase(conn, reason, options.service);
+      if (code === WRONG_PASSWORD && options.initialisedUser && options.initialisedUser !== conn.user) {
+        const service = options.service ?? 'the database service';
+        throw new DevenvError('DATABASE_NOT_READY', `Postgres at ${address} refused the configured credentials: ${reason}; its data volume was initialised with user "${options.initialisedUser}"`, {
+          hint: `Postgres creates the user only when its data volume is new. Set \`user: ${options.initialisedUser}\` under ${service}.postgres in devenv.yml to use the data, or start over with \`devenv down --volumes\` (deletes the volume's data).`,
+        });
+      }
       if (code === WRONG_PASSWORD) {
         throw new DevenvError('DATABASE_NOT_READY', `Postgres at ${address} refused the configured credentials: ${reason}`, {
           hint: 'The data volume was initialised with another user, password or database. Restore the old values in devenv.yml (or .devenv/secrets.json), or reset the data with `devenv down --volumes`.',
@@ -106,7 +115,7 @@ async function missingDatabase(conn: PgConnection, reason: string, service = 'th
     const client = await connectClient({ ...conn, database: conn.database === 'postgres' ? 'template1' : 'postgres' }, { connectTimeoutMs: 2000, queryTimeoutMs: 2000 });
     try {
       // Not devenv's own (snapshots, spares) nor the server's.
-      const r = await client.query("SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres' AND left(datname, 7) <> 'devenv_' ORDER BY datname");
+      const r = await client.query("SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres' AND left(datname, length($1)) <> $1 ORDER BY datname", [DEVENV_DATABASE]);
       others = (r.rows as { datname: string }[]).map((row) => row.datname);
     } finally {
       await client.end().catch(() => undefined);
@@ -115,10 +124,11 @@ async function missingDatabase(conn: PgConnection, reason: string, service = 'th
     // Only a better message was lost.
   }
   const quoted = others.map((d) => `"${d}"`).join(', ');
+  const db = service === 'the database service' ? 'DB' : service;
   const [only] = others;
   return new DevenvError('DATABASE_NOT_READY', `Postgres at ${describeAddress(conn)} has no database "${conn.database}"${others.length > 0 ? `; its data volume holds ${quoted}` : ''} (${reason})`, {
     hint: `Postgres creates the database only when its data volume is new. ${only && others.length === 1
-      ? `To use the data: set \`database: ${only}\` under ${service}.postgres in devenv.yml, or rename it while devenv.yml still says ${only} (\`devenv exec ${service === 'the database service' ? 'DB' : service} -- psql -d postgres -c 'ALTER DATABASE "${only}" RENAME TO "${conn.database}"'\`). `
+      ? `To use the data: set \`database: ${only}\` under ${service}.postgres in devenv.yml. To keep it under the new name: with ${only} set back, \`devenv up -d ${db}\` (the database alone: nothing connected to it), \`devenv exec ${db} -- psql -d postgres -c 'ALTER DATABASE "${only}" RENAME TO "${conn.database}"'\`, then set ${conn.database} again (snapshots keep the old name). `
       : others.length > 1 ? `Name one of them under ${service}.postgres.database in devenv.yml. ` : ''}To start over with an empty database: \`devenv down --volumes\` (deletes the volume's data).`,
   });
 }

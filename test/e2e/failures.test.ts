@@ -133,7 +133,7 @@ describe('reuse', () => {
     writeFileSync(file, 'services:\n  db:\n    postgres: { database: shop, user: bob }\n');
     const user = await devenv(['up', '-d', '-f', file, '-p', project]);
     expect(user.code).toBe(6);
-    expect(user.stderr).toContain(`password authentication failed for user "bob"; its data volume ${project}-db-data was initialised with user "postgres"`);
+    expect(user.stderr).toContain('password authentication failed for user "bob"; its data volume was initialised with user "postgres"');
     expect(user.stderr).toContain('Set `user: postgres` under db.postgres in devenv.yml');
     // The data is still there for the old values.
     writeFileSync(file, 'services:\n  db:\n    postgres: { database: shop }\n');

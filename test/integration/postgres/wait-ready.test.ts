@@ -44,6 +44,16 @@ describe('waitForPostgres', () => {
     expect(`${e.message} ${e.hint} ${e.details.join(' ')}`).not.toContain(password);
   }, 20_000);
 
+  it('a refused password names the user the volume was initialised with, when that is another', async () => {
+    await waitForPostgres(pg.conn, { timeoutMs: 60_000 });
+    const error = await waitForPostgres({ ...pg.conn, user: 'bob' }, { timeoutMs: 3_600_000, service: 'db', initialisedUser: 'calsite' }).catch((e: unknown) => e);
+    expect((error as DevenvError).message).toBe(`Postgres at 127.0.0.1:${pg.conn.port} refused the configured credentials: password authentication failed for user "bob"; its data volume was initialised with user "calsite"`);
+    expect((error as DevenvError).hint).toContain('Set `user: calsite` under db.postgres in devenv.yml');
+    // The same user: the password is what changed, and the message says no more than the server.
+    const same = await waitForPostgres({ ...pg.conn, password: 'other-7788' }, { timeoutMs: 3_600_000, initialisedUser: 'calsite' }).catch((e: unknown) => e);
+    expect((same as DevenvError).message).not.toContain('initialised with user');
+  }, 20_000);
+
   it('a database the volume does not hold: fails at once, naming the ones it does hold and how to use them', async () => {
     await waitForPostgres(pg.conn, { timeoutMs: 60_000 });
     const error = await waitForPostgres({ ...pg.conn, database: 'renamed' }, { timeoutMs: 3_600_000, service: 'db' }).catch((e: unknown) => e);
@@ -52,7 +62,7 @@ describe('waitForPostgres', () => {
     expect(e.code).toBe('DATABASE_NOT_READY');
     expect(e.message).toBe(`Postgres at 127.0.0.1:${pg.conn.port} has no database "renamed"; its data volume holds "calsite" (database "renamed" does not exist)`);
     expect(e.hint).toContain('set `database: calsite` under db.postgres in devenv.yml');
-    expect(e.hint).toContain(`\`devenv exec db -- psql -d postgres -c 'ALTER DATABASE "calsite" RENAME TO "renamed"'\``);
+    expect(e.hint).toContain(`with calsite set back, \`devenv up -d db\` (the database alone: nothing connected to it), \`devenv exec db -- psql -d postgres -c 'ALTER DATABASE "calsite" RENAME TO "renamed"'\`, then set renamed again`);
     expect(e.hint).toContain('`devenv down --volumes`');
   }, 20_000);
 

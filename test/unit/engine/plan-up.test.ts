@@ -36,6 +36,14 @@ describe('planUp', () => {
 [4] -> #5 service:app healthy (container reused)`);
   });
 
+  it('the database\'s ready step carries the user its volume was made with, from the volume\'s label', () => {
+    const project = demoProject();
+    const state = upObserved(project);
+    expect(planUp(project, state).steps.find((s) => s.kind === 'postgres.ready')).not.toHaveProperty('initialisedUser');
+    state.volumes = [{ ...state.volumes[0]!, labels: { ...state.volumes[0]!.labels, [LABELS.postgresUser]: 'shop' } }];
+    expect(planUp(project, state).steps.find((s) => s.kind === 'postgres.ready')).toMatchObject({ initialisedUser: 'shop' });
+  });
+
   it('says when a database\'s init files changed since its volume was made (they run only on a new volume)', () => {
     const project = demoProject();
     const state = upObserved(project);
