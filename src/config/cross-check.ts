@@ -90,12 +90,8 @@ export function checkNamesAsWritten(document: unknown, envTemplates: Map<string,
     for (const [key, template] of env) {
       for (const part of template) {
         if (typeof part === 'string') continue;
-        const shown = `\${${part.service}.${part.field}}`;
-        if (!Object.hasOwn(services, part.service)) problems.push({ path: [...base, 'env', key], message: `${shown} refers to an unknown service "${part.service}"` });
-        else if (isMap(services[part.service]) && 'postgres' in (services[part.service] as object) && !REF_FIELDS.includes(part.field)) {
-          const guess = suggest(part.field, REF_FIELDS);
-          problems.push({ path: [...base, 'env', key], message: `${shown}: unknown field "${part.field}" — ${guess ? `did you mean "${guess}"?` : `expected one of ${REF_FIELDS.join(', ')}`}` });
-        }
+        const problem = referenceProblem(part, Object.hasOwn(services, part.service) ? describeWritten(services[part.service]) : undefined);
+        if (problem) problems.push({ path: [...base, 'env', key], message: problem });
       }
     }
   }
@@ -168,8 +164,12 @@ function checkAliases(project: Project, problems: Problem[]): void {
   }
 }
 
+const POSTGRES_KIND = 'a Postgres service';
 const describeKind = (s: Service | undefined): string =>
-  s === undefined ? 'unknown' : s.kind === 'postgres' ? 'a Postgres service' : s.kind === 'process' ? 'a host process' : 'a container service';
+  s === undefined ? 'unknown' : s.kind === 'postgres' ? POSTGRES_KIND : s.kind === 'process' ? 'a host process' : 'a container service';
+/** The same, of a service as written (its shape may be wrong). */
+const describeWritten = (raw: unknown): string =>
+  raw !== null && typeof raw === 'object' ? ('postgres' in raw ? POSTGRES_KIND : 'process' in raw ? 'a host process' : 'a container service') : 'a container service';
 
 function checkMigrations(project: Project, config: ValidConfig, problems: Problem[]): void {
   const byName = servicesByName(project);
@@ -180,11 +180,13 @@ function checkMigrations(project: Project, config: ValidConfig, problems: Proble
     if (seen.has(step.name)) problems.push({ path: [...base, 'name'], message: `duplicate migration name "${step.name}"; each step needs its own name` });
     seen.add(step.name);
     const service = step.service === undefined ? undefined : byName.get(step.service);
-    if (step.service !== undefined && service?.kind !== 'container') {
+    if (step.service !== undefined && service === undefined) problems.push({ path: [...base, 'service'], message: unknownService(step.service, [...byName.keys()]) });
+    else if (step.service !== undefined && service?.kind !== 'container') {
       problems.push({ path: [...base, 'service'], message: `expected a container service (image or build), got "${step.service}" (${describeKind(service)})` });
     }
     const database = step.database === undefined ? undefined : byName.get(step.database);
-    if (step.database !== undefined && database?.kind !== 'postgres') {
+    if (step.database !== undefined && database === undefined) problems.push({ path: [...base, 'database'], message: unknownService(step.database, [...byName.keys()]) });
+    else if (step.database !== undefined && database?.kind !== 'postgres') {
       problems.push({ path: [...base, 'database'], message: `expected a Postgres service, got "${step.database}" (${describeKind(database)})` });
     }
     // A step that runs once per database must know which database.
@@ -281,6 +283,19 @@ function checkFiles(project: Project, config: ValidConfig, problems: Problem[]):
   }
 }
 
+/**
+ * What is wrong with a `${service.field}` reference, given what that service is ("a Postgres
+ * service", "a container service"…; undefined: there is none of that name); undefined when nothing is.
+ */
+function referenceProblem(part: { service: string; field: string }, kind: string | undefined): string | undefined {
+  const shown = `\${${part.service}.${part.field}}`;
+  if (kind === undefined) return `${shown} refers to an unknown service "${part.service}"`;
+  if (kind !== POSTGRES_KIND) return `${shown}: references are to Postgres services, and "${part.service}" is ${kind}`;
+  if ((REF_FIELDS as readonly string[]).includes(part.field)) return undefined;
+  const guess = suggest(part.field, REF_FIELDS);
+  return `${shown}: unknown field "${part.field}" — ${guess ? `did you mean "${guess}"?` : `expected one of ${REF_FIELDS.join(', ')}`}`;
+}
+
 function checkReferences(project: Project, config: ValidConfig, problems: Problem[]): void {
   const byName = servicesByName(project);
   const rawByName = configsByName(config);
@@ -289,17 +304,9 @@ function checkReferences(project: Project, config: ValidConfig, problems: Proble
       const where = Object.hasOwn(written, key) ? [...base, 'env', key] : [...base, 'env_file'];
       for (const part of template) {
         if (typeof part === 'string') continue;
-        const shown = `\${${part.service}.${part.field}}`;
         const target = byName.get(part.service);
-        if (target === undefined) {
-          problems.push({ path: where, message: `${shown} refers to an unknown service "${part.service}"` });
-        } else if (target.kind !== 'postgres') {
-          problems.push({ path: where, message: `${shown}: references are to Postgres services, and "${part.service}" is ${describeKind(target)}` });
-        } else if (!REF_FIELDS.includes(part.field)) {
-          const guess = suggest(part.field, REF_FIELDS);
-          const expected = guess ? `did you mean "${guess}"?` : `expected one of ${REF_FIELDS.join(', ')}`;
-          problems.push({ path: where, message: `${shown}: unknown field "${part.field}" — ${expected}` });
-        }
+        const problem = referenceProblem(part, target && describeKind(target));
+        if (problem) problems.push({ path: where, message: problem });
       }
     }
   };

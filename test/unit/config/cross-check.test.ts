@@ -54,10 +54,10 @@ migrations:
     expect(lines.map((line) => line.replace(/ \(looked for \/.*\/shop\/missing\)$/, ''))).toEqual([
       'devenv.yml:5:33 migrations[0].service: expected a container service (image or build), got "db" (a Postgres service)',
       'devenv.yml:6:13 migrations[1].name: duplicate migration name "a"; each step needs its own name',
-      'devenv.yml:6:33 migrations[1].service: expected a container service (image or build), got "ghost" (unknown)',
+      'devenv.yml:6:33 migrations[1].service: unknown service "ghost"; the services are db, app',
       'devenv.yml:7:36 migrations[2].database: expected a Postgres service, got "app" (a container service)',
       'devenv.yml:8:21 migrations[3].sql: folder "missing" not found',
-      'devenv.yml:8:40 migrations[3].database: expected a Postgres service, got "ghost" (unknown)',
+      'devenv.yml:8:40 migrations[3].database: unknown service "ghost"; the services are db, app',
       'devenv.yml:9:5 migrations[4]: service is missing: the container service whose image and env run this step',
       'devenv.yml:10:16 migrations[5].sql: database is missing: the Postgres service the sql files are applied to',
       'devenv.yml:11:5 migrations[6]: a migration step is one of run (in a container), sql (a folder) or process (on the host), not run and sql',
