@@ -16,7 +16,7 @@ export type ErrorCode =
   | 'DATABASE_VERSION' // a data volume was initialised by another Postgres major version
   | 'ENGINE_ERROR' // any other error the engine reported
   | 'INTERRUPTED' // the user pressed Ctrl-C or the process got SIGTERM/SIGHUP
-  | 'DECLINED' // the user answered no to a question (db restore/reset of unsaved migrations)
+  | 'DECLINED' // the user answered no to a question (db restore, reset or load --replace of unsaved migrations)
   | 'INTERNAL'; // a bug in devenv
 
 export interface DevenvErrorOptions {

@@ -121,9 +121,8 @@ describe('reuse', () => {
 
   it('a user or database changed after the volume was made: up names what the volume holds and how to use it', async () => {
     const project = newProject('renamed');
-    const dir = copyProject('test/fixtures/e2e/failing-init');
+    const dir = copyProject('test/fixtures/e2e/db-only');
     const file = `${dir}/devenv.yml`;
-    writeFileSync(file, 'services:\n  db:\n    postgres: { database: shop }\n');
     expect((await devenv(['up', '-d', '-f', file, '-p', project])).code).toBe(0);
     writeFileSync(file, 'services:\n  db:\n    postgres: { database: store }\n');
     const database = await devenv(['up', '-d', '-f', file, '-p', project]);

@@ -112,7 +112,8 @@ async function confirmLoss(db: Database, what: string, flags: DbFlags): Promise<
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   const asked = performance.now();
   const answer = await rl.question(`${question} [y/N] `).finally(() => rl.close());
-  if (!/^y(es)?$/i.test(answer.trim())) throw new DevenvError('DECLINED', `no ${what}: database "${db.conn.database}" is as it was`);
+  const done = { reset: 'reset', restore: 'restored', replace: 'loaded' }[what] ?? what;
+  if (!/^y(es)?$/i.test(answer.trim())) throw new DevenvError('DECLINED', `not ${done}: database "${db.conn.database}" is as it was`);
   // The time it took to answer is not the command's.
   return performance.now() - asked;
 }
@@ -320,7 +321,7 @@ async function dump(service: string | undefined, flags: DbFlags): Promise<Comman
   if (flags.output) {
     process.stderr.write(`Dumped database "${db.conn.database}" of ${db.service} to ${flags.output} (${format} format, ${size(statSync(flags.output).size)}) in ${seconds(t0)}.\n`);
     const image = found.dir ? await baked(flags, resolve(flags.output)) : undefined;
-    if (image) process.stderr.write(`Note: ${flags.output} is in ${image}'s build context, and no .dockerignore leaves it out: the next build copies the data into the image. Add it (or *.sql) to .dockerignore.\n`);
+    if (image) process.stderr.write(`Note: ${flags.output} is in ${image}'s build context, and no .dockerignore leaves it out: the next \`up\` sends it to the engine and rebuilds, and a \`COPY . .\` puts the data in the image. Add it (or *.sql) to .dockerignore.\n`);
   }
   return 0;
 }

@@ -34,6 +34,7 @@ export async function logsCommand(services: string[], flags: LogsFlags): Promise
   const unknown = services.filter((s) => !known.has(s));
   if (unknown.length > 0 || known.size === 0) {
     // A name devenv.yml does not have is a typo, not a service to start.
+    // devenv.yml here is the project's, under -p's name too (as for up).
     const declared = dir && unknown.length > 0 ? await serviceNames(flags) : undefined;
     const strangers = declared ? unknown.filter((s) => !declared.includes(s)) : [];
     if (declared && strangers.length > 0) {
