@@ -35,14 +35,16 @@ describe('one command at a time per project', () => {
   it('Ctrl-C of an attached up still waiting for the lock stops only the wait: the other up\'s stack stays', async () => {
     const project = newProject('waitint');
     const dir = copyProject('test/fixtures/e2e/reliability');
-    const first = devenv(['up', '-d', '-p', project], { cwd: dir });
-    await new Promise((r) => setTimeout(r, 300));
+    // The second starts once the first holds the lock (its first step is under way), not after a fixed
+    // pause: on a loaded machine Node alone can take longer than any pause.
+    const first = devenvAttached(['up', '-d', '-p', project], { cwd: dir });
+    await first.waitFor(/▸ /);
     const second = devenvAttached(['up', '-p', project], { cwd: dir });
     await second.waitFor(/waiting for the `up` started \d+ s ago/);
     second.child.kill('SIGINT');
     const ended = await second.exited;
     expect(ended.code).toBe(130);
-    expect((await first).code).toBe(0);
+    expect((await first.exited).code).toBe(0);
     await new Promise((r) => setTimeout(r, 1500));
     expect(await projectResources(project)).toEqual([`container ${project}-db`, `container ${project}-web`, `network ${project}-net`, `volume ${project}-db-data`]);
   });
@@ -50,10 +52,10 @@ describe('one command at a time per project', () => {
   it('down while up runs waits for it, then removes everything but the data', async () => {
     const project = newProject('updown');
     const dir = copyProject('test/fixtures/e2e/reliability');
-    const up = devenv(['up', '-d', '-p', project], { cwd: dir });
-    await new Promise((r) => setTimeout(r, 800));
+    const up = devenvAttached(['up', '-d', '-p', project], { cwd: dir });
+    await up.waitFor(/▸ /);
     const down = await devenv(['down', '-p', project], { cwd: dir });
-    const upped = await up;
+    const upped = await up.exited;
     expect(upped.code).toBe(0);
     expect(down.code).toBe(0);
     expect(down.stderr).toMatch(/waiting for the `up` started \d+ s ago/);
