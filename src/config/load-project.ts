@@ -1,7 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DevenvError } from '../errors.js';
-import { checkNamesAsWritten, crossCheck } from './cross-check.js';
+import { checkNamesAsWritten } from './check-names.js';
+import { crossCheck } from './cross-check.js';
 import { DOTENV_HINT, dotenvErrorMessage, parseDotenv } from './dotenv.js';
 import { resolveConfigFile } from './find-config.js';
 import { interpolateDocument } from './interpolate-document.js';
