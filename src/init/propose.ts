@@ -147,7 +147,6 @@ function fromFiles(folder: FolderFacts, notes: string[]): Doc {
     notes.push(`web: \`npm run ${script}\` on this machine under devenv's supervisor (no Dockerfile), expected on 127.0.0.1:${port}${portKey ? ` (${portKey} in ${exampleFile})` : ''}`);
   }
   const steps: Record<string, unknown>[] = [];
-  const sequelize = 'sequelize-cli' in deps || folder.has('.sequelizerc');
   const step = (name: string, command: string, extra: Record<string, unknown> = {}) => {
     if (app === 'app') steps.push({ name, run: command, service: 'app', ...extra });
     else steps.push({ name, process: command, ...(wantsDb ? { env: dbEnv } : {}), ...extra });
@@ -160,6 +159,24 @@ function fromFiles(folder: FolderFacts, notes: string[]): Doc {
     steps.push({ name: 'schema', sql: `./${sqlDir}`, database: 'db' });
     notes.push(`migration schema: the .sql files of ${sqlDir}/, applied by devenv in order`);
   }
+  packageSteps(folder, pkg, step, notes);
+  if (steps.length > 0) doc.migrations = steps;
+  if (Object.keys(doc.services).length === 0) {
+    doc.services.app = { image: 'busybox', command: 'echo "replace me: image or build of your app"; sleep infinity' };
+    notes.push('found no Dockerfile, package.json script or compose file: wrote a placeholder service to edit');
+  }
+  return doc;
+}
+
+/**
+ * The migration and seed steps package.json says the app has: its `migrate`/`seed` scripts, else the
+ * command of its migration tool (Prisma, knex, sequelize-cli with its seeders/, node-pg-migrate).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function packageSteps(folder: FolderFacts, pkg: Record<string, any> | undefined, step: (name: string, command: string, extra?: Record<string, unknown>) => void, notes: string[]): void {
+  const deps = { ...(pkg?.dependencies ?? {}), ...(pkg?.devDependencies ?? {}) } as Record<string, string>;
+  const scripts = (pkg?.scripts ?? {}) as Record<string, string>;
+  const sequelize = 'sequelize-cli' in deps || folder.has('.sequelizerc');
   if (scripts.migrate) {
     step('migrate', 'npm run migrate');
     notes.push('migration migrate: package.json\'s `migrate` script');
@@ -183,12 +200,6 @@ function fromFiles(folder: FolderFacts, notes: string[]): Doc {
     step('seed', 'npx sequelize-cli db:seed:all', { when: 'fresh' });
     notes.push('migration seed: `sequelize-cli db:seed:all` (the files of seeders/), once per new database');
   }
-  if (steps.length > 0) doc.migrations = steps;
-  if (Object.keys(doc.services).length === 0) {
-    doc.services.app = { image: 'busybox', command: 'echo "replace me: image or build of your app"; sleep infinity' };
-    notes.push('found no Dockerfile, package.json script or compose file: wrote a placeholder service to edit');
-  }
-  return doc;
 }
 
 type ComposeService = {
@@ -278,7 +289,16 @@ function fromCompose(folder: FolderFacts, file: string, notes: string[]): Doc {
     Object.assign(out, deps(s.depends_on));
     doc.services[name] = out;
   }
-  const steps = migrationSteps(compose.services ?? {}, doc, notes);
+  let steps = migrationSteps(compose.services ?? {}, doc, notes);
+  // Migrations run by hand beside Compose (`npx sequelize-cli db:migrate`): the package's tool, in the
+  // image of the service built from this folder, when it serves a database.
+  const built = Object.entries(compose.services ?? {}).find(([name, c]) => doc.services[name]?.build !== undefined && [c.build].flat().some((b) => (typeof b === 'string' ? b : b?.context ?? '.').replace(/\/$/, '') === '.'))?.[0];
+  if (steps === 0 && built && Object.values(doc.services).some((x) => x.postgres !== undefined)) {
+    const found: Record<string, unknown>[] = [];
+    packageSteps(folder, readJson(folder.read('package.json')), (name, command, extra = {}) => found.push({ name, run: command, service: built, ...extra }), notes);
+    if (found.length > 0) doc.migrations = [...(doc.migrations ?? []), ...found];
+    steps = found.length;
+  }
   referToDatabases(doc, notes);
   notes.push(`imported ${Object.keys(doc.services).length} service(s)${steps > 0 ? ` and ${steps} migration step(s)` : ''} from ${file}; ports are published on 127.0.0.1 only`);
   const unset = folder.env ? unsetVariables(folder.read(file) ?? '', folder) : [];

@@ -147,6 +147,30 @@ services:
     expect(p.notes).toContain('app: DATABASE_URL is `${db.url}`, the URL Compose wrote out: it follows db\'s settings, and its host port in `devenv env`');
   });
 
+  it('a Compose file with no migration service: the package\'s migration tool runs in the image built from this folder', () => {
+    const p = propose({
+      ...folder({
+        'docker-compose.yml': `
+services:
+  postgres-server:
+    image: postgres
+    environment: { POSTGRES_PASSWORD: secret }
+  app:
+    build: .
+    ports: ["3000:3000"]
+    depends_on: [postgres-server]
+`,
+        'package.json': JSON.stringify({ dependencies: { pg: '8', sequelize: '6' }, devDependencies: { 'sequelize-cli': '6' } }),
+      }),
+      files: (d) => (d === 'seeders' ? ['20240101-demo.js'] : []),
+    });
+    expect((parse(p.text) as Record<string, any>).migrations).toEqual([
+      { name: 'migrate', run: 'npx sequelize-cli db:migrate', service: 'app' },
+      { name: 'seed', run: 'npx sequelize-cli db:seed:all', service: 'app', when: 'fresh' },
+    ]);
+    expect(p.notes).toContain('imported 2 service(s) and 2 migration step(s) from docker-compose.yml; ports are published on 127.0.0.1 only');
+  });
+
   it('a URL is left as written when the database\'s password is a variable', () => {
     const p = propose(folder({
       'docker-compose.yml': `
