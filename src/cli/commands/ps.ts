@@ -2,6 +2,7 @@
  * `ps`: the project's services from labels alone: state, health (checked now, as `up` checks it),
  * image and ports. -a adds completed one-shot services and one-off containers.
  */
+import { constants } from 'node:os';
 import type { HealthCheck } from '../../config/project.js';
 import { LABELS, projectLabels } from '../../engine/labels.js';
 import type { ContainerDetails, ContainerSummary, Runtime } from '../../runtime/runtime.js';
@@ -76,7 +77,7 @@ async function row(runtime: Runtime, c: ContainerSummary): Promise<PsRow> {
   const details = await runtime.inspectContainer(c.id).catch(() => undefined);
   const state = completed(c) ? 'completed'
     : details && gaveUp(details) ? `errored: exited with code ${details.exitCode} after ${details.restartCount} restarts; the engine gave up (restart: on-failure, max_restarts: ${details.restartPolicy.maxRetries})`
-      : c.state === 'exited' ? `exited (${details?.exitCode ?? c.exitCode ?? '?'})`
+      : c.state === 'exited' ? `exited (${exitText(details?.exitCode ?? c.exitCode)})`
         : c.state;
   return {
     service: c.labels[LABELS.service] ?? '',
@@ -165,4 +166,11 @@ async function health(runtime: Runtime, details: ContainerDetails): Promise<stri
     }
   }
   return result.done ? 'healthy' : `unhealthy: ${result.reason ?? ''}`;
+}
+
+/** An exit code, with the signal it stands for (143: SIGTERM, what `devenv stop` sends). */
+export function exitText(code: number | undefined): string {
+  if (code === undefined) return '?';
+  const signal = code > 128 && code < 160 ? Object.entries(constants.signals).find(([, n]) => n === code - 128)?.[0] : undefined;
+  return signal ? `${code}, ${signal}` : String(code);
 }
