@@ -235,8 +235,8 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
   for (const s of afterMigrations) startService(s, [lastMigration]);
 
   // Images an earlier rebuild left untagged: once everything else is done (a build may tag one again,
-  // a migration may run it), nothing of ours needs them.
-  if (mode !== 'start') {
+  // a migration may run it), nothing of ours needs them. A restart that builds nothing touches no image.
+  if (mode === 'up' || (mode === 'restart' && builds.size > 0)) {
     const settled = plan.steps.map((s) => s.id);
     for (const image of observed.images.filter((i) => i.tags.length === 0)) {
       plan.add({ kind: 'image.remove', ref: image.id, name: image.id.replace(/^sha256:/, '').slice(0, 12), bestEffort: true, untagged: true }, 'left untagged by a rebuild', settled);

@@ -329,6 +329,14 @@ describe('planUp', () => {
     expect(refusals).toEqual(['port 127.0.0.1:3000 for app is already in use by container shop-app (devenv project shop)']);
   });
 
+  it('a restart that builds nothing leaves untagged images alone ("nothing else is touched")', () => {
+    const project = demoProject();
+    const observed = upObserved(project);
+    observed.images.push({ id: 'sha256:0123456789abcdef', tags: [], labels: { [LABELS.project]: 'demo', [LABELS.service]: 'app' } });
+    expect(printPlan(planUp(project, regroup(observed, project), { mode: 'restart', services: ['db'] }))).not.toContain('image:');
+    expect(printPlan(planUp(project, regroup(observed, project)))).toContain('image:0123456789ab remove (left untagged by a rebuild)');
+  });
+
   it('removes images an earlier rebuild left untagged, after the containers are settled', () => {
     const project = demoProject();
     const observed = { ...upObserved(project), contextHashes: { app: 'ctx2' } };
