@@ -39,6 +39,7 @@ export function migrationInputs(project: Project, m: Migration, facts: Migration
   const identities = volumes.map((name) => (facts.volumeIds[name] ? `${name}@${facts.volumeIds[name]}` : undefined));
   if (identities.length === 0 || identities.some((id) => id === undefined)) return undefined;
   let inputs: string | undefined;
+  let parts: Record<string, string> | undefined;
   if (m.kind === 'sql') inputs = facts.sqlHashes[m.name];
   else {
     const service = project.services.find((s) => s.name === m.service);
@@ -46,8 +47,20 @@ export function migrationInputs(project: Project, m: Migration, facts: Migration
     if (service?.kind !== 'container' || !imageId) return undefined;
     const { spec } = desiredContainer(project, service);
     inputs = hash([imageId, m.command, spec.env, spec.mounts, m.when]);
+    parts = { image: hash(imageId), command: hash(m.command), env: hash(spec.env), mounts: hash(spec.mounts), when: hash(m.when ?? null) };
   }
-  return inputs === undefined ? undefined : { inputs, volumes: identities.join(',') };
+  return inputs === undefined ? undefined : { inputs, volumes: identities.join(','), ...(parts ? { parts } : {}) };
+}
+
+/** Why a step whose inputs differ from its last success runs: what changed, when the records say. */
+export function inputsChange(now: MigrationRecord | undefined, last: MigrationRecord | undefined): string | undefined {
+  if (!now || !last) return undefined;
+  if (now.volumes !== last.volumes) return 'a new database volume since its last success';
+  if (now.parts && last.parts) {
+    const changed = Object.keys(now.parts).filter((k) => now.parts![k] !== last.parts![k]);
+    if (changed.length > 0) return `its ${changed.join(', ')} changed since its last success`;
+  }
+  return now.inputs !== last.inputs ? (now.parts ? 'its inputs changed since its last success' : 'its SQL files changed since their last success') : undefined;
 }
 
 /** A `sql:` step's folder as one hash of its file names and contents; undefined when it cannot be read (the step reports that when it runs). */

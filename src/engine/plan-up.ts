@@ -14,7 +14,7 @@ import { dataVolumeName, networkName } from './names.js';
 import type { ObservedState } from './observe.js';
 import { PlanBuilder, type Plan, type StepAction } from './plan.js';
 import { imageBuilds, planImages } from './plan-images.js';
-import { alwaysRuns, migrationInputs, type MigrationFacts } from './plan-migrations.js';
+import { alwaysRuns, inputsChange, migrationInputs, type MigrationFacts } from './plan-migrations.js';
 import { migrationKey } from './run-state.js';
 import { migrationNeeds, selectServices, type SelectOptions } from './plan-select.js';
 import { portKey, withChosenPorts } from './port-memory.js';
@@ -224,7 +224,8 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
         ? [networkStep, imageStepOf(m.service), ...volumesOf(mountsOf(byName.get(m.service)), volumeSteps), ...waitFor(byName.get(m.service)!)]
         : [];
       deps.push(...migrationDatabases(m).map((db) => readySteps.get(db)));
-      const cause = options.migrate ? '--migrate' : m.when === 'fresh' ? 'once per database (when: fresh)' : mode === 'restart' && m.kind === 'run' ? `runs in ${m.service}'s image, rebuilt: applies what is new` : alwaysRuns(project, m) ?? 'applies what is new';
+      const changed = inputsChange(now, last);
+      const cause = options.migrate ? '--migrate' : m.when === 'fresh' ? 'once per database (when: fresh)' : mode === 'restart' && m.kind === 'run' ? `runs in ${m.service}'s image, rebuilt: applies what is new` : alwaysRuns(project, m) ?? `applies what is new${changed ? ` (${changed})` : ''}`;
       // Its inputs are known once the image it runs is built: the same image as last time skips it then.
       const unlessUnchanged = !options.migrate && !now && last && m.kind === 'run' && imageStepOf(m.service) !== undefined && !alwaysRuns(project, m) ? last : undefined;
       const why = unlessUnchanged ? `${cause}; skipped if the image it runs comes out as it was at its last success` : cause;

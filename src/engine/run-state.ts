@@ -18,6 +18,8 @@ export interface MigrationRecord {
   inputs: string;
   /** The databases' volumes it ran against, as name@volume-id: a new volume runs it again. */
   volumes: string;
+  /** A short hash of each part of `inputs` (image, command, env, mounts, when), so a plan can say which changed; records from before have none. */
+  parts?: Record<string, string>;
 }
 
 export interface LocalState {

@@ -90,12 +90,23 @@ describe('planUp', () => {
       expect(printPlan(planUp(project, state))).not.toContain('skipped');
     });
 
+    it('says why a step runs again: a new database volume, or which of its inputs changed', () => {
+      const project = demoProject();
+      const state = migrated(project, 'v1');
+      state.volumes = [{ ...state.volumes[0]!, labels: { ...state.volumes[0]!.labels, [LABELS.volumeId]: 'v2' } }];
+      expect(printPlan(planUp(project, state))).toContain('migration:seed run (applies what is new (a new database volume since its last success))');
+      const seed = project.migrations.find((m) => m.name === 'seed')!;
+      if (seed.kind !== 'run') throw new Error('fixture');
+      seed.command = ['npm', 'run', 'seed:all'];
+      expect(printPlan(planUp(project, migrated(demoProject(), 'v1')))).toContain('migration:seed run (applies what is new (its command changed since its last success))');
+    });
+
     it('runs only the sql step whose files changed', () => {
       const project = demoProject();
       const state = migrated(project);
       state.sqlHashes = { schema: 'sql2' };
       const lines = printPlan(planUp(project, state));
-      expect(lines).toContain('migration:schema sql (applies what is new)');
+      expect(lines).toContain('migration:schema sql (applies what is new (its SQL files changed since their last success))');
       expect(lines).toContain('migration:seed run (unchanged');
     });
 
@@ -105,7 +116,7 @@ describe('planUp', () => {
       const app = project.services.find((s) => s.name === 'app')!;
       if (app.kind !== 'container') throw new Error('fixture');
       app.env.NODE_ENV = ['test'];
-      expect(printPlan(planUp(project, state))).toMatch(/migration:seed run \(applies what is new\)$/m);
+      expect(printPlan(planUp(project, state))).toMatch(/migration:seed run \(applies what is new \(its env changed since its last success\)\)$/m);
       const rebuilt = planUp(demoProject(), migrated(), { build: true, services: ['app'] });
       expect(printPlan(rebuilt)).toContain('migration:seed run (applies what is new; skipped if the image it runs comes out as it was at its last success)');
       const seed = rebuilt.steps.find((s) => s.kind === 'migration' && s.migration.name === 'seed');
