@@ -6,6 +6,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Runtime } from '../runtime/runtime.js';
+import { sinceLastStart } from '../supervisor/protocol.js';
 
 const COLOURS = [36, 33, 32, 35, 34, 91, 92, 93];
 /** How often a stopped container (or a log file) is looked at again. */
@@ -23,6 +24,8 @@ export interface FileTarget {
   service: string;
   file: string;
   alive?: () => Promise<boolean>;
+  /** Begin at the process's last start (an attached up shows this run, not the one before). */
+  fromLastStart?: boolean;
 }
 
 export interface FollowOptions {
@@ -67,10 +70,10 @@ export class LogFollower {
   }
 
   /** Follows a host process's log file: its last `tail` lines, then what it appends. */
-  followFile({ service, file, alive }: FileTarget, tail?: number): void {
+  followFile({ service, file, alive, fromLastStart }: FileTarget, tail?: number): void {
     if (this.streams.has(file)) return;
     this.register(service);
-    this.streams.set(file, this.streamFile(service, file, tail, alive));
+    this.streams.set(file, this.streamFile(service, file, tail, alive, fromLastStart));
   }
 
   /** Resolves when every followed stream has ended (or the signal aborted). */
@@ -153,9 +156,10 @@ export class LogFollower {
     return undefined;
   }
 
-  private async streamFile(service: string, file: string, tail: number | undefined, alive?: () => Promise<boolean>): Promise<void> {
+  private async streamFile(service: string, file: string, tail: number | undefined, alive?: () => Promise<boolean>, fromLastStart = false): Promise<void> {
     let size = sizeOf(file);
-    const lines = readRange(file, 0, size).split('\n').slice(0, -1);
+    const all = readRange(file, 0, size).split('\n').slice(0, -1);
+    const lines = fromLastStart ? sinceLastStart(all) : all;
     for (const line of tail === undefined ? lines : tail === 0 ? [] : lines.slice(-tail)) this.write(service, line);
     if (!this.options.follow) return;
     let partial = '';

@@ -14,6 +14,7 @@ import { dirname } from 'node:path';
 import type { HealthCheck, RestartSpec } from '../config/project.js';
 import { appendPrivate, refuseSymlink } from '../util/devenv-dir.js';
 import { groupGone } from './pids.js';
+import { sinceLastStart, START_MARKER } from './protocol.js';
 
 export const BACKOFF_START_MS = 100;
 export const BACKOFF_FACTOR = 1.5;
@@ -103,7 +104,7 @@ export class ManagedProcess extends EventEmitter {
     this.child = child;
     this.state = 'running';
     // In the log, where one run ends and the next begins.
-    this.write(`── devenv started ${this.spec.service} (pid ${child.pid ?? '?'}${this.restarts > 0 ? `, restart ${this.restarts}` : ''}) at ${new Date(this.startedAt).toISOString()} ──`);
+    this.write(`${START_MARKER}${this.spec.service} (pid ${child.pid ?? '?'}${this.restarts > 0 ? `, restart ${this.restarts}` : ''}) at ${new Date(this.startedAt).toISOString()} ──`);
     this.rotation ??= setInterval(() => this.rotate(), ROTATE_CHECK_MS).unref();
     this.exited = new Promise((resolve) => {
       child.once('error', (error) => {
@@ -165,7 +166,8 @@ export class ManagedProcess extends EventEmitter {
   private lastLines(): string[] {
     try {
       const { size, mtimeMs } = lstatSync(this.spec.logFile);
-      if (this.tail?.size !== size || this.tail.mtimeMs !== mtimeMs) this.tail = { size, mtimeMs, lines: lastLines(this.spec.logFile, KEEP_LINES) };
+      // From its last start: an earlier run's lines would read as this one's.
+      if (this.tail?.size !== size || this.tail.mtimeMs !== mtimeMs) this.tail = { size, mtimeMs, lines: sinceLastStart(lastLines(this.spec.logFile, KEEP_LINES)) };
       return [...this.tail.lines];
     } catch {
       return [];

@@ -33,6 +33,29 @@ export const supervisorFile = (dir: string) => path.join(devenvDir(dir), 'superv
 export const processRecordsFile = (dir: string) => path.join(devenvDir(dir), 'processes.json');
 export const logFile = (dir: string, service: string) => path.join(devenvDir(dir), 'logs', `${service}.log`);
 
+/** The line the supervisor writes to a process's log each time it starts it. */
+export const START_MARKER = '── devenv started ';
+
+const EXIT_LINE = /^── \S+ \(pid \S+\) exited .* ──$/;
+
+/**
+ * A log's lines of the last run: what earlier runs printed is not this run's. The supervisor writes a
+ * run's start line once it has spawned it, so the run's first output can come before it: the run
+ * begins after the exit line of the one before (or at its start line when that one left none).
+ */
+export function sinceLastStart(lines: string[]): string[] {
+  const last = (test: (line: string) => boolean, before: number) => {
+    for (let i = before - 1; i >= 0; i -= 1) if (test(lines[i]!)) return i;
+    return -1;
+  };
+  const start = last((l) => l.startsWith(START_MARKER), lines.length);
+  if (start < 0) return lines;
+  const exit = last((l) => EXIT_LINE.test(l), start);
+  const previous = last((l) => l.startsWith(START_MARKER), start);
+  if (exit < 0 && previous < 0) return lines;
+  return lines.slice(exit > previous ? exit + 1 : start);
+}
+
 /**
  * The daemon's socket. In the system's temporary folder, because a socket path is limited to about
  * 100 bytes and project folders can be deeper; named by a hash of the folder and project.

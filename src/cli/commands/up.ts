@@ -168,6 +168,7 @@ export async function followServices(runtime: Runtime, project: Project, endpoin
       service: e.service,
       file: host?.logFile(e.service) ?? logFile(project.dir, e.service),
       alive: async () => ['running', 'backoff', 'stopping'].includes((await host?.list())?.find((p) => p.service === e.service)?.state ?? ''),
+      fromLastStart: true,
     }, 20);
   }
   if (!follower) await logs.done();

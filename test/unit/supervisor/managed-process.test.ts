@@ -7,6 +7,7 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManagedProcess, type ProcessSpec, type ProcessStatus } from '../../../src/supervisor/managed-process.js';
+import { sinceLastStart } from '../../../src/supervisor/protocol.js';
 import { tempDir } from '../../helpers/temp.js';
 
 function spec(command: string, overrides: Partial<ProcessSpec> = {}): ProcessSpec {
@@ -44,7 +45,10 @@ describe('ManagedProcess', () => {
     const errored = await until(p, (s) => s.state === 'errored');
     expect(errored).toMatchObject({ state: 'errored', restarts: 3, lastExit: { code: 3, signal: null } });
     expect(errored.reason).toBe('exited with code 3 4 times in a row, each within 30 s of starting; not restarted again');
-    expect(errored.lastLines.filter((l) => l.startsWith('run '))).toHaveLength(4);
+    // The last run's lines (from its start marker), not the three before it: they were the runs before.
+    expect(errored.lastLines.filter((l) => l.startsWith('run '))).toHaveLength(1);
+    expect(errored.lastLines.filter((l) => l.startsWith('── devenv started'))).toEqual([expect.stringMatching(/^── devenv started web \(pid \d+, restart 3\) at /)]);
+    expect(errored.lastLines.at(-1)).toMatch(/exited with code 3/);
     const log = readFileSync(p.spec.logFile, 'utf8');
     expect(log.match(/^── devenv started web \(pid \d+(, restart \d)?\) at /gm)).toHaveLength(4);
     expect(log.match(/^run \d+$/gm)).toHaveLength(4);
@@ -101,5 +105,20 @@ describe('ManagedProcess', () => {
     await p.stop();
     expect(p.status()).toMatchObject({ state: 'stopped', lastExit: { signal: 'SIGKILL' } });
     expect(group(pgid)).toEqual([]);
+  });
+});
+
+describe('sinceLastStart', () => {
+  const start = (n: number) => `── devenv started web (pid ${n}) at 2026-11-29T10:00:0${n}.000Z ──`;
+  const exit = (n: number) => `── web (pid ${n}) exited with code 1 at 2026-11-29T10:00:0${n}.500Z ──`;
+  it('keeps the last run: its early output written before its start line, not the run before', () => {
+    expect(sinceLastStart(['old', start(1), 'one', exit(1), 'early', start(2), 'two'])).toEqual(['early', start(2), 'two']);
+    expect(sinceLastStart([start(1), 'one', exit(1), start(2), 'two', exit(2)])).toEqual([start(2), 'two', exit(2)]);
+  });
+
+  it('a run that left no exit line (its supervisor was killed): from the next start line; a first run: everything', () => {
+    expect(sinceLastStart([start(1), 'one', start(2), 'two'])).toEqual([start(2), 'two']);
+    expect(sinceLastStart(['early', start(1), 'one'])).toEqual(['early', start(1), 'one']);
+    expect(sinceLastStart(['no markers'])).toEqual(['no markers']);
   });
 });
