@@ -3,7 +3,7 @@
  * service that refers to a database, resolved for the host (127.0.0.1 and the published port), and
  * DATABASE_URL and PG* when there is one database.
  */
-import type { PostgresService, Project } from '../config/project.js';
+import type { PostgresService, Project, Template } from '../config/project.js';
 import { connectionValues, resolveEnv } from '../config/references.js';
 import { DevenvError } from '../errors.js';
 import type { ContainerSummary } from '../runtime/runtime.js';
@@ -40,4 +40,18 @@ export function hostEnvironment(project: Project, hostPorts: Record<string, numb
     Object.assign(values, { PGHOST: v.host, PGPORT: v.port, PGUSER: v.user, PGPASSWORD: v.password, PGDATABASE: v.database });
   }
   return values;
+}
+
+/**
+ * PG* for a host process or step whose env refers to one database: libpq and node-postgres read them
+ * when the app's own settings leave something out (a knexfile without the port connects to 5432, and
+ * the database is published elsewhere). Beneath the process's env, which wins.
+ */
+export function hostDatabaseDefaults(project: Project, env: Record<string, Template>, hostPorts: Record<string, number>): Record<string, string> {
+  const referred = new Set(Object.values(env).flatMap((t) => t.flatMap((part) => (typeof part === 'string' ? [] : [part.service]))));
+  const databases = project.services.filter((s): s is PostgresService => s.kind === 'postgres' && referred.has(s.name));
+  const [db] = databases;
+  if (!db || databases.length !== 1 || hostPorts[db.name] === undefined) return {};
+  const v = connectionValues(db, 'host', hostPorts[db.name]);
+  return { PGHOST: v.host, PGPORT: v.port, PGUSER: v.user, PGPASSWORD: v.password, PGDATABASE: v.database };
 }

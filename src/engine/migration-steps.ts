@@ -5,6 +5,7 @@
  */
 import type { Migration } from '../config/project.js';
 import { resolveEnv } from '../config/references.js';
+import { hostDatabaseDefaults } from './host-env.js';
 import { DevenvError } from '../errors.js';
 import { applySqlMigrations } from '../postgres/sql-migrator.js';
 import { recordStepRun, stepHasRun } from '../postgres/step-record.js';
@@ -34,7 +35,8 @@ export async function runMigration(ctx: HandlerContext, m: Migration, signal: Ab
     const shareWith = hostId && (await ctx.runtime.inspectContainer(hostId).then((d) => d.state === 'running', () => false)) ? hostId : undefined;
     await runMigrationContainer(ctx.runtime, project, m, service, signal, progress, (work) => ctx.state.deferred.push(work), shareWith);
   } else {
-    await runHostStep(m, resolveEnv(project, m, 'host', await databasePorts(ctx)), signal, progress);
+    const ports = await databasePorts(ctx);
+    await runHostStep(m, { ...hostDatabaseDefaults(project, m.env, ports), ...resolveEnv(project, m, 'host', ports) }, signal, progress);
   }
   if (fresh) await recordStepRun(fresh, m.name);
   return detail;

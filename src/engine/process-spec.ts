@@ -7,6 +7,7 @@ import type { ProcessService, Project } from '../config/project.js';
 import { resolveEnv } from '../config/references.js';
 import { logFile } from '../supervisor/protocol.js';
 import type { ProcessSpec } from '../supervisor/managed-process.js';
+import { hostDatabaseDefaults } from './host-env.js';
 import { hashFields, shortHash } from './service-spec.js';
 
 export interface DesiredProcess {
@@ -38,7 +39,8 @@ export function desiredProcess(project: Project, service: ProcessService, hostPo
       service: service.name,
       command: service.command,
       cwd: service.cwd,
-      env: { ...base, ...env },
+      // PG* are not hashed: they follow from the references, which are.
+      env: { ...base, ...hostDatabaseDefaults(project, service.env, hostPorts), ...env },
       restart: service.restart,
       stopTimeoutMs: service.stopTimeoutMs,
       logFile: logFile(project.dir, service.name),

@@ -200,6 +200,17 @@ describe('devenv db', () => {
     for (const name of ['prisma', 'later']) expect((await cli(['db', 'snapshot', '--delete', name])).code).toBe(0);
   });
 
+  it('a reset whose migration fails says the database is already reset, and how to go back', async () => {
+    writeFileSync(join(dir, 'migrations/009_bad.sql'), 'SELECT * FROM no_such_table;\n');
+    const failed = await cli(['db', 'reset', '--yes']);
+    expect(failed.code).toBe(7);
+    expect(failed.stderr).toContain('(database "shop" was already reset: it holds what the steps before this one made)');
+    expect(failed.stderr).toContain('Then `devenv db reset` again, or `devenv db restore NAME` to go back to a snapshot');
+    rmSync(join(dir, 'migrations/009_bad.sql'));
+    expect((await cli(['db', 'reset', '--yes'])).code).toBe(0);
+    expect(await names()).toBe('seeded');
+  });
+
   it('dump → load into a fresh volume gives the same rows, plain, gzipped and custom', async () => {
     await sql("INSERT INTO items (name) VALUES ('kept')");
     const plain = join(files, 'dump.sql');

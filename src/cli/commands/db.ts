@@ -167,7 +167,14 @@ async function reset(service: string | undefined, flags: DbFlags): Promise<Comma
         const plan = new PlanBuilder();
         let previous: number | undefined;
         for (const [index, migration] of steps.entries()) previous = plan.add({ kind: 'migration', migration, index }, 'database reset', [previous]);
-        await executePlan({ project: project.name, steps: plan.steps }, handler, { signal: interrupts.signal, onEvent: plainRenderer() });
+        await executePlan({ project: project.name, steps: plan.steps }, handler, { signal: interrupts.signal, onEvent: plainRenderer() }).catch((error: unknown) => {
+          // The old database is gone by now: say where that leaves the user, and the ways back.
+          if (!(error instanceof DevenvError) || error.code === 'INTERRUPTED') throw error;
+          throw new DevenvError(error.code, `${error.message} (database "${db.conn.database}" was already reset: it holds what the steps before this one made)`, {
+            details: error.details,
+            hint: `${error.hint ? `${error.hint} ` : ''}Then \`devenv db reset\` again, or \`devenv db restore NAME\` to go back to a snapshot (\`devenv db snapshots\` lists them).`,
+          });
+        });
       }
       process.stdout.write(`${db.service} reset in ${seconds(t0)}: ${steps.length === 0 ? 'no migration step targets it' : `ran ${steps.map((m) => m.name).join(', ')}`}.\n`);
       const { stale } = images;
