@@ -125,7 +125,7 @@ function explainKept(error: unknown, state: RunState): unknown {
   for (const service of state.failed.keys()) {
     error.details.push(`${service}'s container is kept, stopped: \`devenv logs ${service}\` shows its output; the next \`devenv up\` replaces it.`);
     if (state.replaced.has(service)) {
-      error.details.push(`The ${service} container that ran before this up was removed to make way for it; once the code is fixed, \`devenv up\` brings ${service} back.`);
+      error.details.push(`The ${service} container that ran before this up was removed to make way for it; once the code is fixed, \`devenv up\` brings ${service} back (under \`up --watch\`, saving the fix does).`);
     }
   }
   return error;

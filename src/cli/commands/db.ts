@@ -5,7 +5,7 @@
  * `devenv exec db` already opens psql: there is no second way.
  */
 import { closeSync, createReadStream, createWriteStream, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -333,20 +333,14 @@ async function dump(service: string | undefined, flags: DbFlags): Promise<Comman
   return 0;
 }
 
-/** The service whose build context would send `file` to the engine; undefined when none would. */
+/** The service whose build context would send `file` to the engine; undefined when none would, or devenv.yml does not load. */
 async function baked(flags: DbFlags, file: string): Promise<string | undefined> {
   try {
-    const [project, { contextFilter }] = await Promise.all([loadFor(flags, true), import('../../runtime/build-context.js')]);
-    for (const s of project.services) {
-      if (s.kind !== 'container' || !s.build) continue;
-      const inside = relative(s.build.context, file);
-      if (inside.startsWith('..') || isAbsolute(inside)) continue;
-      if ((await contextFilter(s.build.context, s.build.dockerfile))(inside.split(sep).join('/'))) return s.name;
-    }
+    const [project, { buildSending }] = await Promise.all([loadFor(flags, true), import('../build-context-note.js')]);
+    return await buildSending(project, file);
   } catch {
-    // Only a note is lost.
+    return undefined; // Only a note is lost.
   }
-  return undefined;
 }
 
 /** Loads a .sql, .sql.gz or custom-format dump into the database, stopping at the first error. */

@@ -65,6 +65,9 @@ ${flags.swarm
     const after = start >= 0 && end > start ? `${before.slice(0, start)}${block}${before.slice(end + END.length).replace(/^\n/, '')}` : `${before}${before && !before.endsWith('\n') ? '\n' : ''}${block}`;
     writeFileAtomic(envFile, after);
     process.stdout.write(`Wrote ${file} and the generated passwords to ${envFile} (keep it out of version control).\n`);
+    const { buildSending } = await import('../build-context-note.js');
+    const image = await buildSending(project, envFile).catch(() => undefined);
+    if (image) process.stderr.write(`Note: ${envFile} is in ${image}'s build context, and no .dockerignore leaves it out: every build sends the passwords to the engine, and a \`COPY . .\` puts them in the image. Add .env to .dockerignore.\n`);
   } else {
     process.stdout.write(`Wrote ${file}.\n`);
   }
