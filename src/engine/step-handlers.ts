@@ -143,9 +143,11 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
         await runtime.pullImage(step.image, (p) => progress(p.total > 0 ? `${mb(p.current)} / ${mb(p.total)} (${Math.floor((100 * p.current) / p.total)}%)` : p.status), signal);
         return;
       case 'image.build': {
+        const sentModules = heavyContext(step.manifest);
+        if (sentModules) progress(sentModules);
         const imageId = await runtime.buildImage({ ...step.build, tag: step.tag, labels: { ...labels(), [LABELS.service]: step.service }, buildkit: ctx.engine.buildkit }, progress, signal);
         if (step.manifest) saveBuildRecord(project().dir, `${project().name}/${step.service}`, { contextHash: step.contextHash, files: step.manifest, imageId });
-        return;
+        return sentModules ? 'its context sends node_modules/: add it to .dockerignore' : undefined;
       }
       case 'container.create':
         if (await keeps(step.service, step.keep)) {
@@ -252,6 +254,15 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
         return runtime.removeImage(step.ref).then(() => undefined, () => 'still in use; kept');
     }
   };
+}
+
+/**
+ * A build context that sends the host's node_modules/ (no .dockerignore leaves it out): hundreds of
+ * megabytes packed and sent on every build, and the image's own `npm ci` redoes it anyway.
+ */
+function heavyContext(manifest: Record<string, string> | undefined): string | undefined {
+  const modules = Object.keys(manifest ?? {}).filter((f) => f.startsWith('node_modules/') && !f.endsWith('/')).length;
+  return modules > 0 ? `note: the build context sends node_modules/ (${modules} files), as no .dockerignore leaves it out: every build packs and sends it; add node_modules to .dockerignore` : undefined;
 }
 
 /** Creates a service container, recording it for the teardown. */

@@ -133,6 +133,7 @@ function fromFiles(folder: FolderFacts, notes: string[]): Doc {
       env: { ...(env ?? {}), ...(doc.services.redis ? { REDIS_URL: 'redis://redis:6379' } : {}), PORT: String(port) },
       ...(wantsDb || doc.services.redis ? { depends_on: [...(wantsDb ? ['db'] : []), ...(doc.services.redis ? ['redis'] : [])] } : {}),
     };
+    if (!folder.has('.dockerignore')) notes.push('app: no .dockerignore: every build sends the whole folder to the engine, node_modules/ and .git/ included; a .dockerignore with `node_modules` and `.git` keeps builds fast');
     notes.push(`app: built from ./Dockerfile, published on 127.0.0.1:${port} (EXPOSE ${dockerfile.match(/EXPOSE/i) ? port : 'not found; 3000 assumed'}); health: a TCP check on that port`);
   } else if (pkg && DEV_SCRIPTS.some((s) => scripts[s])) {
     app = 'web';

@@ -3,6 +3,8 @@
  * which containers a run reuses, and in what order things start. (The e2e tests prove the same on
  * the real engine for the cases a user meets.)
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ContainerService, Project } from '../../../src/config/project.js';
 import { readLocalState } from '../../../src/engine/run-state.js';
@@ -44,6 +46,21 @@ const run = (runtime: FakeRuntime, p: Project, options = {}) => {
 };
 
 describe('up, on a fake engine', () => {
+  it('says when a build context sends node_modules/, which no .dockerignore leaves out', async () => {
+    const p = project();
+    mkdirSync(join(p.dir, 'node_modules', 'left-pad'), { recursive: true });
+    writeFileSync(join(p.dir, 'node_modules', 'left-pad', 'index.js'), 'module.exports = 1;\n');
+    writeFileSync(join(p.dir, 'Dockerfile'), 'FROM node:20\nCOPY . .\n');
+    const events: unknown[] = [];
+    const signal = new AbortController().signal;
+    await up({ runtime: new FakeRuntime(), engine, project: p, options: {}, signal, force: signal, onEvent: (e) => { events.push(e); } });
+    expect(JSON.stringify(events)).toContain('the build context sends node_modules/ (1 files), as no .dockerignore leaves it out');
+    writeFileSync(join(p.dir, '.dockerignore'), 'node_modules\n');
+    events.length = 0;
+    await up({ runtime: new FakeRuntime(), engine, project: p, options: { build: true }, signal, force: signal, onEvent: (e) => { events.push(e); } });
+    expect(JSON.stringify(events)).not.toContain('node_modules');
+  });
+
   it('starts a one-shot first and its dependants only once it has exited 0', async () => {
     const fake = new FakeRuntime();
     const result = await run(fake, project());

@@ -30,6 +30,9 @@ describe('devenv init', () => {
       { name: 'migrate', run: 'npm run migrate', service: 'app' },
       { name: 'seed', run: 'npm run seed', service: 'app', when: 'fresh' },
     ]);
+    const files = { Dockerfile: 'FROM node:20\n', 'package.json': '{}' };
+    expect(propose(folder(files)).notes.some((n) => n.startsWith('app: no .dockerignore'))).toBe(true);
+    expect(propose(folder({ ...files, '.dockerignore': 'node_modules\n' })).notes.some((n) => n.startsWith('app: no .dockerignore'))).toBe(false);
   });
 
   it('a Sequelize app: its config\'s variables get the database\'s values, sequelize-cli migrates and seeds', () => {
