@@ -175,7 +175,8 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
     const volume = s.kind === 'postgres' ? observed.volumes.find((v) => v.name === dataVolumeName(project.name, s.name)) : undefined;
     const stale = s.kind === 'postgres' && initFilesChanged(volume, observed.initHashes?.[s.name]);
     const user = volume?.labels[LABELS.postgresUser];
-    const ready: StepAction = kind === 'postgres.ready' ? { kind, service: s.name, ...(step === undefined ? { reused: true } : {}), ...(user ? { initialisedUser: user } : {}) } : { kind, service: s.name };
+    const ready: StepAction = kind === 'postgres.ready' ? { kind, service: s.name, ...(step === undefined ? { reused: true } : {}), ...(user ? { initialisedUser: user } : {}) }
+      : kind === 'service.healthy' && s.kind === 'process' && step === undefined ? { kind, service: s.name, kept: true } : { kind, service: s.name };
     readySteps.set(s.name, plan.add(ready, stale ? `${cause}; ${INIT_CHANGED}` : cause, readyDeps));
   };
 

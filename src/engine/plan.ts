@@ -48,7 +48,8 @@ export type StepAction =
   /** reused: a running container whose config is unchanged; asking whether it accepts connections is enough. */
   /** initialisedUser: the user its data volume was made with, as the volume's label says (a refused password names it). */
   | { kind: 'postgres.ready'; service: string; reused?: boolean; initialisedUser?: string }
-  | { kind: 'service.healthy'; service: string }
+  /** kept: a host process already running before this command (one that stopped answering long ago fails at once). */
+  | { kind: 'service.healthy'; service: string; kept?: boolean }
   /** A one-shot service exits 0. */
   | { kind: 'service.completed'; service: string }
   /**

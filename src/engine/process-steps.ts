@@ -15,10 +15,15 @@ import { probeHttp, probeTcp } from './health.js';
 /** A process with no health check is ready once it has run this long without a restart. */
 export const MIN_UPTIME_MS = 1000;
 
+/** A kept process up longer than this that does not answer is not going to by waiting. */
+const KEPT_GRACE_MS = 15_000;
+/** …and has not answered for this long. */
+const KEPT_FAILING_MS = 5_000;
+
 export async function waitProcessReady(
   host: HostProcesses,
   service: ProcessService,
-  options: { signal: AbortSignal; clock?: Clock; onProgress?: (message: string) => void },
+  options: { signal: AbortSignal; clock?: Clock; onProgress?: (message: string) => void; kept?: boolean },
 ): Promise<string> {
   const clock = options.clock ?? realClock;
   const current = async () => (await host.list()).find((p) => p.service === service.name);
@@ -47,6 +52,7 @@ export async function waitProcessReady(
   };
 
   const health = service.health;
+  let failingSince: number | undefined;
   const deadline = health.type === 'none' ? Math.max(service.stopTimeoutMs, 60_000) : health.timeoutMs;
   return retryUntil(async () => {
     const done = await check();
@@ -59,6 +65,16 @@ export async function waitProcessReady(
     const probe = health.type === 'http' ? await probeHttp(health.port, health.path)
       : health.type === 'tcp' ? await probeTcp(health.port)
         : await probeHostCommand(health.command, service.cwd, Math.min(5000, health.timeoutMs), options.signal);
+    // Kept running from before and up a while, yet not answering for 5 s (longer than a watcher's
+    // reload): its app crashed inside the watcher (nodemon waits for a file change). Waiting out the
+    // timeout would only delay saying so.
+    failingSince = probe.done ? undefined : (failingSince ?? clock.now());
+    if (!probe.done && options.kept && Date.now() - seen.startedAt > KEPT_GRACE_MS && clock.now() - failingSince! >= KEPT_FAILING_MS) {
+      throw new DevenvError('HEALTH_CHECK_FAILED', `${service.name} is running (pid ${seen.pid ?? '?'}, since ${new Date(seen.startedAt).toISOString().slice(11, 19)}) but not answering: ${probe.reason}${seen.lastLines.length > 0 ? '; its last output:' : ''}`, {
+        details: seen.lastLines.slice(-20),
+        hint: `\`devenv restart ${service.name}\` starts it again; its output above (\`devenv logs ${service.name}\`) says why it stopped answering.`,
+      });
+    }
     if (!probe.done) options.onProgress?.(`waiting: ${probe.reason}`);
     return probe;
   }, {

@@ -224,7 +224,7 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
       case 'service.healthy':
       case 'service.completed':
         if (kindOf(step.service) === 'process') {
-          const detail = await waitProcessReady(host(), service(step.service, 'process'), { signal, onProgress: progress });
+          const detail = await waitProcessReady(host(), service(step.service, 'process'), { signal, onProgress: progress, kept: step.kind === 'service.healthy' && step.kept === true });
           state.ready.add(step.service);
           return detail;
         }

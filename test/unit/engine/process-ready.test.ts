@@ -29,4 +29,28 @@ describe('waitProcessReady', () => {
     expect(error).toMatchObject({ code: 'HEALTH_TIMEOUT', message: expect.stringMatching(/^api did not become healthy within 0 s; last result: .*; its last output:$/) });
     expect((error as { details: string[] }).details).toContain('SyntaxError: Unexpected token (12:4)');
   });
+
+  it('a process kept from before, up a while and not answering for 5 s, fails without waiting out its timeout', async () => {
+    const port = await closedPort();
+    const service = {
+      kind: 'process', name: 'api', dependsOn: [], command: ['npm', 'run', 'dev'], cwd: '/tmp', env: {}, oneshot: false,
+      health: { type: 'tcp', port, intervalMs: 50, timeoutMs: 3_600_000 }, restart: { policy: 'no', maxRestarts: 0 }, stopTimeoutMs: 1000,
+    } as unknown as ProcessService;
+    const running: HostProcess = {
+      service: 'api', state: 'running', pid: 4242, restarts: 0, startedAt: Date.now() - 60_000, configHash: 'h', configFields: '', command: service.command,
+      health: service.health, lastLines: ['[nodemon] app crashed - waiting for file changes before starting...'],
+    };
+    const host = { list: async () => [running] } as unknown as HostProcesses;
+    // A clock that moves a second per reading: the 5 s of failing pass at once.
+    let now = 0;
+    const clock = { now: () => (now += 1000), sleep: async () => undefined };
+    const error = await waitProcessReady(host, service, { signal: new AbortController().signal, kept: true, clock }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'HEALTH_CHECK_FAILED', message: expect.stringMatching(/^api is running \(pid 4242, since \d\d:\d\d:\d\d\) but not answering: .*; its last output:$/) });
+    expect((error as { hint: string }).hint).toContain('`devenv restart api` starts it again');
+    // Just started (a restart a moment ago): it is waited for as usual.
+    running.startedAt = Date.now();
+    now = 0;
+    const waited = await waitProcessReady(host, { ...service, health: { ...service.health, timeoutMs: 20_000 } } as ProcessService, { signal: new AbortController().signal, kept: true, clock }).catch((e: unknown) => e);
+    expect(waited).toMatchObject({ code: 'HEALTH_TIMEOUT' });
+  });
 });
