@@ -65,11 +65,11 @@ export function exportCompose(project: Project, options: { secrets: SecretsMode;
   const migrationNames = new Map(project.migrations.map((m) => [m.name, uniqueName(`migrate-${m.name}`, exported)]));
   const exportedMigrations = project.migrations.filter((m) => m.kind !== 'process');
   const needed = migrationNeeds(project);
-  for (const m of project.migrations.filter((x) => x.kind === 'process')) skipped.push(`migration ${m.name}: a process: step runs on the host, which a Compose file cannot describe; run \`${m.command.join(' ')}\` yourself once the stack is up`);
+  for (const m of project.migrations.filter((x) => x.kind === 'process')) skipped.push(`migration ${m.name}: a process: step runs on the host, which a Compose file cannot describe; run \`${shown(m.command)}\` yourself once the stack is up${hostNeeds(m.env)}`);
 
   for (const s of project.services) {
     if (s.kind === 'process') {
-      skipped.push(`service ${s.name}: a process: service runs on the host, which a Compose file cannot describe; run it yourself (\`${s.command.join(' ')}\`)`);
+      skipped.push(`service ${s.name}: a process: service runs on the host, which a Compose file cannot describe; run it yourself (\`${shown(s.command)}\`)${hostNeeds(s.env)}`);
       continue;
     }
     if (s.kind === 'postgres') {
@@ -258,4 +258,17 @@ function compact<T extends Record<string, unknown>>(o: T): T {
 export function toYaml(value: unknown): string {
   // YAML 1.1, as docker-compose (PyYAML) reads it: `no`, `on`, `yes` get quoted, not read as booleans.
   return stringify(value, { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+/** A host command as written in devenv.yml (`npm run dev`, not `sh -c npm run dev`). */
+function shown(command: string[]): string {
+  return command[0] === 'sh' && command[1] === '-c' && command.length === 3 ? command[2]! : command.join(' ');
+}
+
+/** What a host command needs from the exported stack to reach its database: the env names that refer to it, and where the port is. */
+function hostNeeds(env: Record<string, Template>): string {
+  const refs = Object.entries(env).filter(([, t]) => t.some((part) => typeof part !== 'string'));
+  const dbs = [...new Set(refs.flatMap(([, t]) => t.flatMap((part) => (typeof part === 'string' ? [] : [part.service]))))];
+  if (refs.length === 0) return '';
+  return `, with ${refs.map(([k]) => k).join(', ')} set for ${dbs.join(', ')} on 127.0.0.1 at the port \`docker compose port ${dbs[0]} ${POSTGRES_PORT}\` prints (\`devenv env\` shows the same names for devenv's stack)`;
 }

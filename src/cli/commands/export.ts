@@ -45,7 +45,7 @@ export async function exportCommand(target: string, flags: ExportFlags): Promise
   const header = `# The stack of ${project.file}, exported by devenv (devenv export compose).
 ${flags.swarm
     ? `# Run: docker stack deploy -c ${name} STACK   (a Swarm stack; services converge by restarting: no depends_on)\n# Passwords are in this file: keep it private.\n`
-    : `# Run: docker compose -f ${name} up -d   (ports on 127.0.0.1; migrations run first, as one-shot services)\n# docker-compose 1.x builds without BuildKit: for a Dockerfile with RUN --mount, build with\n# devenv build (same image tags) or DOCKER_BUILDKIT=1 COMPOSE_DOCKER_CLI_BUILD=1 first.\n`}`;
+    : `# Run: docker compose -f ${name} up -d   (ports on 127.0.0.1${project.migrations.some((m) => m.kind !== 'process') ? '; migrations run first, as one-shot services' : ''})\n# docker-compose 1.x builds without BuildKit: for a Dockerfile with RUN --mount, build with\n# devenv build (same image tags) or DOCKER_BUILDKIT=1 COMPOSE_DOCKER_CLI_BUILD=1 first.\n`}`;
   const notes = result.skipped.map((s) => `# not exported: ${s}\n`).join('');
   const text = `${header}${notes}${toYaml(result.compose)}`;
   for (const s of result.skipped) process.stderr.write(`warning: not exported: ${s}\n`);

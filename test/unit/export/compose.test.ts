@@ -56,7 +56,7 @@ describe('export compose', () => {
   it('leaves out host processes, saying why, and the dependencies on them', () => {
     const p = demoProject();
     p.services.push({
-      kind: 'process', name: 'web', command: ['sh', '-c', 'npm run dev'], cwd: '/src/demo', env: {}, health: { type: 'none' }, oneshot: false,
+      kind: 'process', name: 'web', command: ['sh', '-c', 'npm run dev'], cwd: '/src/demo', env: { DB_HOST: [{ service: 'db', field: 'host' }], DB_PORT: [{ service: 'db', field: 'port' }], PORT: ['4150'] }, health: { type: 'none' }, oneshot: false,
       dependsOn: [], aliases: [], restart: { policy: 'no', maxRestarts: 0 }, stopTimeoutMs: 10_000,
     });
     const cache = p.services.find((s) => s.name === 'cache')!;
@@ -65,7 +65,7 @@ describe('export compose', () => {
     expect(Object.keys(result.compose.services as Services)).not.toContain('web');
     expect(result.skipped).toEqual([
       'cache depends on web, which runs on the host: that dependency is left out',
-      'service web: a process: service runs on the host, which a Compose file cannot describe; run it yourself (`sh -c npm run dev`)',
+      'service web: a process: service runs on the host, which a Compose file cannot describe; run it yourself (`npm run dev`), with DB_HOST, DB_PORT set for db on 127.0.0.1 at the port `docker compose port db 5432` prints (`devenv env` shows the same names for devenv\'s stack)',
     ]);
   });
 
