@@ -196,9 +196,14 @@ export function findService(project: Project, name: string): Service | undefined
   return project.services.find((s) => s.name === name);
 }
 
+/** The services an env's references (`${db.url}`…) name, each once. */
+export function referredServices(env: Record<string, Template>): string[] {
+  return [...new Set(Object.values(env).flatMap((t) => t.filter((p): p is ServiceRef => typeof p !== 'string').map((p) => p.service)))];
+}
+
 /** The Postgres services a migration step needs ready: its database, and those its env refers to. */
 export function migrationDatabases(m: Migration): string[] {
-  const refs = m.kind === 'process' ? Object.values(m.env).flatMap((t) => t.filter((p): p is ServiceRef => typeof p !== 'string').map((p) => p.service)) : [];
+  const refs = m.kind === 'process' ? referredServices(m.env) : [];
   return [...new Set([...(m.database ? [m.database] : []), ...refs])];
 }
 

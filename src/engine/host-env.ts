@@ -3,8 +3,8 @@
  * service that refers to a database, resolved for the host (127.0.0.1 and the published port), and
  * DATABASE_URL and PG* when there is one database.
  */
-import type { PostgresService, Project, Template } from '../config/project.js';
-import { connectionValues, resolveEnv } from '../config/references.js';
+import { referredServices, type PostgresService, type Project, type Template } from '../config/project.js';
+import { connectionValues, resolveEnv, type ConnectionValues } from '../config/references.js';
 import { DevenvError } from '../errors.js';
 import type { ContainerSummary } from '../runtime/runtime.js';
 import { LABELS } from './labels.js';
@@ -37,7 +37,7 @@ export function hostEnvironment(project: Project, hostPorts: Record<string, numb
   if (only && databases.length === 1) {
     const v = connectionValues(only, 'host', hostPorts[only.name]);
     values.DATABASE_URL ??= v.url;
-    Object.assign(values, { PGHOST: v.host, PGPORT: v.port, PGUSER: v.user, PGPASSWORD: v.password, PGDATABASE: v.database });
+    Object.assign(values, pgVariables(v));
   }
   return values;
 }
@@ -48,10 +48,14 @@ export function hostEnvironment(project: Project, hostPorts: Record<string, numb
  * the database is published elsewhere). Beneath the process's env, which wins.
  */
 export function hostDatabaseDefaults(project: Project, env: Record<string, Template>, hostPorts: Record<string, number>): Record<string, string> {
-  const referred = new Set(Object.values(env).flatMap((t) => t.flatMap((part) => (typeof part === 'string' ? [] : [part.service]))));
-  const databases = project.services.filter((s): s is PostgresService => s.kind === 'postgres' && referred.has(s.name));
+  const referred = referredServices(env);
+  const databases = project.services.filter((s): s is PostgresService => s.kind === 'postgres' && referred.includes(s.name));
   const [db] = databases;
   if (!db || databases.length !== 1 || hostPorts[db.name] === undefined) return {};
-  const v = connectionValues(db, 'host', hostPorts[db.name]);
+  return pgVariables(connectionValues(db, 'host', hostPorts[db.name]));
+}
+
+/** libpq's variables for a database's connection values. */
+function pgVariables(v: ConnectionValues): Record<string, string> {
   return { PGHOST: v.host, PGPORT: v.port, PGUSER: v.user, PGPASSWORD: v.password, PGDATABASE: v.database };
 }

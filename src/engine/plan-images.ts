@@ -6,7 +6,7 @@ import { LABELS } from './labels.js';
 import type { ObservedState } from './observe.js';
 import { PlanBuilder, type Plan } from './plan.js';
 import type { UpOptions } from './plan-up.js';
-import type { Selection } from './plan-select.js';
+import { imageSourceOf, type Selection } from './plan-select.js';
 
 /** Built service → why its image is built (again) by this up; services whose image is current are absent. */
 export function imageBuilds(project: Project, observed: ObservedState, options: UpOptions, selection: Selection): Map<string, string> {
@@ -64,7 +64,8 @@ export function planImages(plan: PlanBuilder, project: Project, observed: Observ
  * before, which only `up` moves to the new one.
  */
 export function planStepImages(project: Project, observed: ObservedState, steps: Migration[]): { plan: Plan; stale: string[] } {
-  const sourceOf = (name: string) => { const s = project.services.find((x) => x.name === name); return s?.kind === 'container' && s.buildFrom ? s.buildFrom : name; };
+  const byName = new Map(project.services.map((s) => [s.name, s]));
+  const sourceOf = (name: string) => imageSourceOf(byName, name);
   const used = new Set(steps.flatMap((m) => (m.kind === 'run' ? [m.service, sourceOf(m.service)] : [])));
   const plan = new PlanBuilder();
   if (used.size === 0) return { plan: { project: project.name, steps: [] }, stale: [] };

@@ -82,6 +82,11 @@ function sharedBuildOf(service: Service | undefined): string | undefined {
   return service?.kind === 'container' ? service.buildFrom : undefined;
 }
 
+/** The service whose build a service's image is: the one it shares (`build: { from: app }`), else itself. */
+export function imageSourceOf(byName: Map<string, Service>, name: string): string {
+  return sharedBuildOf(byName.get(name)) ?? name;
+}
+
 /**
  * Services the migrations need running: the databases they use and the dependencies of each `run:`
  * step's service, transitively. Every other service (container or host process) waits for them.

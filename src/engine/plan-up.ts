@@ -3,7 +3,7 @@
  * Containers and host processes are resources alike: created or started, kept when unchanged,
  * replaced with the cause, then checked.
  */
-import { migrationDatabases, type Project, type Service } from '../config/project.js';
+import { migrationDatabases, referredServices, type Project, type Service } from '../config/project.js';
 import { DevenvError } from '../errors.js';
 import type { ContainerSummary } from '../runtime/runtime.js';
 import { builtImage, decideContainer, decideProcess, type ContainerDecision, type ProcessDecision } from './decide.js';
@@ -16,7 +16,7 @@ import { PlanBuilder, type Plan, type StepAction } from './plan.js';
 import { imageBuilds, planImages } from './plan-images.js';
 import { alwaysRuns, inputsChange, migrationInputs, type MigrationFacts } from './plan-migrations.js';
 import { migrationKey } from './run-state.js';
-import { migrationNeeds, selectServices, type SelectOptions } from './plan-select.js';
+import { imageSourceOf, migrationNeeds, selectServices, type SelectOptions } from './plan-select.js';
 import { portKey, withChosenPorts } from './port-memory.js';
 import { desiredVolumes } from './service-spec.js';
 import { refuseForeignNames } from './plan-ownership.js';
@@ -183,7 +183,7 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
   // The steps this plan runs: every one on `up`; on `restart`, the `run:` steps in an image it
   // rebuilds (new code may bring new migrations: the app must not start on the old schema).
   // A step may run in a service that shares the build of the one restarted (`build: { from: app }`).
-  const sourceOf = (name: string) => { const s = byName.get(name); return s?.kind === 'container' && s.buildFrom ? s.buildFrom : name; };
+  const sourceOf = (name: string) => imageSourceOf(byName, name);
   const imageStepOf = (name: string) => imageSteps.get(name) ?? imageSteps.get(sourceOf(name));
   const migrating = selection.migrations ? project.migrations
     : mode === 'restart' ? project.migrations.filter((m) => m.kind === 'run' && builds.has(sourceOf(m.service)) && [...selection.started].some((n) => sourceOf(n) === sourceOf(m.service))) : [];
@@ -264,7 +264,7 @@ function databaseHostPorts(project: Project, observed: ObservedState, containers
 /** The databases a host process's env refers to. */
 function hostPortRefs(s: Service): Record<string, true> {
   if (s.kind !== 'process') return {};
-  return Object.fromEntries(Object.values(s.env).flatMap((t) => t.filter((p) => typeof p !== 'string').map((p) => [p.service, true] as const)));
+  return Object.fromEntries(referredServices(s.env).map((name) => [name, true] as const));
 }
 
 function volumesOf(mounts: { type: string; source: string }[], volumeSteps: Map<string, number>): (number | undefined)[] {

@@ -10,8 +10,8 @@
 import { relative, resolve, sep } from 'node:path';
 import { stringify } from 'yaml';
 import { resolveEnv } from '../config/references.js';
-import type {
-  ContainerService, DependencyCondition, HealthCheck, Migration, PostgresService, Project, RestartSpec, Service, Template,
+import {
+  referredServices, type ContainerService, type DependencyCondition, type HealthCheck, type Migration, type PostgresService, type Project, type RestartSpec, type Service, type Template,
 } from '../config/project.js';
 import { migrationNeeds } from '../engine/plan-select.js';
 import { pushedImage } from './pushed-image.js';
@@ -268,7 +268,7 @@ function shown(command: string[]): string {
 /** What a host command needs from the exported stack to reach its database: the env names that refer to it, and where the port is. */
 function hostNeeds(env: Record<string, Template>): string {
   const refs = Object.entries(env).filter(([, t]) => t.some((part) => typeof part !== 'string'));
-  const dbs = [...new Set(refs.flatMap(([, t]) => t.flatMap((part) => (typeof part === 'string' ? [] : [part.service]))))];
+  const dbs = referredServices(Object.fromEntries(refs));
   if (refs.length === 0) return '';
   return `, with ${refs.map(([k]) => k).join(', ')} set for ${dbs.join(', ')} on 127.0.0.1 at the port \`docker compose port ${dbs[0]} ${POSTGRES_PORT}\` prints (\`devenv env\` shows the same names for devenv's stack)`;
 }
