@@ -204,12 +204,12 @@ function targets(project: Project, m: Migration, db: string): boolean {
   return dbs.length === 1 || (service?.dependsOn.some((d) => d.service === db) ?? false);
 }
 
-async function target(flags: DbFlags): Promise<{ runtime: Runtime; db: Database; dir?: string }> {
+async function target(flags: DbFlags, service = flags.service): Promise<{ runtime: Runtime; db: Database; dir?: string }> {
   const found = await projectTarget(flags);
   const { name, dir } = found;
   // No version round trip (the engine takes ~30 ms to answer it): these commands only read containers.
   const runtime = await runtimeOnly();
-  return { runtime, db: await database(runtime, name, flags.service, guessedName(found)), ...(dir ? { dir } : {}) };
+  return { runtime, db: await database(runtime, name, service, guessedName(found)), ...(dir ? { dir } : {}) };
 }
 
 async function snapshot(name: string | undefined, flags: DbFlags): Promise<CommandResult> {
@@ -294,9 +294,7 @@ async function dump(service: string | undefined, flags: DbFlags): Promise<Comman
     throw new DevenvError('USAGE', 'a custom-format dump is binary: write it to a file with -o FILE, or pipe it');
   }
   const t0 = performance.now();
-  const found = await projectTarget(flags);
-  const runtime = await runtimeOnly();
-  const db = await database(runtime, found.name, service, guessedName(found));
+  const { runtime, db, dir } = await target(flags, service);
   // Into a private file beside the target, renamed over it only once pg_dump succeeded: a failed dump
   // never replaces a good one.
   const partial = flags.output ? `${flags.output}.${process.pid}.partial` : undefined;
@@ -327,7 +325,7 @@ async function dump(service: string | undefined, flags: DbFlags): Promise<Comman
   if (partial) renameSync(partial, flags.output!);
   if (flags.output) {
     process.stderr.write(`Dumped database "${db.conn.database}" of ${db.service} to ${flags.output} (${format} format, ${size(statSync(flags.output).size)}) in ${seconds(t0)}.\n`);
-    const image = found.dir ? await baked(flags, resolve(flags.output)) : undefined;
+    const image = dir ? await baked(flags, resolve(flags.output)) : undefined;
     if (image) process.stderr.write(`Note: ${flags.output} is in ${image}'s build context, and no .dockerignore leaves it out: the next \`up\` sends it to the engine and rebuilds, and a \`COPY . .\` puts the data in the image. Add it (or *.sql) to .dockerignore.\n`);
   }
   return 0;
