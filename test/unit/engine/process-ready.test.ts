@@ -13,17 +13,24 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** A host process service `api` checked by TCP on `port`, every 50 ms, for `timeoutMs`. */
+function api(port: number, timeoutMs: number): ProcessService {
+  return {
+    kind: 'process', name: 'api', dependsOn: [], command: ['npm', 'run', 'dev'], cwd: '/tmp', env: {}, oneshot: false,
+    health: { type: 'tcp', port, intervalMs: 50, timeoutMs }, restart: { policy: 'no', maxRestarts: 0 }, stopTimeoutMs: 1000,
+  } as unknown as ProcessService;
+}
+
+/** What the supervisor says of it: running since `startedAt`, with these last lines. */
+function runningAs(service: ProcessService, startedAt: number, lastLines: string[]): HostProcess {
+  return { service: 'api', state: 'running', pid: 4242, restarts: 0, startedAt, configHash: 'h', configFields: '', command: service.command, health: service.health, lastLines };
+}
+
 describe('waitProcessReady', () => {
   it('a process that keeps running but never answers (a watcher around a crashed app) times out with its last output', async () => {
     const port = await closedPort();
-    const service = {
-      kind: 'process', name: 'api', dependsOn: [], command: ['npm', 'run', 'dev'], cwd: '/tmp', env: {}, oneshot: false,
-      health: { type: 'tcp', port, intervalMs: 50, timeoutMs: 400 }, restart: { policy: 'no', maxRestarts: 0 }, stopTimeoutMs: 1000,
-    } as unknown as ProcessService;
-    const running: HostProcess = {
-      service: 'api', state: 'running', pid: 4242, restarts: 0, startedAt: Date.now(), configHash: 'h', configFields: '', command: service.command,
-      health: service.health, lastLines: ['[nodemon] starting `babel-node src`', 'SyntaxError: Unexpected token (12:4)', '[nodemon] app crashed - waiting for file changes before starting...'],
-    };
+    const service = api(port, 400);
+    const running = runningAs(service, Date.now(), ['[nodemon] starting `babel-node src`', 'SyntaxError: Unexpected token (12:4)', '[nodemon] app crashed - waiting for file changes before starting...']);
     const host = { list: async () => [running] } as unknown as HostProcesses;
     const error = await waitProcessReady(host, service, { signal: new AbortController().signal }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'HEALTH_TIMEOUT', message: expect.stringMatching(/^api did not become healthy within 0 s; last result: .*; its last output:$/) });
@@ -32,14 +39,8 @@ describe('waitProcessReady', () => {
 
   it('a process kept from before, up a while and not answering for 5 s, fails without waiting out its timeout', async () => {
     const port = await closedPort();
-    const service = {
-      kind: 'process', name: 'api', dependsOn: [], command: ['npm', 'run', 'dev'], cwd: '/tmp', env: {}, oneshot: false,
-      health: { type: 'tcp', port, intervalMs: 50, timeoutMs: 3_600_000 }, restart: { policy: 'no', maxRestarts: 0 }, stopTimeoutMs: 1000,
-    } as unknown as ProcessService;
-    const running: HostProcess = {
-      service: 'api', state: 'running', pid: 4242, restarts: 0, startedAt: Date.now() - 60_000, configHash: 'h', configFields: '', command: service.command,
-      health: service.health, lastLines: ['[nodemon] app crashed - waiting for file changes before starting...'],
-    };
+    const service = api(port, 3_600_000);
+    const running = runningAs(service, Date.now() - 60_000, ['[nodemon] app crashed - waiting for file changes before starting...']);
     const host = { list: async () => [running] } as unknown as HostProcesses;
     // A clock that moves a second per reading: the 5 s of failing pass at once.
     let now = 0;
