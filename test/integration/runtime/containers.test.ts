@@ -171,9 +171,14 @@ describe('DockerRuntime containers', () => {
     const id = await runtime.createContainer(busyboxSpec(project, 'attached-stop', { command: ['sleep', '600'] }));
     const controller = new AbortController();
     const io = terminal(undefined);
-    setTimeout(() => controller.abort(), 500);
     // sleep 600 outlives the test's timeout: only the stop can end this run in time.
-    expect(await runtime.runAttached(id, io, controller.signal)).toBe(143);
+    const run = runtime.runAttached(id, io, controller.signal);
+    // The stop once it runs, not after a fixed pause: under load a SIGTERM that comes while the
+    // container is still starting is lost, and the stop ends in SIGKILL (137) after its timeout.
+    while ((await runtime.inspectContainer(id)).state !== 'running') await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
+    controller.abort();
+    expect(await run).toBe(143);
   }, 30_000);
 
   it('fails an attached run whose container cannot start, leaving nothing open', async () => {
