@@ -34,8 +34,14 @@ describe('DockerRuntime containers', () => {
     const listed = await runtime.listContainers({ [LABELS.project]: project, [LABELS.service]: 'web' });
     expect(listed.map((c) => [c.id, c.state, c.ports])).toEqual([[id, 'running', details.ports]]);
 
-    const response = await fetch(`http://127.0.0.1:${port}/index.html`);
-    expect((await response.text()).trim()).toBe('ok');
+    // httpd listens a moment after the start: asked before, a request can hang on the port's proxy
+    // (a CI run timed out here), so each attempt is bounded and repeated until it answers.
+    let text: string | undefined;
+    for (let attempt = 0; text === undefined && attempt < 50; attempt += 1) {
+      text = await fetch(`http://127.0.0.1:${port}/index.html`, { signal: AbortSignal.timeout(2000) }).then((r) => r.text(), () => undefined);
+      if (text === undefined) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(text?.trim()).toBe('ok');
     expect(await runtime.exec(id, ['sh', '-c', 'echo "$GREETING"'])).toEqual({ exitCode: 0, output: 'hello world' });
 
     // A second container asking for the same host port.
