@@ -30,24 +30,26 @@ function normaliseMigration(step: MigrationConfig, index: number, context: Conta
   }
   const kind = kinds[0] ?? (step.service !== undefined ? 'run' : step.database !== undefined ? 'sql' : undefined);
   const when = step.when ?? 'always';
-  const misplaced = (field: 'service' | 'cwd' | 'env', allowed: string) => {
+  const misplaced = (field: 'service' | 'cwd' | 'env' | 'inputs', allowed: string) => {
     if (step[field] !== undefined) problems.push({ path: [...base, field], at: 'key', message: `${field} belongs to a ${allowed} step` });
   };
   if (kind === 'sql') {
     misplaced('service', 'run:');
     misplaced('cwd', 'process:');
     misplaced('env', 'process:');
+    // A sql: step's inputs are its folder's files, always.
+    misplaced('inputs', 'process: or run:');
     if (step.sql === undefined) problems.push({ path: [...base, 'database'], at: 'key', message: 'sql is missing: the folder of .sql files to apply to database' });
     if (step.database === undefined) problems.push({ path: [...base, 'sql'], at: 'key', message: 'database is missing: the Postgres service the sql files are applied to' });
     if (step.sql === undefined || step.database === undefined) return undefined;
     return { kind: 'sql', name: step.name, when, database: step.database, dir: path.resolve(dir, step.sql) };
   }
-  const database = step.database === undefined ? {} : { database: step.database };
+  const common = { ...(step.database === undefined ? {} : { database: step.database }), ...(step.inputs ? { inputs: step.inputs.map((p) => path.resolve(dir, p)) } : {}) };
   if (kind === 'process') {
     misplaced('service', 'run:');
     const command = typeof step.process === 'string' ? ['sh', '-c', step.process] : step.process!;
     const env = normaliseEnv(base, step, context.envTemplates.get(`migrations/${index}`), context, problems);
-    return { kind: 'process', name: step.name, when, command, cwd: path.resolve(dir, step.cwd ?? '.'), env, ...database };
+    return { kind: 'process', name: step.name, when, command, cwd: path.resolve(dir, step.cwd ?? '.'), env, ...common };
   }
   misplaced('cwd', 'process:');
   misplaced('env', 'process:');
@@ -62,7 +64,7 @@ function normaliseMigration(step: MigrationConfig, index: number, context: Conta
     return undefined;
   }
   const command = typeof step.run === 'string' ? ['sh', '-c', step.run] : step.run;
-  return { kind: 'run', name: step.name, when, service: step.service, command, ...database };
+  return { kind: 'run', name: step.name, when, service: step.service, command, ...common };
 }
 
 /** Builds the Project from the validated config, filling every default. Collects problems. */

@@ -171,6 +171,8 @@ export interface RunMigration extends MigrationBase {
   command: string[];
   /** The database whose freshness a `when: fresh` step follows. */
   database?: string;
+  /** Absolute host files and folders it reads (`inputs:`): their contents count among what it runs with. */
+  inputs?: string[];
 }
 
 export interface SqlMigration extends MigrationBase {
@@ -190,6 +192,8 @@ export interface ProcessMigration extends MigrationBase {
   env: Record<string, Template>;
   /** The database whose freshness a `when: fresh` step follows. */
   database?: string;
+  /** Absolute files and folders it reads (`inputs:`): without them it runs on every up. */
+  inputs?: string[];
 }
 
 export function findService(project: Project, name: string): Service | undefined {

@@ -163,6 +163,8 @@ export const migrationSchema = z.strictObject({
   process: z.optional(command('Command run on the host')),
   cwd: optional(text('a folder path'), 'With process: the working folder, relative to devenv.yml.'),
   env: z.optional(envMap),
+  inputs: optional(z.array(text('a file or folder path'), { error: 'expected a list of file and folder paths' }).check(z.minLength(1, { error: 'expected at least one path' })),
+    'Files and folders the step reads, relative to devenv.yml (a migrations folder, a lock file): with them, a process: step, or a run: step whose service bind-mounts host files, is skipped while they, its command and env are unchanged since its last success on this database.'),
   database: optional(text('a service name'),
     'The Postgres service the sql files are applied to; for a `when: fresh` step, the database whose freshness counts (default: the only one).'),
   when: optional(z.enum(['always', 'fresh'], { error: 'expected always or fresh' }),

@@ -12,7 +12,7 @@ import { busyHostPorts, type BusyPorts } from './host-ports.js';
 import { groupByService, observeProject, type ObservedProject } from './observe-project.js';
 import { initFilesHash } from './init-files.js';
 import { LABELS, projectLabels } from './labels.js';
-import { sqlFolderHash } from './plan-migrations.js';
+import { stepFilesHash } from './plan-migrations.js';
 import { foreignOf, namesToCheck, type ForeignName } from './plan-ownership.js';
 import { choosePorts, portKey, type PortChoices } from './port-memory.js';
 import { readLocalState, stateKey, type FailedContainer, type MigrationRecord } from './run-state.js';
@@ -41,7 +41,7 @@ export interface ObservedState extends ObservedProject {
   /** Image references the project pulls → the image ID they point at, when present. */
   imageIds: Record<string, string>;
   /** `sql:` step → a hash of its folder's files (names and contents). */
-  sqlHashes: Record<string, string>;
+  fileHashes: Record<string, string>;
   /** Postgres service → the hash of its init files now (engine/init-files.ts). */
   initHashes?: Record<string, string>;
   /** "<project>/<step>" → what the step last succeeded with. */
@@ -88,15 +88,15 @@ export async function observe(runtime: Runtime, project: Project, host?: HostPro
       pulled.add(s.image);
     }
   }
-  const sqlHashes: Record<string, string> = {};
+  const fileHashes: Record<string, string> = {};
   const [state, present] = await Promise.all([
     observeProject(runtime, project.name, host),
     Promise.all([...pulled].map(async (ref) => [ref, await runtime.imageId(ref)] as const)),
     Promise.all(hashing),
     // A folder that cannot be read is the migration's to report, when it runs.
     Promise.all(project.migrations.map(async (m) => {
-      const hash = await sqlFolderHash(m);
-      if (hash) sqlHashes[m.name] = hash;
+      const hash = await stepFilesHash(m);
+      if (hash) fileHashes[m.name] = hash;
     })),
   ]);
   if (JSON.stringify(caches) !== cachesBefore) saveContentCaches(project.dir, caches);
@@ -137,7 +137,7 @@ export async function observe(runtime: Runtime, project: Project, host?: HostPro
     leftovers: state.containers.filter((c) => c.labels[LABELS.role] !== 'service'),
     localImages: Object.fromEntries(present.map(([ref, id]) => [ref, id !== undefined])),
     imageIds: Object.fromEntries(present.filter((e): e is readonly [string, string] => e[1] !== undefined)),
-    sqlHashes,
+    fileHashes,
     initHashes: Object.fromEntries(project.services.flatMap((s) => (s.kind === 'postgres' ? [[s.name, initFilesHash(s)] as const] : []))),
     migrationRecords: local.migrations,
     contextHashes,

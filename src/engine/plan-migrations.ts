@@ -1,10 +1,13 @@
 /**
- * Whether a migration step can be skipped: a `run:` step whose image, command, env and mounts, or a
- * `sql:` step whose files, are what they were at its last success against the same database volumes,
- * has nothing new to apply. (Compose v5 does the same for pre_start hooks.) A host `process:` step,
- * or a `run:` step whose service bind-mounts host files, always runs: devenv cannot know what it reads.
+ * Whether a migration step can be skipped: a `run:` step whose image, command, env and mounts, a
+ * `sql:` step whose files, or a step with `inputs:` whose files too, are what they were at its last
+ * success against the same database volumes, has nothing new to apply. (Compose v5 does the same for
+ * pre_start hooks.) Without `inputs:`, a host `process:` step, or a `run:` step whose service
+ * bind-mounts host files, always runs: devenv cannot know what it reads.
  */
 import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
 import type { Migration, Project } from '../config/project.js';
 import { readSqlFiles } from '../postgres/sql-files.js';
 import { dataVolumeName } from './names.js';
@@ -17,37 +20,43 @@ export interface MigrationFacts {
   volumeIds: Record<string, string | undefined>;
   /** The image ID a container service runs, or undefined when that is not known yet (an image still to build). */
   imageId(service: string): string | undefined;
-  /** `sql:` step → the hash of its folder (sqlFolderHash). */
-  sqlHashes: Record<string, string>;
+  /** Step → the hash of the files it reads (stepFilesHash): a `sql:` step's folder, a step's `inputs:`. */
+  fileHashes: Record<string, string>;
 }
 
 /** Why a step runs on every up, whatever it last succeeded with; undefined when it can be skipped. */
 export function alwaysRuns(project: Project, m: Migration): string | undefined {
-  if (m.kind === 'process') return 'a host process: runs on every up';
-  if (m.kind !== 'run') return undefined;
+  if (m.kind === 'sql' || m.inputs) return undefined;
+  if (m.kind === 'process') return 'a host process without inputs: runs on every up';
   const service = project.services.find((s) => s.name === m.service);
   if (service?.kind === 'container' && desiredContainer(project, service).spec.mounts.some((mount) => mount.type === 'bind')) {
-    return `${m.service} bind-mounts host files: runs on every up`;
+    return `${m.service} bind-mounts host files and the step names no inputs: runs on every up`;
   }
   return undefined;
 }
 
 /** What the step runs with, or undefined when part of that is not known (then it runs). */
 export function migrationInputs(project: Project, m: Migration, facts: MigrationFacts): MigrationRecord | undefined {
-  if (m.kind === 'process' || alwaysRuns(project, m)) return undefined;
+  if (alwaysRuns(project, m)) return undefined;
   const volumes = project.services.filter((s) => s.kind === 'postgres' && (m.kind !== 'sql' || s.name === m.database)).map((s) => dataVolumeName(project.name, s.name));
   const identities = volumes.map((name) => (facts.volumeIds[name] ? `${name}@${facts.volumeIds[name]}` : undefined));
   if (identities.length === 0 || identities.some((id) => id === undefined)) return undefined;
   let inputs: string | undefined;
   let parts: Record<string, string> | undefined;
-  if (m.kind === 'sql') inputs = facts.sqlHashes[m.name];
-  else {
+  const files = facts.fileHashes[m.name];
+  if (m.kind === 'sql') inputs = files;
+  else if (m.inputs && !files) return undefined;
+  else if (m.kind === 'process') {
+    inputs = hash([m.command, m.cwd, m.env, files, m.when]);
+    parts = { command: hash(m.command), cwd: hash(m.cwd), env: hash(m.env), files: hash(files), when: hash(m.when) };
+  } else {
     const service = project.services.find((s) => s.name === m.service);
     const imageId = service?.kind === 'container' ? facts.imageId(service.name) : undefined;
     if (service?.kind !== 'container' || !imageId) return undefined;
     const { spec } = desiredContainer(project, service);
-    inputs = hash([imageId, m.command, spec.env, spec.mounts, m.when]);
-    parts = { image: hash(imageId), command: hash(m.command), env: hash(spec.env), mounts: hash(spec.mounts), when: hash(m.when ?? null) };
+    // Files join the hash only when named, so records of steps without inputs still match.
+    inputs = hash([imageId, m.command, spec.env, spec.mounts, m.when, ...(m.inputs ? [files] : [])]);
+    parts = { image: hash(imageId), command: hash(m.command), env: hash(spec.env), mounts: hash(spec.mounts), when: hash(m.when ?? null), ...(m.inputs ? { files: hash(files) } : {}) };
   }
   return inputs === undefined ? undefined : { inputs, volumes: identities.join(','), ...(parts ? { parts } : {}) };
 }
@@ -63,11 +72,37 @@ export function inputsChange(now: MigrationRecord | undefined, last: MigrationRe
   return now.inputs !== last.inputs ? (now.parts ? 'its inputs changed since its last success' : 'its SQL files changed since their last success') : undefined;
 }
 
-/** A `sql:` step's folder as one hash of its file names and contents; undefined when it cannot be read (the step reports that when it runs). */
-export async function sqlFolderHash(m: Migration): Promise<string | undefined> {
-  if (m.kind !== 'sql') return undefined;
-  const files = await readSqlFiles(m.name, m.dir).catch(() => undefined);
-  return files && createHash('sha256').update(files.map((f) => `${f.file}:${f.checksum}`).join('\n')).digest('hex');
+/**
+ * One hash of the files a step reads: a `sql:` step's .sql files, or the files of its `inputs:`
+ * (folders walked, without node_modules, .git and .devenv); undefined when there are none, or they
+ * cannot be read (then the step runs, and reports what it cannot read).
+ */
+export async function stepFilesHash(m: Migration): Promise<string | undefined> {
+  if (m.kind === 'sql') {
+    const files = await readSqlFiles(m.name, m.dir).catch(() => undefined);
+    return files && createHash('sha256').update(files.map((f) => `${f.file}:${f.checksum}`).join('\n')).digest('hex');
+  }
+  if (!m.inputs) return undefined;
+  const digest = createHash('sha256');
+  try {
+    for (const [index, input] of m.inputs.entries()) {
+      // Named from their input, not absolutely: the same files in a moved checkout hash the same.
+      for (const file of await filesUnder(input)) digest.update(`${index}:${path.relative(input, file)}\0`).update(await readFile(file)).update('\0');
+    }
+  } catch {
+    return undefined;
+  }
+  return digest.digest('hex');
+}
+
+const NOT_INPUTS = new Set(['node_modules', '.git', '.devenv']);
+
+/** A file, or the files under a folder in a stable order (what a user would not call an input left out). */
+async function filesUnder(input: string): Promise<string[]> {
+  if (!(await stat(input)).isDirectory()) return [input];
+  const entries = (await readdir(input, { withFileTypes: true })).filter((e) => !NOT_INPUTS.has(e.name)).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const nested = await Promise.all(entries.map((e) => (e.isDirectory() || e.isSymbolicLink() ? filesUnder(path.join(input, e.name)) : e.isFile() ? [path.join(input, e.name)] : [])));
+  return nested.flat();
 }
 
 function hash(value: unknown): string {

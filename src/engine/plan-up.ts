@@ -209,7 +209,7 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
         const source = s.build ? s.name : s.buildFrom;
         return source ? builtImage(observed, source, s.image)?.id : observed.imageIds[s.image];
       },
-      sqlHashes: observed.sqlHashes,
+      fileHashes: observed.fileHashes,
     };
     project.migrations.forEach((m, index) => {
       if (!migrating.includes(m)) return;

@@ -16,7 +16,7 @@ import { lastLogLines } from './last-logs.js';
 import { rememberPorts } from './port-memory.js';
 import type { KeepIfImage, Step } from './plan.js';
 import { forgetMigrations, migrationKey, updateLocalState, type FailedContainer, type MigrationRecord } from './run-state.js';
-import { migrationInputs, sqlFolderHash } from './plan-migrations.js';
+import { alwaysRuns, migrationInputs, stepFilesHash } from './plan-migrations.js';
 import { saveBuildRecord } from './build-manifests.js';
 import type { HostProcesses } from '../supervisor/client.js';
 import { runMigration } from './migration-steps.js';
@@ -419,15 +419,15 @@ async function recordMigration(ctx: HandlerContext, project: Project, m: Migrati
 
 /** What a migration step runs with now (migrationInputs, read from the engine and the disk). */
 async function migrationRecord(ctx: HandlerContext, project: Project, m: Migration): Promise<MigrationRecord | undefined> {
-  if (m.kind === 'process') return undefined;
-  const [volumes, imageId, sqlHash] = await Promise.all([
+  if (alwaysRuns(project, m)) return undefined;
+  const [volumes, imageId, files] = await Promise.all([
     ctx.runtime.listVolumes(projectLabels(project.name)),
     m.kind === 'run' ? imageOf(ctx.runtime, project, m.service) : undefined,
-    sqlFolderHash(m),
+    stepFilesHash(m),
   ]);
   return migrationInputs(project, m, {
     volumeIds: Object.fromEntries(volumes.map((v) => [v.name, v.labels[LABELS.volumeId]])),
     imageId: () => imageId,
-    sqlHashes: sqlHash ? { [m.name]: sqlHash } : {},
+    fileHashes: files ? { [m.name]: files } : {},
   });
 }

@@ -57,13 +57,25 @@ describe.sequential('examples/host-app', { shuffle: false }, () => {
     expect(await web()).toMatchObject({ state: expect.stringMatching(/^running, pid \d+/), restarts: 0 });
   });
 
-  it('a second up keeps the running app and does not seed again', async () => {
+  it('a second up keeps the running app, skips the unchanged migration and does not seed again', async () => {
     const before = (await web()).pid;
     const r = await cli(['up', '-d']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('service:web healthy (process kept)');
+    expect(r.stdout).toMatch(/migration:schema process [\d.]+s \(skipped\)/);
+    expect(r.stdout).not.toContain('schema is up to date');
     expect(r.stdout).toMatch(/migration:seed process [\d.]+s \(skipped: already ran on this database \(when: fresh\)\)/);
     expect((await web()).pid).toBe(before);
+  });
+
+  it('an edit to a file a host step names in inputs runs it again, saying why', async () => {
+    const file = join(dir, 'migrate.js');
+    writeFileSync(file, `${readFileSync(file, 'utf8')}// an edit\n`);
+    const plan = await cli(['up', '--plan']);
+    expect(plan.stdout).toContain('migration:schema process (applies what is new (its files changed since its last success))');
+    const r = await cli(['up', '-d']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('migration:schema process | schema is up to date');
   });
 
   it('an edit reaches the app without devenv (node --watch)', async () => {

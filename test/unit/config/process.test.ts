@@ -80,4 +80,25 @@ migrations:
       'devenv.yml:6:38 migrations[1].cwd: cwd belongs to a process: step',
     ]);
   });
+
+  it('take inputs relative to devenv.yml on process: and run: steps, each of which must exist', async () => {
+    const project = await loadYaml(`services:
+  db: { postgres: {} }
+  app: { image: x }
+migrations:
+  - { name: schema, process: npx knex migrate:latest, inputs: [migrations, knexfile.js] }
+  - { name: seed, run: node seed.js, service: app, inputs: [./seeds] }
+`, { files: { 'migrations/': '', 'knexfile.js': '', 'seeds/': '' } });
+    expect(project.migrations.map((m) => (m.kind === 'sql' ? undefined : m.inputs))).toEqual([
+      [path.join(project.dir, 'migrations'), path.join(project.dir, 'knexfile.js')],
+      [path.join(project.dir, 'seeds')],
+    ]);
+    expect(await problems('services:\n  db: { postgres: {} }\nmigrations:\n  - { name: c, process: x, inputs: [] }\n')).toEqual([
+      'devenv.yml:4:36 migrations[0].inputs: expected at least one path, got a list',
+    ]);
+    expect(await problems('services:\n  db: { postgres: {} }\nmigrations:\n  - { name: a, process: x, inputs: [migration] }\n  - { name: b, sql: ./sql, database: db, inputs: [./sql] }\n', { files: { 'sql/': '' } })).toEqual([
+      expect.stringMatching(/^devenv\.yml:4:37 migrations\[0\]\.inputs\[0\]: "migration" not found \(looked for .*migration\)$/),
+      'devenv.yml:5:42 migrations[1].inputs: inputs belongs to a process: or run: step',
+    ]);
+  });
 });

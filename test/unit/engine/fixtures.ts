@@ -39,7 +39,7 @@ export function demoProject(): Project {
 }
 
 export function emptyObserved(): ObservedState {
-  return observed({ containers: [], networks: [], volumes: [], images: [], localImages: {}, contextHashes: { app: 'ctx1' }, contexts: {}, busyPorts: {}, projectPorts: {}, ports: {}, imageIds: {}, sqlHashes: {}, migrationRecords: {} });
+  return observed({ containers: [], networks: [], volumes: [], images: [], localImages: {}, contextHashes: { app: 'ctx1' }, contexts: {}, busyPorts: {}, projectPorts: {}, ports: {}, imageIds: {}, fileHashes: {}, migrationRecords: {} });
 }
 
 /** An observed state from its flat parts, grouped the way observe() groups them. */
@@ -87,7 +87,7 @@ export function upObserved(project: Project): ObservedState {
     projectPorts: {},
     ports: {},
     imageIds: {},
-    sqlHashes: {},
+    fileHashes: {},
     migrationRecords: {},
   }, project);
 }

@@ -6,6 +6,7 @@ import { demoProject, emptyObserved, regroup, runningContainer, upObserved } fro
 import { LABELS } from '../../../src/engine/labels.js';
 import { migrationInputs } from '../../../src/engine/plan-migrations.js';
 import { migrationKey } from '../../../src/engine/run-state.js';
+import type { ProcessMigration, Project } from '../../../src/config/project.js';
 
 describe('planUp', () => {
   it('plans everything for a first up, migrations before the app and after what they need', () => {
@@ -59,8 +60,9 @@ describe('planUp', () => {
     function migrated(project = demoProject(), volumeId = 'v1') {
       const state = upObserved(project);
       state.volumes = [{ ...state.volumes[0]!, labels: { ...state.volumes[0]!.labels, [LABELS.volumeId]: volumeId } }];
-      state.sqlHashes = { schema: 'sql1' };
-      const facts = { volumeIds: { 'demo-db-data': volumeId }, imageId: () => 'sha256:1', sqlHashes: { schema: 'sql1' } };
+      // seed's files count only for a step that names inputs.
+      state.fileHashes = { schema: 'sql1', seed: 'files1' };
+      const facts = { volumeIds: { 'demo-db-data': volumeId }, imageId: () => 'sha256:1', fileHashes: { schema: 'sql1', seed: 'files1' } };
       for (const m of project.migrations) state.migrationRecords[migrationKey('demo', m.name)] = migrationInputs(project, m, facts)!;
       return state;
     }
@@ -104,7 +106,7 @@ describe('planUp', () => {
     it('runs only the sql step whose files changed', () => {
       const project = demoProject();
       const state = migrated(project);
-      state.sqlHashes = { schema: 'sql2' };
+      state.fileHashes = { schema: 'sql2' };
       const lines = printPlan(planUp(project, state));
       expect(lines).toContain('migration:schema sql (applies what is new (its SQL files changed since their last success))');
       expect(lines).toContain('migration:seed run (unchanged');
@@ -129,7 +131,41 @@ describe('planUp', () => {
       const app = project.services.find((s) => s.name === 'app')!;
       if (app.kind !== 'container') throw new Error('fixture');
       app.volumes = [{ type: 'bind', source: '/src/demo/migrations', target: '/app/migrations', readOnly: true }];
-      expect(printPlan(planUp(project, migrated(project)))).toContain('migration:seed run (app bind-mounts host files: runs on every up)');
+      expect(printPlan(planUp(project, migrated(project)))).toContain('migration:seed run (app bind-mounts host files and the step names no inputs: runs on every up)');
+    });
+
+    it('skips a run: step of a service that bind-mounts host files when it names its inputs and they are unchanged', () => {
+      const withInputs = () => {
+        const project = demoProject();
+        const app = project.services.find((s) => s.name === 'app')!;
+        const seed = project.migrations.find((m) => m.name === 'seed')!;
+        if (app.kind !== 'container' || seed.kind !== 'run') throw new Error('fixture');
+        app.volumes = [{ type: 'bind', source: '/src/demo/migrations', target: '/app/migrations', readOnly: true }];
+        seed.inputs = ['/src/demo/migrations'];
+        return project;
+      };
+      const project = withInputs();
+      const state = migrated(project);
+      expect(printPlan(planUp(project, state))).toContain('migration:seed run (unchanged since its last success on this database; skipped');
+      // No hash of its files (they could not be read): it runs.
+      expect(printPlan(planUp(project, { ...state, fileHashes: { schema: 'sql1' } }))).toContain('migration:seed run (applies what is new)');
+    });
+
+    it('skips a host process: step with inputs while its files, command and env are unchanged, and says which changed', () => {
+      const hostSeed = (changes: Partial<ProcessMigration> = {}): Project => {
+        const project = demoProject();
+        project.migrations = project.migrations.map((m) => (m.name === 'seed' ? { kind: 'process', name: 'seed', when: 'always', command: ['npx', 'knex', 'migrate:latest'], cwd: '/src/demo', env: { DATABASE_URL: [{ service: 'db', field: 'url' }] }, inputs: ['/src/demo/migrations'], ...changes } : m));
+        return project;
+      };
+      const state = migrated(hostSeed());
+      expect(printPlan(planUp(hostSeed(), state))).toContain('migration:seed process (unchanged since its last success on this database; skipped (up --migrate runs it))');
+      expect(printPlan(planUp(hostSeed(), { ...state, fileHashes: { schema: 'sql1', seed: 'files2' } }))).toContain('migration:seed process (applies what is new (its files changed since its last success))');
+      expect(printPlan(planUp(hostSeed({ env: {} }), state))).toContain('(its env changed since its last success)');
+      expect(printPlan(planUp(hostSeed({ command: ['npx', 'knex', 'migrate:up'] }), state))).toContain('(its command changed since its last success)');
+      // Without inputs it cannot know what the command reads.
+      const bare = hostSeed();
+      delete (bare.migrations[1] as ProcessMigration).inputs;
+      expect(printPlan(planUp(bare, state))).toContain('migration:seed process (a host process without inputs: runs on every up)');
     });
 
     it('runs them on a volume without an ID (made by an older devenv)', () => {
