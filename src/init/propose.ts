@@ -149,8 +149,13 @@ function fromFiles(folder: FolderFacts, notes: string[]): Doc {
   }
   const steps: Record<string, unknown>[] = [];
   const step = (name: string, command: string, extra: Record<string, unknown> = {}) => {
-    if (app === 'app') steps.push({ name, run: command, service: 'app', ...extra });
-    else steps.push({ name, process: command, ...(wantsDb ? { env: dbEnv } : {}), ...extra });
+    // In a container the image holds what the step reads; on the host, only its inputs can say.
+    const { inputs, ...rest } = extra;
+    if (app === 'app') steps.push({ name, run: command, service: 'app', ...rest });
+    else {
+      steps.push({ name, process: command, ...(wantsDb ? { env: dbEnv } : {}), ...rest, ...(inputs ? { inputs } : {}) });
+      if (inputs) notes.push(`migration ${name}: up skips it while ${(inputs as string[]).join(', ')} and its command and env are as at its last success (inputs)`);
+    }
   };
   // Scripts that call another package manager fail where only npm is installed: say so now.
   const used = [scripts.migrate, scripts.seed, app === 'web' ? scripts[DEV_SCRIPTS.find((s) => scripts[s])!] : undefined];
@@ -178,21 +183,32 @@ function packageSteps(folder: FolderFacts, pkg: Record<string, any> | undefined,
   const deps = { ...(pkg?.dependencies ?? {}), ...(pkg?.devDependencies ?? {}) } as Record<string, string>;
   const scripts = (pkg?.scripts ?? {}) as Record<string, string>;
   const sequelize = 'sequelize-cli' in deps || folder.has('.sequelizerc');
+  // What a tool's migrate command reads, of what exists: its files, its config, the lock file (its version).
+  const inputs = (...paths: (string | undefined)[]) => {
+    const found = [...new Set(paths)].filter((p): p is string => p !== undefined && folder.has(p));
+    const lock = ['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml'].find((f) => folder.has(f));
+    return found.length > 0 ? { inputs: [...found, ...(lock ? [lock] : [])] } : {};
+  };
+  const knexfile = ['knexfile.js', 'knexfile.cjs', 'knexfile.mjs', 'knexfile.ts'].find((f) => folder.has(f));
+  const configured = (file: string | undefined, pattern: RegExp) => {
+    const found = file ? pattern.exec(folder.read(file) ?? '') : null;
+    return found ? found.slice(1).filter(Boolean).join('/').replace(/^\.\//, '') : undefined;
+  };
   if (scripts.migrate) {
-    step('migrate', 'npm run migrate');
     notes.push('migration migrate: package.json\'s `migrate` script');
+    step('migrate', 'npm run migrate');
   } else if ('prisma' in deps || folder.has('prisma/schema.prisma')) {
-    step('migrate', 'npx prisma migrate deploy');
     notes.push('migration migrate: `prisma migrate deploy`');
+    step('migrate', 'npx prisma migrate deploy', inputs('prisma'));
   } else if ('knex' in deps) {
-    step('migrate', 'npx knex migrate:latest');
     notes.push('migration migrate: `knex migrate:latest`');
+    step('migrate', 'npx knex migrate:latest', inputs(configured(knexfile, /directory\s*:\s*['"]([^'"]+)['"]/) ?? 'migrations', knexfile));
   } else if (sequelize) {
-    step('migrate', 'npx sequelize-cli db:migrate');
     notes.push(`migration migrate: \`sequelize-cli db:migrate\`${'sequelize-cli' in deps ? '' : ' (add sequelize-cli to devDependencies, or npx fetches it each time)'}`);
+    step('migrate', 'npx sequelize-cli db:migrate', inputs(configured('.sequelizerc', /['"]migrations-path['"]\s*:\s*path\.resolve\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([^'"]+)['"]\s*)?\)/) ?? 'migrations', '.sequelizerc', 'config/config.js', 'config/config.json'));
   } else if ('node-pg-migrate' in deps) {
-    step('migrate', 'npx node-pg-migrate up');
     notes.push('migration migrate: `node-pg-migrate up` (it reads DATABASE_URL)');
+    step('migrate', 'npx node-pg-migrate up', inputs('migrations'));
   }
   if (scripts.seed) {
     step('seed', 'npm run seed', { when: 'fresh' });

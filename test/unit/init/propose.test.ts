@@ -5,7 +5,7 @@ import { propose, type FolderFacts } from '../../../src/init/propose.js';
 function folder(files: Record<string, string>, name = 'My Shop'): FolderFacts {
   return {
     name,
-    has: (p) => p in files,
+    has: (p) => p in files || Object.keys(files).some((f) => f.startsWith(`${p}/`)),
     read: (p) => files[p],
     sqlFiles: (d) => Object.keys(files).filter((f) => f.startsWith(`${d}/`) && f.endsWith('.sql')).map((f) => f.slice(d.length + 1)),
   };
@@ -66,8 +66,29 @@ describe('devenv init', () => {
     expect(d.services.web).toEqual({ process: 'npm run dev', port: 3000, env: { DATABASE_URL: '${db.url}', PORT: '3000' }, depends_on: ['db'] });
     expect(d.migrations).toEqual([
       { name: 'schema', sql: './db/migrations', database: 'db' },
-      { name: 'migrate', process: 'npx prisma migrate deploy', env: { DATABASE_URL: '${db.url}' } },
+      { name: 'migrate', process: 'npx prisma migrate deploy', env: { DATABASE_URL: '${db.url}' }, inputs: ['prisma'] },
     ]);
+  });
+
+  it('a host migration step names the files its tool reads, of those that exist, so a second up skips it', () => {
+    const knex = propose(folder({
+      'package.json': JSON.stringify({ scripts: { dev: 'nodemon app.js' }, dependencies: { knex: '3', pg: '8' } }),
+      'package-lock.json': '{}',
+      'knexfile.js': "module.exports = { client: 'pg', connection: process.env.DATABASE_URL, migrations: { directory: './db/migrations' } };",
+      'db/migrations/20240101_init.js': '',
+    }));
+    expect((parse(knex.text) as Record<string, any>).migrations).toEqual([
+      { name: 'migrate', process: 'npx knex migrate:latest', env: { DATABASE_URL: '${db.url}' }, inputs: ['db/migrations', 'knexfile.js', 'package-lock.json'] },
+    ]);
+    expect(knex.notes).toContain('migration migrate: up skips it while db/migrations, knexfile.js, package-lock.json and its command and env are as at its last success (inputs)');
+    const sequelize = doc({
+      'package.json': JSON.stringify({ scripts: { dev: 'node app.js' }, dependencies: { sequelize: '6', pg: '8' }, devDependencies: { 'sequelize-cli': '6' } }),
+      '.sequelizerc': "const path = require('path');\nmodule.exports = { 'migrations-path': path.resolve('src', 'migrations') };\n",
+      'src/migrations/001.js': '',
+    });
+    expect(sequelize.migrations[0].inputs).toEqual(['src/migrations', '.sequelizerc']);
+    // An npm script could read anything: no inputs, the step runs on every up.
+    expect(doc({ 'package.json': JSON.stringify({ scripts: { dev: 'node app.js', migrate: 'node migrate.js' }, dependencies: { pg: '8' } }) }).migrations[0]).not.toHaveProperty('inputs');
   });
 
   it('no Dockerfile, an example env file: its port and database names, the development script, a note on yarn', () => {
