@@ -6,9 +6,10 @@ import { createServer } from 'node:net';
 import type { Project, Service } from '../config/project.js';
 import { type ContainerSummary, type Runtime } from '../runtime/runtime.js';
 import { LABELS } from './labels.js';
+import { portHolder } from '../util/port-holder.js';
 import { POSTGRES_PORT } from './postgres-port.js';
 
-/** Host port → who holds it, e.g. "container demo-app (devenv project demo)" or "another program". */
+/** Host port → who holds it, e.g. "container demo-app (devenv project demo)" or "node (pid 1234: node server.js)". */
 export type BusyPorts = Record<number, string>;
 
 /** The host ports a service declares (0 = any free one), with their container port and protocol. */
@@ -31,7 +32,9 @@ export async function busyHostPorts(runtime: Runtime, project: Project, own: Con
   for (const port of taken) {
     const holder = everyone.find((c) => c.ports.some((p) => p.hostPort === port));
     const owner = holder?.labels[LABELS.project];
-    busy[port] = !holder ? 'another program (`lsof -i :' + port + '` or `ss -ltnp` names it)' : owner ? `container ${holder.name} (devenv project ${owner})` : `container ${holder.name}`;
+    busy[port] = holder
+      ? owner ? `container ${holder.name} (devenv project ${owner})` : `container ${holder.name}`
+      : (await portHolder(port)) ?? 'another program (`lsof -i :' + port + '` or `ss -ltnp` names it)';
   }
   return busy;
 }

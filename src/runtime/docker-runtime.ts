@@ -3,6 +3,7 @@
  * DevenvError; the address tried is kept so "engine unavailable" can say where devenv looked.
  */
 import { DevenvError } from '../errors.js';
+import { portHolder } from '../util/port-holder.js';
 import { detailsFromInspect, summaryFromList, toCreateOptions } from './container-mapping.js';
 import { containerLogs, execInContainer, execInteractive, runAttached } from './container-io.js';
 import type { ApiContainerInspect, ApiContainerListItem, ApiImage, ApiNetwork, ApiVersion, ApiVolume } from './engine-api.js';
@@ -169,7 +170,9 @@ export class DockerRuntime implements Runtime {
     } catch (error) {
       const port = statusCodeOf(error) === undefined ? undefined : portInUseAddress(engineMessage(error));
       if (port !== undefined) {
-        throw new DevenvError('PORT_IN_USE', `port ${port} is already in use`, {
+        // Taken between the plan's check and this start: say by whom, when this machine can tell.
+        const holder = await portHolder(Number(/(\d+)$/.exec(port)?.[1]));
+        throw new DevenvError('PORT_IN_USE', `port ${port} is already in use${holder ? ` by ${holder}` : ''}`, {
           hint: 'Stop what uses it, or change `port:` in devenv.yml (0 picks a free port).',
           cause: error,
         });

@@ -75,13 +75,14 @@ describe('up failures', () => {
     try {
       const r = await devenv(['up', '-d', '-f', fixture('port-taken'), '-p', project], { env: { TAKEN_PORT: String(port) } });
       expect(r.code).toBe(5);
-      expect(r.stderr).toContain(`port 127.0.0.1:${port} for web is already in use by another program`);
+      // This test's own process holds it: named with its pid, as `ss -ltnp` would.
+      expect(r.stderr).toContain(`port 127.0.0.1:${port} for web is already in use by node (pid ${process.pid}: `);
       expect(await projectResources(project)).toEqual([]);
       // --plan shows the plan all the same, then what would stop it.
       const plan = await devenv(['up', '--plan', '-f', fixture('port-taken'), '-p', project], { env: { TAKEN_PORT: String(port) } });
       expect(plan.code).toBe(5);
       expect(plan.stdout).toContain('container:web create');
-      expect(plan.stderr).toContain(`up would stop before changing anything: port 127.0.0.1:${port} for web is already in use by another program`);
+      expect(plan.stderr).toContain(`up would stop before changing anything: port 127.0.0.1:${port} for web is already in use by node (pid ${process.pid}`);
     } finally {
       server.close();
     }

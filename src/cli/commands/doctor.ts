@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Project } from '../../config/project.js';
 import { DevenvError } from '../../errors.js';
 import { canBind, declaredHostPorts } from '../../engine/host-ports.js';
+import { portHolder } from '../../util/port-holder.js';
 import { dockerConfigDir } from '../../runtime/registry-auth.js';
 import type { EngineInfo, EngineSystem } from '../../runtime/runtime.js';
 import { loadFor, runtimeOnly } from '../context.js';
@@ -23,7 +24,7 @@ export interface Facts {
   /** Free bytes where images and volumes go (the engine's data folder, when on this machine) and in the project. */
   disks: { what: string; path: string; free: number }[];
   /** Fixed host ports devenv.yml publishes, and whether they are free now. */
-  ports: { port: number; service: string; free: boolean; ours: boolean }[];
+  ports: { port: number; service: string; free: boolean; ours: boolean; holder?: string }[];
   credentials: { file: string; exists: boolean; helpers: { name: string; installed: boolean }[]; error?: string };
   /** Why devenv.yml was not read, if it was not. */
   projectError?: string;
@@ -87,7 +88,7 @@ function judgeProject(f: Facts): Finding[] {
   if (f.projectError) return [{ level: 'warn', topic: 'devenv.yml', message: f.projectError, fix: '`devenv validate` shows every problem with its line.' }];
   return f.ports.map((p): Finding => (p.free || p.ours
     ? { level: 'ok', topic: 'ports', message: `127.0.0.1:${p.port} (${p.service}) is ${p.ours ? "held by this project's own container" : 'free'}` }
-    : { level: 'fail', topic: 'ports', message: `127.0.0.1:${p.port}, which ${p.service} publishes, is taken by another program`, fix: `Stop what listens there (\`lsof -i :${p.port}\` or \`ss -ltnp\` names it), or publish ${p.service} on another port (its \`ports\` in devenv.yml; 0 picks a free one).` }));
+    : { level: 'fail', topic: 'ports', message: `127.0.0.1:${p.port}, which ${p.service} publishes, is taken by ${p.holder ?? 'another program'}`, fix: `Stop ${p.holder ? 'it' : `what listens there (\`lsof -i :${p.port}\` or \`ss -ltnp\` names it)`}, or publish ${p.service} on another port (its \`ports\` in devenv.yml; 0 picks a free one).` }));
 }
 
 export async function doctorCommand(flags: GlobalOptions & { json?: boolean }): Promise<CommandResult> {
@@ -131,7 +132,10 @@ async function gather(flags: GlobalOptions): Promise<Facts> {
     }
     for (const s of project.services) {
       for (const p of declaredHostPorts(s)) {
-        if (p.hostPort > 0 && p.protocol === 'tcp') facts.ports.push({ port: p.hostPort, service: s.name, free: await canBind(p.hostPort), ours: ours.has(p.hostPort) });
+        if (p.hostPort <= 0 || p.protocol !== 'tcp') continue;
+        const free = await canBind(p.hostPort);
+        const holder = free || ours.has(p.hostPort) ? undefined : await portHolder(p.hostPort);
+        facts.ports.push({ port: p.hostPort, service: s.name, free, ours: ours.has(p.hostPort), ...(holder ? { holder } : {}) });
       }
     }
   }

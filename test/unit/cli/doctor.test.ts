@@ -39,6 +39,8 @@ describe('doctor', () => {
     expect(found.find((x) => x.startsWith('fail credentials'))).toContain('docker-credential-desktop');
     expect(found.find((x) => x.startsWith('fail disk'))).toContain('1.0 GB free on /var/lib/docker');
     expect(found.find((x) => x.startsWith('fail ports'))).toBe('fail ports: 127.0.0.1:3000, which app publishes, is taken by another program | Stop what listens there (`lsof -i :3000` or `ss -ltnp` names it), or publish app on another port (its `ports` in devenv.yml; 0 picks a free one).');
+    f.ports[0]!.holder = 'node (pid 42: node server.js)';
+    expect(problems(f).find((x) => x.startsWith('fail ports'))).toBe('fail ports: 127.0.0.1:3000, which app publishes, is taken by node (pid 42: node server.js) | Stop it, or publish app on another port (its `ports` in devenv.yml; 0 picks a free one).');
   });
 
   it('a port the project\'s own container holds is fine', () => {
