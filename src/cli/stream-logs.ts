@@ -26,6 +26,8 @@ export interface FileTarget {
   alive?: () => Promise<boolean>;
   /** Begin at the process's last start (an attached up shows this run, not the one before). */
   fromLastStart?: boolean;
+  /** Whether the supervisor still has the process (any state): gone for GONE_MS (`down`), its stream ends. */
+  present?: () => Promise<boolean>;
 }
 
 export interface FollowOptions {
@@ -38,7 +40,15 @@ export interface FollowOptions {
   untilStopped?: boolean;
   /** The service's current container, for following it across a recreate (`logs -f`). */
   current?: (service: string) => Promise<string | undefined>;
+  /**
+   * Whether the service still has a container, in any state. A followed container removed with none
+   * in its place for GONE_MS (`devenv down`) ends its stream: nothing will run there again.
+   */
+  present?: (service: string) => Promise<boolean>;
 }
+
+/** How long a service may have no container before its stream ends (a recreate leaves a gap). */
+const GONE_MS = 2000;
 
 /** Until they stop or signal aborts (with follow), else their logs so far. */
 export async function streamLogs(runtime: Runtime, containers: Target[], options: { signal: AbortSignal; tail?: number; follow?: boolean }): Promise<void> {
@@ -70,10 +80,10 @@ export class LogFollower {
   }
 
   /** Follows a host process's log file: its last `tail` lines, then what it appends. */
-  followFile({ service, file, alive, fromLastStart }: FileTarget, tail?: number): void {
+  followFile({ service, file, alive, fromLastStart, present }: FileTarget, tail?: number): void {
     if (this.streams.has(file)) return;
     this.register(service);
-    this.streams.set(file, this.streamFile(service, file, tail, alive, fromLastStart));
+    this.streams.set(file, this.streamFile(service, file, tail, alive, fromLastStart, present));
   }
 
   /** Resolves when every followed stream has ended (or the signal aborted). */
@@ -128,6 +138,7 @@ export class LogFollower {
   /** The container to follow next once this one stopped; undefined when the stream should end. */
   private async whenRunningAgain(service: string, containerId: string): Promise<string | undefined> {
     let reported = false;
+    const gone = this.goneFor(this.options.present && (() => this.options.present!(service)));
     while (!this.signal.aborted) {
       const details = await this.runtime.inspectContainer(containerId).catch(() => undefined);
       if (details?.state === 'running') {
@@ -151,12 +162,29 @@ export class LogFollower {
       // `logs -f` waits for the service to run again, in this container or a new one.
       const current = await this.options.current?.(service);
       if (current && current !== containerId) return current;
+      if (!details && (await gone())) {
+        this.write(service, 'removed');
+        return undefined;
+      }
       await sleep(POLL_MS, undefined, { signal: this.signal }).catch(() => undefined);
     }
     return undefined;
   }
 
-  private async streamFile(service: string, file: string, tail: number | undefined, alive?: () => Promise<boolean>, fromLastStart = false): Promise<void> {
+  /** A check that holds once `present` has said no for GONE_MS in a row; never without `present`. */
+  private goneFor(present: (() => Promise<boolean>) | undefined): () => Promise<boolean> {
+    let since: number | undefined;
+    return async () => {
+      if (!present || (await present().catch(() => true))) {
+        since = undefined;
+        return false;
+      }
+      since ??= Date.now();
+      return Date.now() - since >= GONE_MS;
+    };
+  }
+
+  private async streamFile(service: string, file: string, tail: number | undefined, alive?: () => Promise<boolean>, fromLastStart = false, present?: () => Promise<boolean>): Promise<void> {
     let size = sizeOf(file);
     const all = readRange(file, 0, size).split('\n').slice(0, -1);
     const lines = fromLastStart ? sinceLastStart(all) : all;
@@ -164,6 +192,7 @@ export class LogFollower {
     if (!this.options.follow) return;
     let partial = '';
     let checks = 0;
+    const gone = this.goneFor(present);
     while (!this.signal.aborted) {
       await sleep(POLL_MS / 2, undefined, { signal: this.signal }).catch(() => undefined);
       const now = sizeOf(file);
@@ -173,9 +202,15 @@ export class LogFollower {
         size = now;
         partial = parts.pop() ?? '';
         for (const line of parts) this.write(service, line);
-      } else if (this.options.untilStopped && alive && ++checks % 5 === 0 && !(await alive())) {
-        this.write(service, 'stopped');
-        return;
+      } else if (++checks % 5 === 0) {
+        if (this.options.untilStopped && alive && !(await alive())) {
+          this.write(service, 'stopped');
+          return;
+        }
+        if (await gone()) {
+          this.write(service, 'removed');
+          return;
+        }
       }
     }
   }

@@ -13,7 +13,7 @@ import { groupByService, observeProject, type ObservedProject } from './observe-
 import { initFilesHash } from './init-files.js';
 import { LABELS, projectLabels } from './labels.js';
 import { stepFilesHash } from './plan-migrations.js';
-import { foreignOf, namesToCheck, type ForeignName } from './plan-ownership.js';
+import { foreignOf, namesToCheck, otherCheckoutsOf, type ForeignName, type OtherCheckout } from './plan-ownership.js';
 import { choosePorts, portKey, type PortChoices } from './port-memory.js';
 import { readLocalState, stateKey, type FailedContainer, type MigrationRecord } from './run-state.js';
 
@@ -58,6 +58,8 @@ export interface ObservedState extends ObservedProject {
   ports: PortChoices;
   /** Names `up` would create that a resource outside the project has. */
   foreign?: ForeignName[];
+  /** The project's containers another, still existing, devenv.yml made. */
+  otherCheckouts?: OtherCheckout[];
 }
 
 export async function observe(runtime: Runtime, project: Project, host?: HostProcesses): Promise<ObservedState> {
@@ -120,6 +122,7 @@ export async function observe(runtime: Runtime, project: Project, host?: HostPro
     Promise.all(checks.map(async (c) => ({ ...c, labels: await runtime.labelsByName(c.kind, c.name) }))),
   ]);
   const foreign = foreignOf(project.name, found);
+  const otherCheckouts = otherCheckoutsOf(project, state.containers);
   const local = readLocalState(project.dir);
   const failed = local.failed;
   const groups = groupByService(state.containers);
@@ -146,5 +149,6 @@ export async function observe(runtime: Runtime, project: Project, host?: HostPro
     projectPorts,
     ports,
     ...(foreign.length > 0 ? { foreign } : {}),
+    ...(otherCheckouts.length > 0 ? { otherCheckouts } : {}),
   };
 }

@@ -3,6 +3,7 @@
  * observe looks up each name `up` would create that no resource of the project holds; the plan
  * refuses, before anything starts, when something else has it.
  */
+import { existsSync } from 'node:fs';
 import type { Project } from '../config/project.js';
 import { DevenvError } from '../errors.js';
 import type { ObservedProject } from './observe-project.js';
@@ -49,5 +50,36 @@ export function refuseForeignNames(project: Project, foreign: ForeignName[] | un
   throw new DevenvError('NAME_CONFLICT', `${foreign.length === 1 ? 'a name' : 'names'} devenv would create for project "${project.name}" ${foreign.length === 1 ? 'is' : 'are'} taken by ${foreign.length === 1 ? 'a resource' : 'resources'} devenv did not create for it; nothing was changed`, {
     details: foreign.map((f) => `${f.kind} ${f.name}: ${f.project ? `belongs to devenv project "${f.project}"` : 'has no devenv label (made by hand, by Compose or by another tool)'}`),
     hint: `Give this project another name (\`name:\` in devenv.yml, or -p NAME), or remove what holds the name if it is yours to remove (${[...new Set(foreign.map((f) => `\`${remove[f.kind]} ${f.name}\``))].join(', ')}${foreign.some((f) => f.kind === 'volume') ? '; a volume may hold data: look before removing it' : ''}).`,
+  });
+}
+
+/** The project's containers another devenv.yml made: a second checkout (or file) under the same name. */
+export interface OtherCheckout {
+  /** That devenv.yml, which still exists. */
+  file: string;
+  containers: string[];
+}
+
+/**
+ * Containers of the project whose devenv.yml is another file that still exists. Two folders named
+ * `app` get the same project name; without this, each `up` would remove or recreate the other's
+ * containers as services "no longer in devenv.yml". A file that is gone is this checkout, moved.
+ */
+export function otherCheckoutsOf(project: Project, containers: ObservedProject['containers'], exists: (file: string) => boolean = existsSync): OtherCheckout[] {
+  const byFile = new Map<string, string[]>();
+  for (const c of containers) {
+    const file = c.labels[LABELS.configFile];
+    if (!file || file === project.file) continue;
+    byFile.set(file, [...(byFile.get(file) ?? []), c.name]);
+  }
+  return [...byFile].filter(([file]) => exists(file)).map(([file, names]) => ({ file, containers: names.sort() }));
+}
+
+export function refuseOtherCheckouts(project: Project, others: OtherCheckout[] | undefined): void {
+  const [first, ...more] = others ?? [];
+  if (!first) return;
+  throw new DevenvError('NAME_CONFLICT', `project "${project.name}" is up from another devenv.yml: ${first.file} (${first.containers.join(', ')}); nothing was changed`, {
+    details: more.map((o) => `also from ${o.file} (${o.containers.join(', ')})`),
+    hint: `Two checkouts (or two files in one folder) need two project names: set \`name:\` in ${project.file} or pass -p NAME. To take the name over, run \`devenv down\` beside ${first.file} first (its data volumes stay).`,
   });
 }

@@ -19,7 +19,7 @@ import { migrationKey } from './run-state.js';
 import { imageSourceOf, migrationNeeds, selectServices, type SelectOptions } from './plan-select.js';
 import { portKey, withChosenPorts } from './port-memory.js';
 import { desiredVolumes } from './service-spec.js';
-import { refuseForeignNames } from './plan-ownership.js';
+import { refuseForeignNames, refuseOtherCheckouts } from './plan-ownership.js';
 import { majorMismatch, postgresMajor } from './postgres-major.js';
 import { POSTGRES_PORT, publishedPostgresPort } from './postgres-port.js';
 
@@ -49,6 +49,7 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
     }
   };
   refuse(() => refuseForeignNames(project, observed.foreign));
+  refuse(() => refuseOtherCheckouts(project, observed.otherCheckouts));
   const selection = selectServices(project, options);
   const byName = new Map(project.services.map((s) => [s.name, s]));
   const started = project.services.filter((s) => selection.started.has(s.name));

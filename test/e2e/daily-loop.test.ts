@@ -5,7 +5,7 @@
  * round-trips. Real engine, real Postgres, real HTTP; the steps of one story, in order.
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bin, devenv, http } from '../helpers/cli.js';
@@ -199,7 +199,11 @@ describe.sequential('the daily loop', { shuffle: false }, () => {
     writeFileSync(join(dir, 'printed.yml'), printed.stdout);
     expect((await devenv(['validate', '-f', 'printed.yml'], { cwd: dir })).code).toBe(0);
     const original = await cli('up', '--plan');
-    const roundTrip = await devenv(['up', '--plan', '-f', 'printed.yml', '-p', project], { cwd: dir });
+    // In devenv.yml's place: another file for the same project name would be another checkout.
+    const kept = readFileSync(join(dir, 'devenv.yml'), 'utf8');
+    writeFileSync(join(dir, 'devenv.yml'), printed.stdout);
+    const roundTrip = await cli('up', '--plan');
+    writeFileSync(join(dir, 'devenv.yml'), kept);
     expect(roundTrip.code).toBe(0);
     expect(roundTrip.stdout).toBe(original.stdout);
     expect((await cli('config', '--services')).stdout).toBe('db\nsetup\nweb\nworker\n');

@@ -151,12 +151,19 @@ describe.sequential('examples/host-app', { shuffle: false }, () => {
     expect((await http(`http://127.0.0.1:${port}/health`)).status).toBe(200);
   });
 
-  it('down stops the app: its pid and its port are gone', async () => {
+  it('down stops the app: its pid and its port are gone, and a logs -f following it ends', async () => {
     const { pid } = await web();
+    const logs = devenvAttached(['-p', project, 'logs', '-f', '--tail', '1'], { cwd: dir, env: env() });
+    await logs.waitFor(/^db +\| /m);
     expect((await cli(['down'])).code).toBe(0);
     expect(isAlive(pid!)).toBe(false);
     expect(await canBind(port)).toBe(true);
     expect(await projectResources(project)).toEqual([`volume ${project}-db-data`]);
+    // Nothing will run there again: the container's stream and the process's file both end.
+    const followed = await logs.exited;
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toMatch(/^db +\| removed$/m);
+    expect(followed.stdout).toMatch(/^web +\| removed$/m);
   });
 
   it('attached, Ctrl-C stops the app with the containers', async () => {

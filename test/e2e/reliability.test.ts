@@ -83,6 +83,26 @@ describe('ownership', () => {
     expect((await docker.getVolume(volume).inspect()).Labels ?? {}).toEqual({});
     expect((await container.inspect()).Id).toBeTruthy();
   });
+
+  it('a second checkout under the same project name leaves the first one\'s containers alone', async () => {
+    const project = newProject('twin');
+    const first = copyProject('test/fixtures/e2e/two-services');
+    const second = copyProject('test/fixtures/e2e/two-services');
+    // The second checkout has one service fewer: without the check, its up would remove the first's worker.
+    writeFileSync(join(second, 'devenv.yml'), readFileSync(join(second, 'devenv.yml'), 'utf8').replace(/  worker:[\s\S]*$/, ''));
+    expect((await devenv(['up', '-d', '-p', project], { cwd: first })).code).toBe(0);
+    const before = await projectResources(project);
+    const r = await devenv(['up', '-d', '-p', project], { cwd: second });
+    expect(r.code).toBe(9);
+    expect(r.stderr).toContain(`error: project "${project}" is up from another devenv.yml: ${join(first, 'devenv.yml')} (${project}-web, ${project}-worker); nothing was changed`);
+    expect(r.stderr).toContain('set `name:` in');
+    expect(await projectResources(project)).toEqual(before);
+    // A checkout that moved (its devenv.yml is gone) is the same project: its next up takes over.
+    rmSync(join(first, 'devenv.yml'));
+    const moved = await devenv(['up', '-d', '-p', project], { cwd: second });
+    expect(moved.code).toBe(0);
+    expect(moved.stdout).toContain('container:worker remove (service no longer in devenv.yml)');
+  });
 });
 
 describe('crash loops', () => {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { DevenvError } from '../../errors.js';
 import { logFile } from '../../supervisor/protocol.js';
-import { serviceLabels } from '../../engine/labels.js';
+import { projectLabels, serviceLabels } from '../../engine/labels.js';
 import { groupByService, observeProject } from '../../engine/observe-project.js';
 import { guessedName, hostProcessesFor, loadFor, projectTarget, runtimeOnly } from '../context.js';
 import type { CommandResult, GlobalOptions } from '../options.js';
@@ -49,9 +49,16 @@ export async function logsCommand(services: string[], flags: LogsFlags): Promise
     const width = Math.max(0, ...[...known].map((s) => s.length));
     // Followed across restarts and recreates, as `docker compose logs -f` does.
     const current = async (service: string) => (await runtime.listContainers(serviceLabels(project, service, 'service'))).find((c) => c.state === 'running')?.id;
-    const logs = new LogFollower(runtime, interrupts.signal, { follow: Boolean(flags.follow), current }, width);
+    // `down` ends it: a service with no container left has nothing more to say, nor a host process
+    // that does not run in a project with no container left (a stopped one's record stays).
+    const present = async (service: string) => (await runtime.listContainers(serviceLabels(project, service, 'service'))).length > 0;
+    const supervised = async (service: string) => {
+      const live = (await host?.list())?.some((p) => p.service === service && ['running', 'backoff', 'stopping'].includes(p.state));
+      return live || (await runtime.listContainers(projectLabels(project))).length > 0;
+    };
+    const logs = new LogFollower(runtime, interrupts.signal, { follow: Boolean(flags.follow), current, present }, width);
     logs.follow([...groups].filter(([service]) => wanted(service)).map(([service, [c]]) => ({ service, containerId: c!.id })), tail);
-    for (const [service, file] of [...files].filter(([s]) => wanted(s))) logs.followFile({ service, file }, tail);
+    for (const [service, file] of [...files].filter(([s]) => wanted(s))) logs.followFile({ service, file, present: () => supervised(service) }, tail);
     await logs.done();
     return 0;
   } finally {

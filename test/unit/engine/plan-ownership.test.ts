@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DevenvError } from '../../../src/errors.js';
 import { LABELS } from '../../../src/engine/labels.js';
-import { foreignOf, namesToCheck } from '../../../src/engine/plan-ownership.js';
+import { foreignOf, namesToCheck, otherCheckoutsOf } from '../../../src/engine/plan-ownership.js';
 import { planUp } from '../../../src/engine/plan-up.js';
 import { demoProject, emptyObserved, upObserved } from './fixtures.js';
 
@@ -47,5 +47,19 @@ describe('ownership of names', () => {
     expect(e.hint).toContain('-p NAME');
     expect(e.hint).toContain('`docker volume rm demo-db-data`');
     expect(e.hint).toContain('a volume may hold data');
+  });
+
+  it('containers another devenv.yml that still exists made are another checkout: up refuses, naming it; a moved one is ours', () => {
+    const project = demoProject();
+    const state = upObserved(project);
+    const made = (name: string, file: string) => ({ ...state.containers.find((c) => c.name === name)!, labels: { ...state.containers.find((c) => c.name === name)!.labels, [LABELS.configFile]: file } });
+    const containers = [made('demo-db', '/src/other/devenv.yml'), made('demo-app', '/src/other/devenv.yml'), made('demo-cache', '/src/moved/devenv.yml'), made('demo-db', '/src/demo/devenv.yml')];
+    const others = otherCheckoutsOf(project, containers, (file) => file === '/src/other/devenv.yml');
+    expect(others).toEqual([{ file: '/src/other/devenv.yml', containers: ['demo-app', 'demo-db'] }]);
+    const refusals: DevenvError[] = [];
+    planUp(project, { ...state, otherCheckouts: others }, { onRefusal: (e) => refusals.push(e) });
+    expect(refusals.map((e) => [e.code, e.message])).toEqual([['NAME_CONFLICT', 'project "demo" is up from another devenv.yml: /src/other/devenv.yml (demo-app, demo-db); nothing was changed']]);
+    expect(refusals[0]!.hint).toContain('set `name:` in /src/demo/devenv.yml or pass -p NAME');
+    expect(() => planUp(project, state)).not.toThrow();
   });
 });
