@@ -94,6 +94,12 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
   for (const p of observed.processes.values()) {
     if (!byName.has(p.service)) cleanup.push(plan.add({ kind: 'process.remove', service: p.service }, 'service no longer in devenv.yml'));
   }
+  // A service switched between a container and a host process: what ran it before goes.
+  for (const s of started) {
+    const container = observed.services.get(s.name)?.container;
+    if (s.kind === 'process' && container) remove(container, s.name, 'now a host process (process:)');
+    if (s.kind !== 'process' && observed.processes.has(s.name)) cleanup.push(plan.add({ kind: 'process.remove', service: s.name }, 'now runs in a container'));
+  }
 
   // A container being replaced that holds a fixed host port another service now wants must go
   // before that service starts.

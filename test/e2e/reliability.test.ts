@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { devenv, devenvAttached } from '../helpers/cli.js';
 import { docker, projectResources, removeProject, uniqueProject } from '../helpers/engine.js';
-import { copyProject } from '../helpers/temp.js';
+import { copyProject, tempDir } from '../helpers/temp.js';
 
 const projects: string[] = [];
 const foreign: (() => Promise<unknown>)[] = [];
@@ -102,6 +102,35 @@ describe('ownership', () => {
     const moved = await devenv(['up', '-d', '-p', project], { cwd: second });
     expect(moved.code).toBe(0);
     expect(moved.stdout).toContain('container:worker remove (service no longer in devenv.yml)');
+  });
+});
+
+describe('a service that changes kind', () => {
+  it('from a container to a host process and back: what ran it before is removed, not left running beside it', async () => {
+    const project = newProject('kind');
+    const dir = tempDir('kind');
+    const write = (service: string) => writeFileSync(join(dir, 'devenv.yml'), `services:\n  worker:\n${service}\n`);
+    const cli = (...args: string[]) => devenv(['-p', project, ...args], { cwd: dir });
+    try {
+      write('    image: busybox\n    command: sleep 600');
+      expect((await cli('up', '-d')).code).toBe(0);
+      write('    process: sleep 600');
+      const toHost = await cli('up', '-d');
+      expect(toHost.code).toBe(0);
+      expect(toHost.stdout).toContain('container:worker remove (now a host process (process:))');
+      expect((await projectResources(project)).filter((r) => r.startsWith('container'))).toEqual([]);
+      const rows = (await cli('ps', '--json')).stdout;
+      expect((JSON.parse(rows) as { containers: { service: string }[] }).containers.map((r) => r.service)).toEqual(['worker']);
+      write('    image: busybox\n    command: sleep 600');
+      const back = await cli('up', '-d');
+      expect(back.code).toBe(0);
+      expect(back.stdout).toContain('process:worker remove (now runs in a container)');
+      expect((JSON.parse((await cli('ps', '--json')).stdout) as { containers: { service: string; state: string }[] }).containers).toEqual([
+        expect.objectContaining({ service: 'worker', state: expect.stringMatching(/^running/) }),
+      ]);
+    } finally {
+      await cli('down');
+    }
   });
 });
 

@@ -55,6 +55,23 @@ describe('planUp', () => {
     expect(printPlan(planUp(project, state))).toContain('#1 postgres:db ready (container reused)\n');
   });
 
+  it('a service switched from a container to a host process, or back, removes what ran it before, first', () => {
+    const project = demoProject();
+    const state = upObserved(project);
+    project.services = project.services.map((s) => (s.name === 'app'
+      ? { kind: 'process', name: 'app', dependsOn: [], aliases: [], oneshot: false, command: ['npm', 'run', 'dev'], cwd: '/src/demo', port: 4150, env: {}, health: { type: 'none' }, restart: { policy: 'no', maxRestarts: 0 }, stopTimeoutMs: 10_000 }
+      : s));
+    const toHost = printPlan(planUp(project, regroup(state, project)));
+    expect(toHost).toMatch(/^\[\] -> #(\d+) container:app remove \(now a host process \(process:\)\)$/m);
+    const removal = Number(/#(\d+) container:app remove/.exec(toHost)![1]);
+    expect(toHost).toMatch(new RegExp(`^\\[[\\d,]*\\b${removal}\\b[\\d,]*\\] -> #\\d+ process:app start`, 'm'));
+
+    const back = upObserved(demoProject());
+    back.services.get('app')!.container = undefined;
+    back.processes.set('app', { service: 'app', state: 'running', pid: 4242, restarts: 0 } as never);
+    expect(printPlan(planUp(demoProject(), back))).toMatch(/^\[\] -> #\d+ process:app remove \(now runs in a container\)$/m);
+  });
+
   describe('migrations whose inputs are unchanged', () => {
     /** The state after an up whose migrations succeeded on the volume created at `created`. */
     function migrated(project = demoProject(), volumeId = 'v1') {
