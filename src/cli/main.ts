@@ -8,6 +8,7 @@ import { devenvVersion } from '../version.js';
 import type { CommandResult } from './options.js';
 import { printError } from './print-error.js';
 import { splitCommandArgs } from './split-args.js';
+import { suggest } from '../util/suggest.js';
 
 interface Parsed {
   run: () => Promise<CommandResult>;
@@ -147,7 +148,8 @@ export function parseCli(argv: string[]): Parsed | undefined {
   if (parsed.options.help || parsed.options.version) return undefined;
   if (!cli.matchedCommand) {
     if (cli.args.length > 0) {
-      throw new DevenvError('USAGE', `unknown command "${cli.args[0]}"`, { hint: 'Run `devenv --help` for the list of commands.' });
+      const guess = suggest(String(cli.args[0]), cli.commands.map((c) => c.name).filter((name) => name !== '' && !name.startsWith('__')));
+      throw new DevenvError('USAGE', `unknown command "${cli.args[0]}"${guess ? ` — did you mean "${guess}"?` : ''}`, { hint: 'Run `devenv --help` for the list of commands.' });
     }
     cli.outputHelp();
     return undefined;

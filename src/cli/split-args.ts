@@ -5,6 +5,7 @@
  *   service) is a command for the host.
  * - `logs -f` follows, as in `docker compose logs -f`; everywhere else -f is --file.
  * - `-T` (exec, run) is --no-tty; cac would read the alias of a negated flag as true.
+ * - A value that starts with "-" (`-o -` for stdout) is a value, not the next option.
  * - Option values are strings: cac (mri) turns `-p 007` into the number 7.
  * - cac tells mri its boolean flags by camelCase name, so mri reads `--force-recreate app` as the
  *   flag with the value "app"; the flag is passed on as `--forceRecreate`, which mri knows.
@@ -18,6 +19,7 @@ const VALUE_OPTIONS: Record<string, string> = {
   '-u': 'user', '--user': 'user',
   '-w': 'workdir', '--workdir': 'workdir',
   '-n': 'tail', '--tail': 'tail',
+  '-o': 'output', '--output': 'output',
 };
 const STRING_KEYS = new Set(['file', 'project', 'env', 'user', 'workdir']);
 
@@ -59,8 +61,11 @@ export function splitCommandArgs(argv: string[]): SplitArgs {
       }
       out.push(!key && eq < 0 && /^--[a-z]+(-[a-z]+)+$/.test(arg) && !arg.startsWith('--no-') ? camelCase(arg) : arg);
       if (key && eq < 0 && i + 1 < argv.length) {
-        record(key, argv[i + 1]);
-        out.push(argv[++i]!);
+        const value = argv[++i]!;
+        record(key, value);
+        // mri takes a value that starts with "-" (`-o -`, stdout) for the next option: joined, it is a value.
+        if (value.startsWith('-')) out.splice(-1, 1, `--${key}=${value}`);
+        else out.push(value);
       } else if (key && eq > 0) record(key, arg.slice(eq + 1));
       continue;
     }

@@ -5,7 +5,7 @@
 import type { Path, Problem } from './problems.js';
 import { REF_FIELDS, type Project, type Service, type Template } from './project.js';
 import type { ServiceConfig, ValidConfig } from './validate.js';
-import { suggest } from './zod-issues.js';
+import { suggest } from '../util/suggest.js';
 
 export const servicesByName = (project: Project): Map<string, Service> => new Map(project.services.map((s) => [s.name, s]));
 export const configsByName = (config: ValidConfig): Map<string, ServiceConfig> => new Map(config.services.map((s) => [s.name, s]));

@@ -6,7 +6,7 @@ import { checkReferences, configsByName, describeKind, servicesByName, unknownSe
 import { dependencyNames, type BuildSpec, type Project, type Service } from './project.js';
 import type { ContainerServiceConfig } from './schema.js';
 import type { ServiceConfig, ValidConfig } from './validate.js';
-import { suggest } from './zod-issues.js';
+import { suggest } from '../util/suggest.js';
 
 type PathKind = 'file' | 'folder' | 'socket' | 'fifo' | 'device' | 'other';
 

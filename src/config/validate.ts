@@ -13,7 +13,8 @@ import {
   type ProcessServiceConfig,
   type TopLevelConfig,
 } from './schema.js';
-import { check, suggest } from './zod-issues.js';
+import { suggest } from '../util/suggest.js';
+import { check } from './zod-issues.js';
 
 export type ServiceConfig =
   | { name: string; kind: 'postgres'; config: PostgresServiceConfig }

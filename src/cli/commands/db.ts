@@ -287,7 +287,10 @@ function size(bytes: number): string {
 }
 
 /** pg_dump in the database's own container (its pg_dump matches its server), to stdout or a file. */
-async function dump(service: string | undefined, flags: DbFlags): Promise<CommandResult> {
+async function dump(service: string | undefined, given: DbFlags): Promise<CommandResult> {
+  // `-o -` is stdout, as for export.
+  const { output, ...rest } = given;
+  const flags: DbFlags = output === '-' ? rest : given;
   const format = flags.format ?? 'plain';
   if (format !== 'plain' && format !== 'custom') throw new DevenvError('USAGE', `--format must be plain or custom, not ${JSON.stringify(format)}`);
   if (format === 'custom' && !flags.output && process.stdout.isTTY) {

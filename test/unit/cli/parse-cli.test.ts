@@ -11,7 +11,8 @@ describe('parseCli', () => {
   });
 
   it('rejects an unknown command as a usage error naming it', () => {
-    expect(() => parseCli(argv('upp'))).toThrow(expect.objectContaining({ code: 'USAGE', message: 'unknown command "upp"' }));
+    expect(() => parseCli(argv('upp'))).toThrow(expect.objectContaining({ code: 'USAGE', message: 'unknown command "upp" — did you mean "up"?' }));
+    expect(() => parseCli(argv('frobnicate'))).toThrow(expect.objectContaining({ code: 'USAGE', message: 'unknown command "frobnicate"' }));
   });
 
   it('rejects an unknown option', () => {
@@ -47,6 +48,12 @@ describe('parseCli', () => {
     expect(parseCli(argv('ps', '-p', '007'))?.options.project).toBe('007');
     expect(parseCli(argv('down', '--project=1e3'))?.options.project).toBe('1e3');
     expect(parseCli(argv('exec', '-u', '1000', 'app', 'id'))?.options.user).toBe('1000');
+  });
+
+  it('takes "-" as the value of -o (stdout), not as an option', () => {
+    expect(parseCli(argv('export', 'compose', '-o', '-'))?.options.output).toBe('-');
+    expect(parseCli(argv('db', 'dump', '--output', '-'))?.options.output).toBe('-');
+    expect(parseCli(argv('db', 'dump', '-o', 'x.sql'))?.options.output).toBe('x.sql');
   });
 
   it('refuses a stray "--" outside exec and run', () => {
