@@ -30,12 +30,19 @@ export interface ContextEntry {
 export type ContentCache = Record<string, { stat: string; sha256: string }>;
 
 const DEVENV_STATE_DIR = '.devenv';
+/**
+ * devenv's own files at the context's root: its state folder, and devenv.yml, which no app reads and
+ * whose every edit (an env value, a port) would otherwise rebuild the image. A Dockerfile that COPYs
+ * them gets nothing; the .dockerignore cannot bring them back.
+ */
+const DEVENV_OWN = new Set([DEVENV_STATE_DIR, 'devenv.yml', 'devenv.yaml']);
+const devenvOwn = (path: string) => DEVENV_OWN.has(path) || path.startsWith(`${DEVENV_STATE_DIR}/`);
 
 /** Whether a path (relative, POSIX) of the context is sent to the engine, as its .dockerignore says. */
 export async function contextFilter(dir: string, dockerfile = 'Dockerfile'): Promise<(path: string) => boolean> {
   const matcher = dockerignore({ ignorecase: false }).add(await readIgnoreFile(dir));
   const always = new Set(['.dockerignore', toPosix(dockerfile).replace(/^\.\//, '')]);
-  return (path) => always.has(path) || (!path.split('/').includes(DEVENV_STATE_DIR) && !matcher.ignores(path));
+  return (path) => !devenvOwn(path) && (always.has(path) || (!path.split('/').includes(DEVENV_STATE_DIR) && !matcher.ignores(path)));
 }
 
 /** Included entries, sorted, with every parent directory of an included entry. */
@@ -54,6 +61,7 @@ export async function contextEntries(dir: string, dockerfile = 'Dockerfile'): Pr
       // run and would make every build context look changed.
       if (name === DEVENV_STATE_DIR) continue;
       const path = relativeDir ? `${relativeDir}/${name}` : name;
+      if (devenvOwn(path)) continue;
       const stats = lstatSync(join(dir, path));
       const ignored = matcher.ignores(path) && !always.has(path);
       if (stats.isDirectory()) {

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { contextEntries, hashBuildContext, packBuildContext, type ContentCache } from '../../../src/runtime/build-context.js';
+import { contextEntries, contextFilter, hashBuildContext, packBuildContext, type ContentCache } from '../../../src/runtime/build-context.js';
 
 /** Relative POSIX paths of the files (and symlinks) the engine would receive, sorted. */
 async function contextFiles(dir: string, dockerfile = 'Dockerfile'): Promise<string[]> {
@@ -70,6 +70,14 @@ describe('contextFiles', () => {
     expect(files).toHaveLength(9);
   });
 
+  it('never sends devenv.yml at the root (an edit to it rebuilds nothing), even when .dockerignore excepts it', async () => {
+    await write({ 'devenv.yml': 'services: {}\n', 'devenv.yaml': 'services: {}\n', 'sub/devenv.yml': 'kept: an app file\n', '.dockerignore': '!devenv.yml\n' });
+    const files = await contextFiles(dir);
+    expect(files.filter((f) => f.includes('devenv.y'))).toEqual(['sub/devenv.yml']);
+    const filter = await contextFilter(dir);
+    expect([filter('devenv.yml'), filter('.devenv/secrets.json'), filter('sub/devenv.yml')]).toEqual([false, false, true]);
+  });
+
   it('always sends a Dockerfile kept in a subfolder', async () => {
     await write({ 'build/app.Dockerfile': 'FROM busybox\n', '.dockerignore': 'build\n' });
     expect(await contextFiles(dir, 'build/app.Dockerfile')).toContain('build/app.Dockerfile');
@@ -116,7 +124,7 @@ describe('hashBuildContext', () => {
 
   it('does not change when an ignored file changes, or devenv writes its log', async () => {
     const before = await hashBuildContext(request());
-    await write({ 'node_modules/left-pad/index.js': 'changed', 'logs/app.log': 'more noise', 'other.log': 'new', '.devenv/devenv.log': 'run' });
+    await write({ 'node_modules/left-pad/index.js': 'changed', 'logs/app.log': 'more noise', 'other.log': 'new', '.devenv/devenv.log': 'run', 'devenv.yml': 'services: { edited: {} }\n' });
     expect(await hashBuildContext(request())).toBe(before);
   });
 
