@@ -14,7 +14,7 @@ import { dirname } from 'node:path';
 import type { HealthCheck, RestartSpec } from '../config/project.js';
 import { appendPrivate, refuseSymlink } from '../util/devenv-dir.js';
 import { groupGone } from './pids.js';
-import { sinceLastStart, START_MARKER } from './protocol.js';
+import { lastRunsOutput, START_MARKER } from './protocol.js';
 
 export const BACKOFF_START_MS = 100;
 export const BACKOFF_FACTOR = 1.5;
@@ -166,8 +166,9 @@ export class ManagedProcess extends EventEmitter {
   private lastLines(): string[] {
     try {
       const { size, mtimeMs } = lstatSync(this.spec.logFile);
-      // From its last start: an earlier run's lines would read as this one's.
-      if (this.tail?.size !== size || this.tail.mtimeMs !== mtimeMs) this.tail = { size, mtimeMs, lines: sinceLastStart(lastLines(this.spec.logFile, KEEP_LINES)) };
+      // From its last start (an earlier run's lines would read as this one's), or the run before when
+      // this one has said nothing yet: a crash's output, not the restart's first line.
+      if (this.tail?.size !== size || this.tail.mtimeMs !== mtimeMs) this.tail = { size, mtimeMs, lines: lastRunsOutput(lastLines(this.spec.logFile, KEEP_LINES)) };
       return [...this.tail.lines];
     } catch {
       return [];

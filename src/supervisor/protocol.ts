@@ -57,6 +57,16 @@ export function sinceLastStart(lines: string[]): string[] {
 }
 
 /**
+ * What says why a process is where it is: its last run, and when that run has written nothing yet (a
+ * restart just began) the run before too, whose end is the news.
+ */
+export function lastRunsOutput(lines: string[]): string[] {
+  const last = sinceLastStart(lines);
+  const quiet = last.every((line) => line.startsWith(START_MARKER));
+  return quiet && last.length < lines.length ? [...sinceLastStart(lines.slice(0, lines.length - last.length)), ...last] : last;
+}
+
+/**
  * The daemon's socket. In the system's temporary folder, because a socket path is limited to about
  * 100 bytes and project folders can be deeper; named by a hash of the folder and project.
  */

@@ -7,7 +7,7 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManagedProcess, type ProcessSpec, type ProcessStatus } from '../../../src/supervisor/managed-process.js';
-import { sinceLastStart } from '../../../src/supervisor/protocol.js';
+import { lastRunsOutput, sinceLastStart } from '../../../src/supervisor/protocol.js';
 import { tempDir } from '../../helpers/temp.js';
 
 function spec(command: string, overrides: Partial<ProcessSpec> = {}): ProcessSpec {
@@ -120,5 +120,15 @@ describe('sinceLastStart', () => {
     expect(sinceLastStart([start(1), 'one', start(2), 'two'])).toEqual([start(2), 'two']);
     expect(sinceLastStart(['early', start(1), 'one'])).toEqual(['early', start(1), 'one']);
     expect(sinceLastStart(['no markers'])).toEqual(['no markers']);
+  });
+});
+
+describe('lastRunsOutput', () => {
+  const start = (n: number) => `── devenv started web (pid ${n}) at 2026-11-29T10:00:0${n}.000Z ──`;
+  const exit = (n: number) => `── web (pid ${n}) exited with code 1 at 2026-11-29T10:00:0${n}.500Z ──`;
+  it('a restart that has said nothing yet: the crashed run before it too, whose output says why', () => {
+    expect(lastRunsOutput([start(1), 'Error: JWT_SECRET not found', exit(1), start(2)])).toEqual([start(1), 'Error: JWT_SECRET not found', exit(1), start(2)]);
+    expect(lastRunsOutput(['old', start(1), 'crash', exit(1), start(2), 'listening'])).toEqual([start(2), 'listening']);
+    expect(lastRunsOutput([start(1)])).toEqual([start(1)]);
   });
 });
