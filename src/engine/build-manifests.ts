@@ -1,7 +1,7 @@
 /**
  * What each image was last built from (.devenv/builds.json): the context's hash, which decides
  * whether the next `up` builds again, and the image it gave; file by file too, so a rebuild can say
- * which files changed ("build context changed: devenv.yml") instead of only that something did;
+ * which files changed ("build context changed: src/app.ts") instead of only that something did;
  * and the content hashes of the build contexts' files (.devenv/context-cache.json), so an `up` reads
  * only the files that changed since the last one.
  */

@@ -37,7 +37,11 @@ export async function waitHealthy(
     // 'restarting' is the engine's pause between a crash and the next start: startedAt is then the
     // crashed run's, so it must not pass for time spent up.
     if (now.state === 'exited' || now.state === 'dead' || now.state === 'restarting' || now.restartCount > first.restartCount) {
-      const what = now.state === 'exited' || now.state === 'dead' ? `exited with code ${now.exitCode}` : `restarted (exit code ${now.exitCode})`;
+      // Running again, inspect shows the new run (exit code 0): the engine's die event has the crash's.
+      const code = now.state === 'running'
+        ? await runtime.lastExitCode(containerId, { since: first.startedAt || Date.now() - 3_600_000, until: Date.now() }, AbortSignal.any([options.signal, AbortSignal.timeout(2000)])).catch(() => undefined)
+        : now.exitCode;
+      const what = now.state === 'exited' || now.state === 'dead' ? `exited with code ${now.exitCode}` : `restarted (${code === undefined ? 'it exited' : `exit code ${code}`})`;
       const completed = now.state === 'exited' && now.exitCode === 0 && now.restartCount === first.restartCount;
       throw new DevenvError('SERVICE_EXITED', `${service.name} ${what}${now.oomKilled ? ' (out of memory)' : ''} while devenv waited for it to ${health.type === 'none' ? 'stay up' : 'become healthy'}`, {
         details: await lastLogLines(runtime, containerId, 30),
