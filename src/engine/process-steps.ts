@@ -75,6 +75,14 @@ export async function waitProcessReady(
         hint: `\`devenv restart ${service.name}\` starts it again; its output above (\`devenv logs ${service.name}\`) says why it stopped answering.`,
       });
     }
+    // A watcher that says its app crashed waits for a file change: no wait of devenv's will see it healthy.
+    const crash = probe.done ? undefined : watcherCrash(seen.lastLines);
+    if (crash) {
+      throw new DevenvError('HEALTH_CHECK_FAILED', `${service.name}'s app crashed inside its watcher ("${crash}"); its output:`, {
+        details: seen.lastLines.slice(-20),
+        hint: `Fix what its output above says and save: the watcher starts it again (\`devenv up\` then finds it healthy). \`devenv logs ${service.name}\` shows all of it.`,
+      });
+    }
     if (!probe.done) options.onProgress?.(`waiting: ${probe.reason}`);
     return probe;
   }, {
@@ -90,6 +98,17 @@ export async function waitProcessReady(
       hint: `Check its output${seen.lastLines.length > 0 ? ' above' : ''} (\`devenv logs ${service.name}\`), that ${service.name} listens where its \`health\` in devenv.yml looks, or raise \`health.timeout\`.`,
     }),
   });
+}
+
+/**
+ * What a file watcher prints when the app it runs crashed and it waits for a change (nodemon, node
+ * --watch), when that is the process's last line of output; undefined otherwise.
+ */
+export function watcherCrash(lines: string[]): string | undefined {
+  const last = [...lines].reverse().find((line) => line.trim() !== '')?.trim();
+  // nodemon colours its lines; node --watch writes "Failed running 'server.js'".
+  const plain = last?.replace(/\u001b\[[0-9;]*m/g, '');
+  return plain && (/^\[nodemon\] app crashed\b/.test(plain) || /^Failed running '.+'$/.test(plain)) ? plain : undefined;
 }
 
 /** A health command run on the host, in the service's folder, bounded in time. */
