@@ -157,5 +157,9 @@ export function normaliseContainer(name: string, config: ContainerServiceConfig,
   }
   if (build !== undefined) service.build = build;
   if (config.command !== undefined) service.command = typeof config.command === 'string' ? ['sh', '-c', config.command] : config.command;
+  if (config.working_dir !== undefined) {
+    if (config.working_dir.startsWith('/')) service.workingDir = config.working_dir;
+    else problems.push({ path: [...base, 'working_dir'], message: `expected an absolute path in the container, such as /app, got ${JSON.stringify(config.working_dir)}` });
+  }
   return service;
 }

@@ -129,6 +129,8 @@ export interface ContainerService extends ServiceBase {
   image: string;
   /** Undefined = the image's own CMD. A string command becomes ["sh", "-c", command]. */
   command?: string[];
+  /** Absolute folder in the container the command runs in; undefined = the image's WORKDIR. */
+  workingDir?: string;
   /** The build service whose image this one runs (`image: ${web.image}`, or the same tag): built once, never pulled. */
   buildFrom?: string;
   ports: PortMapping[];

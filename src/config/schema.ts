@@ -122,6 +122,7 @@ export const containerServiceSchema = about(z.strictObject({
   build: optional(z.union([text('a folder path'), buildObject], { error: 'expected a folder path or a map with context, dockerfile, target, args' }),
     'A context folder or { context, dockerfile, target, args } (paths relative to devenv.yml).'),
   command: z.optional(command("Default: the image's CMD")),
+  working_dir: optional(text('an absolute folder path in the container'), "The command's working folder in the container, as Compose's working_dir; default: the image's WORKDIR."),
   port: z.optional(port('a port number 1-65535', 'One port: 3000 (same port on 127.0.0.1) or "8080:80".')),
   ports: optional(z.array(port('a port such as 3000, "8080:80" or "127.0.0.1:8080:80"', 'A published port.'), { error: 'expected a list of ports' }),
     'Published on 127.0.0.1 only: 3000, "8080:80", "127.0.0.1:8080:80", "0:80", "53/udp".'),

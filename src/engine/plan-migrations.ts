@@ -54,9 +54,9 @@ export function migrationInputs(project: Project, m: Migration, facts: Migration
     const imageId = service?.kind === 'container' ? facts.imageId(service.name) : undefined;
     if (service?.kind !== 'container' || !imageId) return undefined;
     const { spec } = desiredContainer(project, service);
-    // Files join the hash only when named, so records of steps without inputs still match.
-    inputs = hash([imageId, m.command, spec.env, spec.mounts, m.when, ...(m.inputs ? [files] : [])]);
-    parts = { image: hash(imageId), command: hash(m.command), env: hash(spec.env), mounts: hash(spec.mounts), when: hash(m.when ?? null), ...(m.inputs ? { files: hash(files) } : {}) };
+    // Files and the working folder join the hash only when set, so older records still match.
+    inputs = hash([imageId, m.command, spec.env, spec.mounts, m.when, ...(m.inputs ? [files] : []), ...(spec.workingDir ? [spec.workingDir] : [])]);
+    parts = { image: hash(imageId), command: hash(m.command), env: hash(spec.env), mounts: hash(spec.mounts), when: hash(m.when ?? null), ...(m.inputs ? { files: hash(files) } : {}), ...(spec.workingDir ? { working_dir: hash(spec.workingDir) } : {}) };
   }
   return inputs === undefined ? undefined : { inputs, volumes: identities.join(','), ...(parts ? { parts } : {}) };
 }

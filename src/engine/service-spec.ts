@@ -48,6 +48,7 @@ export function desiredContainer(project: Project, service: PostgresService | Co
   const aliases = spec.network?.aliases.slice(1) ?? [];
   if (aliases.length > 0) fields.aliases = shortHash(aliases);
   if (service.kind === 'container' && service.oneshot) fields.oneshot = shortHash(true);
+  if (spec.workingDir) fields.working_dir = shortHash(spec.workingDir);
   for (const [key, value] of Object.entries(spec.env)) fields[`env.${key}`] = shortHash(value);
   const { hash, sorted } = hashFields(fields);
   spec.labels = {
@@ -105,6 +106,7 @@ function containerSpec(project: Project, svc: ContainerService): ServiceContaine
     name: containerName(project.name, svc.name),
     image: svc.image,
     command: svc.command,
+    ...(svc.workingDir ? { workingDir: svc.workingDir } : {}),
     env: resolveEnv(project, svc, 'network'),
     labels: serviceLabels(project.name, svc.name, 'service'),
     network: { name: networkName(project.name), aliases: [svc.name, ...svc.aliases] },

@@ -100,6 +100,7 @@ export function exportCompose(project: Project, options: { secrets: SecretsMode;
     services[s.name] = compact({
       ...image(s, project, path),
       ...(s.command ? { command: s.command.map(escape) } : {}),
+      ...(s.workingDir ? { working_dir: s.workingDir } : {}),
       environment: renderEnv(s.name, s.env),
       ports: s.ports.map((p) => `127.0.0.1:${p.hostPort === 0 ? '' : p.hostPort}:${p.containerPort}${p.protocol === 'udp' ? '/udp' : ''}`),
       volumes: s.volumes.map((v) => {
@@ -144,6 +145,7 @@ export function exportCompose(project: Project, options: { secrets: SecretsMode;
       services[name] = compact({
         ...image(runner, project, path),
         command: m.command.map(escape),
+        ...(runner.workingDir ? { working_dir: runner.workingDir } : {}),
         environment: renderEnv(runner.name, runner.env),
         volumes: runner.volumes.map((v) => `${v.type === 'bind' ? path(v.source) : v.source}:${v.target}${v.readOnly ? ':ro' : ''}`),
         restart: 'no',

@@ -162,7 +162,7 @@ export function exportKubernetes(project: Project, options: { read: (file: strin
       };
     }
     const runner = project.services.find((s): s is ContainerService => s.kind === 'container' && s.name === (m as Extract<Migration, { kind: 'run' }>).service)!;
-    return { name: k8sName(`migrate-${m.name}`), image: imageOf(runner, project), args: m.command, env: env(runner.name, runner.env) };
+    return { name: k8sName(`migrate-${m.name}`), image: imageOf(runner, project), args: m.command, ...(runner.workingDir ? { workingDir: runner.workingDir } : {}), env: env(runner.name, runner.env) };
   };
 
   for (const s of project.services) {
@@ -193,6 +193,7 @@ export function exportKubernetes(project: Project, options: { read: (file: strin
       name: k8sName(s.name),
       image: imageOf(s, project),
       ...(s.command ? { args: s.command } : {}),
+      ...(s.workingDir ? { workingDir: s.workingDir } : {}),
       ...(s.ports.length > 0 ? { ports: s.ports.map((p) => ({ containerPort: p.containerPort, protocol: p.protocol.toUpperCase() })) } : {}),
       ...(Object.keys(s.env).length > 0 ? { env: env(s.name, s.env) } : {}),
       ...probes,

@@ -170,3 +170,19 @@ services:
     await expect(loadYaml('x-c: &c\n  image: \${db.url}\nservices:\n  db: { postgres: {} }\n  a: { <<: *c }\n')).rejects.toThrow(/services\.a\.image: the reference \$\{db\.url\}/);
   });
 });
+
+describe('working_dir', () => {
+  it('sets the folder the command runs in, counts in the container\'s config, and must be absolute', async () => {
+    const project = await loadYaml('services:\n  app: { image: x, command: npm run dev, working_dir: /app }\n  other: { image: x }\n');
+    expect(container(project, 'app').workingDir).toBe('/app');
+    const { desiredContainer } = await import('../../../src/engine/service-spec.js');
+    const app = desiredContainer(project, container(project, 'app'));
+    expect(app.spec.workingDir).toBe('/app');
+    expect(Object.keys(app.fields)).toContain('working_dir');
+    // Unset, nothing changes for containers made before the field existed.
+    expect(Object.keys(desiredContainer(project, container(project, 'other')).fields)).not.toContain('working_dir');
+    expect(await problems('services:\n  app: { image: x, working_dir: app }\n')).toEqual([
+      'devenv.yml:2:33 services.app.working_dir: expected an absolute path in the container, such as /app, got "app"',
+    ]);
+  });
+});

@@ -60,8 +60,8 @@ migrations:
 
   it('a field named like an Object.prototype member is an unknown field', async () => {
     expect(await problems('services:\n  a: { image: x, constructor: 1, toString: 2 }\n')).toEqual([
-      'devenv.yml:2:18 services.a.constructor: unknown field "constructor"; expected one of image, build, command, port, ports, env, env_file, health, oneshot, depends_on, aliases, restart, max_restarts, volumes, stop_timeout',
-      'devenv.yml:2:34 services.a.toString: unknown field "toString"; expected one of image, build, command, port, ports, env, env_file, health, oneshot, depends_on, aliases, restart, max_restarts, volumes, stop_timeout',
+      'devenv.yml:2:18 services.a.constructor: unknown field "constructor"; expected one of image, build, command, working_dir, port, ports, env, env_file, health, oneshot, depends_on, aliases, restart, max_restarts, volumes, stop_timeout',
+      'devenv.yml:2:34 services.a.toString: unknown field "toString"; expected one of image, build, command, working_dir, port, ports, env, env_file, health, oneshot, depends_on, aliases, restart, max_restarts, volumes, stop_timeout',
     ]);
   });
 });

@@ -85,7 +85,7 @@ describe('garbage input always ends in a DevenvError', () => {
     const field = await problems(`services:\n  d:\n    image: x\n    ? ${z}\n    : 1\n`);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(dependency).toEqual([`devenv.yml:4:31 services.c.depends_on[0]: unknown service "${b}"; the services are ${a}, c`]);
-    expect(field).toEqual([`devenv.yml:4:7 services.d.${z}: unknown field "${z}"; expected one of image, build, command, port, ports, env, env_file, health, oneshot, depends_on, aliases, restart, max_restarts, volumes, stop_timeout`]);
+    expect(field).toEqual([`devenv.yml:4:7 services.d.${z}: unknown field "${z}"; expected one of image, build, command, working_dir, port, ports, env, env_file, health, oneshot, depends_on, aliases, restart, max_restarts, volumes, stop_timeout`]);
   }, 20_000);
 
   it('huge collections are refused where they start; thousands of problems are listed 50 at most, quickly', async () => {
