@@ -158,7 +158,7 @@ function fromFiles(folder: FolderFacts, notes: string[]): Doc {
     }
   };
   // Scripts that call another package manager fail where only npm is installed: say so now.
-  const used = [scripts.migrate, scripts.seed, app === 'web' ? scripts[DEV_SCRIPTS.find((s) => scripts[s])!] : undefined];
+  const used = [...MIGRATE_SCRIPTS, ...SEED_SCRIPTS].map((name) => scripts[name]).concat(app === 'web' ? scripts[DEV_SCRIPTS.find((s) => scripts[s])!] : undefined);
   const manager = ['yarn', 'pnpm'].find((m) => used.some((text) => text !== undefined && new RegExp(`(^|[\\s;&|(])${m}(\\s|$)`).test(text)));
   if (manager) notes.push(`package.json's scripts call ${manager}: it must be installed on this machine (\`corepack enable\`), or the steps that run them fail with "${manager}: not found"`);
   if (sqlDir && wantsDb) {
@@ -174,9 +174,14 @@ function fromFiles(folder: FolderFacts, notes: string[]): Doc {
   return doc;
 }
 
+/** package.json scripts that apply migrations, or seed, by the names projects give them (first found wins). */
+const MIGRATE_SCRIPTS = ['migrate', 'db:migrate', 'migrate:latest', 'migrate:up', 'migration:run', 'migrations:run', 'db:migrate:deploy', 'prisma:migrate:deploy'];
+const SEED_SCRIPTS = ['seed', 'db:seed', 'seed:run'];
+
 /**
- * The migration and seed steps package.json says the app has: its `migrate`/`seed` scripts, else the
- * command of its migration tool (Prisma, knex, sequelize-cli with its seeders/, node-pg-migrate).
+ * The migration and seed steps package.json says the app has: its migrate/seed scripts (by their usual
+ * names), else the command of its migration tool (drizzle-kit, Prisma, knex, sequelize-cli with its
+ * seeders/, node-pg-migrate).
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function packageSteps(folder: FolderFacts, pkg: Record<string, any> | undefined, step: (name: string, command: string, extra?: Record<string, unknown>) => void, notes: string[]): void {
@@ -194,25 +199,35 @@ function packageSteps(folder: FolderFacts, pkg: Record<string, any> | undefined,
     const found = file ? pattern.exec(folder.read(file) ?? '') : null;
     return found ? found.slice(1).filter(Boolean).join('/').replace(/^\.\//, '') : undefined;
   };
-  if (scripts.migrate) {
-    notes.push('migration migrate: package.json\'s `migrate` script');
-    step('migrate', 'npm run migrate');
-  } else if ('prisma' in deps || folder.has('prisma/schema.prisma')) {
-    notes.push('migration migrate: `prisma migrate deploy`');
-    step('migrate', 'npx prisma migrate deploy', inputs('prisma'));
-  } else if ('knex' in deps) {
-    notes.push('migration migrate: `knex migrate:latest`');
-    step('migrate', 'npx knex migrate:latest', inputs(configured(knexfile, /directory\s*:\s*['"]([^'"]+)['"]/) ?? 'migrations', knexfile));
-  } else if (sequelize) {
-    notes.push(`migration migrate: \`sequelize-cli db:migrate\`${'sequelize-cli' in deps ? '' : ' (add sequelize-cli to devDependencies, or npx fetches it each time)'}`);
-    step('migrate', 'npx sequelize-cli db:migrate', inputs(configured('.sequelizerc', /['"]migrations-path['"]\s*:\s*path\.resolve\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([^'"]+)['"]\s*)?\)/) ?? 'migrations', '.sequelizerc', 'config/config.js', 'config/config.json'));
-  } else if ('node-pg-migrate' in deps) {
-    notes.push('migration migrate: `node-pg-migrate up` (it reads DATABASE_URL)');
-    step('migrate', 'npx node-pg-migrate up', inputs('migrations'));
+  const drizzleConfig = ['drizzle.config.ts', 'drizzle.config.js', 'drizzle.config.mjs', 'drizzle.config.json'].find((f) => folder.has(f));
+  // Each tool: its command, and what it reads.
+  const tools = {
+    drizzle: { command: 'npx drizzle-kit migrate', note: '`drizzle-kit migrate` (the migrations drizzle-kit generate wrote)', inputs: () => inputs(configured(drizzleConfig, /out\s*:\s*['"]([^'"]+)['"]/) ?? 'drizzle', drizzleConfig) },
+    prisma: { command: 'npx prisma migrate deploy', note: '`prisma migrate deploy`', inputs: () => inputs('prisma') },
+    knex: { command: 'npx knex migrate:latest', note: '`knex migrate:latest`', inputs: () => inputs(configured(knexfile, /directory\s*:\s*['"]([^'"]+)['"]/) ?? 'migrations', knexfile) },
+    sequelize: {
+      command: 'npx sequelize-cli db:migrate',
+      note: `\`sequelize-cli db:migrate\`${'sequelize-cli' in deps ? '' : ' (add sequelize-cli to devDependencies, or npx fetches it each time)'}`,
+      inputs: () => inputs(configured('.sequelizerc', /['"]migrations-path['"]\s*:\s*path\.resolve\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([^'"]+)['"]\s*)?\)/) ?? 'migrations', '.sequelizerc', 'config/config.js', 'config/config.json'),
+    },
+    pgMigrate: { command: 'npx node-pg-migrate up', note: '`node-pg-migrate up` (it reads DATABASE_URL)', inputs: () => inputs('migrations') },
+  };
+  // The script a project names its migrations by (the first of the usual names it has), else its tool.
+  const script = MIGRATE_SCRIPTS.find((name) => scripts[name]);
+  const toolIn = (text: string) => (/drizzle-kit/.test(text) ? tools.drizzle : /prisma\s+migrate/.test(text) ? tools.prisma : /knex\b/.test(text) ? tools.knex : /sequelize/.test(text) ? tools.sequelize : /node-pg-migrate/.test(text) ? tools.pgMigrate : undefined);
+  const tool = 'drizzle-kit' in deps ? tools.drizzle : 'prisma' in deps || folder.has('prisma/schema.prisma') ? tools.prisma : 'knex' in deps ? tools.knex : sequelize ? tools.sequelize : 'node-pg-migrate' in deps ? tools.pgMigrate : undefined;
+  if (script) {
+    notes.push(`migration migrate: package.json's \`${script}\` script`);
+    // What it reads is its tool's, when the script names one.
+    step('migrate', `npm run ${script}`, toolIn(scripts[script]!)?.inputs() ?? {});
+  } else if (tool) {
+    notes.push(`migration migrate: ${tool.note}`);
+    step('migrate', tool.command, tool.inputs());
   }
-  if (scripts.seed) {
-    step('seed', 'npm run seed', { when: 'fresh' });
-    notes.push('migration seed: package.json\'s `seed` script, once per new database');
+  const seed = SEED_SCRIPTS.find((name) => scripts[name]);
+  if (seed) {
+    step('seed', `npm run ${seed}`, { when: 'fresh' });
+    notes.push(`migration seed: package.json's \`${seed}\` script, once per new database`);
   } else if (sequelize && (folder.files?.('seeders') ?? []).length > 0) {
     step('seed', 'npx sequelize-cli db:seed:all', { when: 'fresh' });
     notes.push('migration seed: `sequelize-cli db:seed:all` (the files of seeders/), once per new database');
@@ -224,6 +239,10 @@ type ComposeService = {
   build?: string | { context?: string; dockerfile?: string; target?: string; args?: Record<string, string> | string[] };
   command?: string | string[];
   entrypoint?: string | string[];
+  working_dir?: string;
+  profiles?: string[];
+  stdin_open?: boolean;
+  tty?: boolean;
   environment?: Record<string, string | number | boolean | null> | string[];
   env_file?: string | string[];
   ports?: (string | number | { target: number; published?: number | string })[];
@@ -242,7 +261,20 @@ function fromCompose(folder: FolderFacts, file: string, notes: string[]): Doc {
     throw new Error(`${file} is not valid YAML: ${(error as Error).message}`);
   }
   const doc: Doc = { name: projectName(folder), services: {} };
+  // Compose starts these only when asked (`--profile test`): not part of the everyday stack.
   for (const [name, s] of Object.entries(compose.services ?? {})) {
+    if (!s.profiles?.length) continue;
+    notes.push(`${name}: left out: Compose starts it only with --profile ${s.profiles.join('/')}; add it to devenv.yml if everyday work needs it`);
+    delete compose.services![name];
+    for (const other of Object.values(compose.services ?? {})) {
+      if (Array.isArray(other.depends_on)) other.depends_on = other.depends_on.filter((d) => d !== name);
+      else if (other.depends_on) delete other.depends_on[name];
+    }
+  }
+  for (const [name, s] of Object.entries(compose.services ?? {})) {
+    if ((s.stdin_open || s.tty) && s.command === undefined) {
+      notes.push(`${name}: Compose keeps it open for \`docker compose exec\` (stdin_open/tty); devenv runs its image's command, which must keep running (or mark it \`oneshot: true\`); \`devenv exec ${name} sh\` opens a shell`);
+    }
     const env = environment(s.environment);
     const last = s.image?.split('/').pop() ?? '';
     // A postgres image that runs something else (psql for a migration) is not a database.
@@ -283,6 +315,7 @@ function fromCompose(folder: FolderFacts, file: string, notes: string[]): Doc {
       out.command = [...entry, ...cmd];
       notes.push(`${name}: its entrypoint is folded into \`command\` (the image's own entrypoint runs it)`);
     } else if (s.command !== undefined) out.command = s.command;
+    if (s.working_dir !== undefined) out.working_dir = s.working_dir;
     if (Object.keys(env).length > 0) out.env = env;
     if (s.env_file !== undefined) out.env_file = s.env_file;
     const ports = (s.ports ?? []).map((p) => port(p, folder)).filter((p): p is NonNullable<typeof p> => p !== undefined);
@@ -312,7 +345,9 @@ function fromCompose(folder: FolderFacts, file: string, notes: string[]): Doc {
   const built = Object.entries(compose.services ?? {}).find(([name, c]) => doc.services[name]?.build !== undefined && [c.build].flat().some((b) => (typeof b === 'string' ? b : b?.context ?? '.').replace(/\/$/, '') === '.'))?.[0];
   if (steps === 0 && built && Object.values(doc.services).some((x) => x.postgres !== undefined)) {
     const found: Record<string, unknown>[] = [];
-    packageSteps(folder, readJson(folder.read('package.json')), (name, command, extra = {}) => found.push({ name, run: command, service: built, ...extra }), notes);
+    // Its image holds what the step reads, unless the folder is bind-mounted over it: then only inputs say.
+    const mountsHost = ((doc.services[built]!.volumes ?? []) as string[]).some((v) => /^[.~/]/.test(v));
+    packageSteps(folder, readJson(folder.read('package.json')), (name, command, { inputs, ...extra } = {}) => found.push({ name, run: command, service: built, ...extra, ...(mountsHost && inputs ? { inputs } : {}) }), notes);
     if (found.length > 0) doc.migrations = [...(doc.migrations ?? []), ...found];
     steps = found.length;
   }

@@ -195,6 +195,49 @@ services:
     expect(p.notes).toContain('imported 2 service(s) and 2 migration step(s) from docker-compose.yml; ports are published on 127.0.0.1 only');
   });
 
+  it('a Compose file\'s profiled services are left out, working_dir carries over, a kept-open shell is pointed out', () => {
+    const p = propose(folder({
+      'docker-compose.yml': `
+services:
+  db:
+    image: postgres:15
+    environment: { POSTGRES_PASSWORD: secret }
+  db_test:
+    image: postgres:15
+    profiles: [test]
+    environment: { POSTGRES_PASSWORD: secret }
+  backend:
+    build: .
+    working_dir: /app
+    stdin_open: true
+    tty: true
+    depends_on: [db, db_test]
+`,
+      'package.json': JSON.stringify({ scripts: { 'db:migrate': 'drizzle-kit migrate' }, dependencies: { 'drizzle-orm': '0.40', pg: '8' }, devDependencies: { 'drizzle-kit': '0.30' } }),
+      'drizzle.config.ts': "export default defineConfig({ out: './src/db/migrations', dialect: 'postgresql' });",
+      'src/db/migrations/0000_init.sql': '',
+    }));
+    const d = parse(p.text) as Record<string, any>;
+    expect(Object.keys(d.services)).toEqual(['db', 'backend']);
+    expect(d.services.backend).toMatchObject({ working_dir: '/app', depends_on: ['db'] });
+    expect(p.notes).toContain('db_test: left out: Compose starts it only with --profile test; add it to devenv.yml if everyday work needs it');
+    expect(p.notes.find((n) => n.startsWith('backend: Compose keeps it open'))).toContain('`devenv exec backend sh` opens a shell');
+    // The db:migrate script runs drizzle-kit: in the image, so no inputs (the image is what it reads).
+    expect(d.migrations).toEqual([{ name: 'migrate', run: 'npm run db:migrate', service: 'backend' }]);
+  });
+
+  it('drizzle-kit: its migrate command, or the script that runs it, with the out folder it writes as inputs on the host', () => {
+    const files = {
+      'package.json': JSON.stringify({ scripts: { dev: 'tsx watch src/index.ts' }, dependencies: { 'drizzle-orm': '0.40', pg: '8' }, devDependencies: { 'drizzle-kit': '0.30' } }),
+      'drizzle.config.ts': "export default defineConfig({ out: './src/db/migrations', dialect: 'postgresql' });",
+      'src/db/migrations/0000_init.sql': '',
+    };
+    expect(doc(files).migrations).toEqual([{ name: 'migrate', process: 'npx drizzle-kit migrate', env: { DATABASE_URL: '${db.url}' }, inputs: ['src/db/migrations', 'drizzle.config.ts'] }]);
+    const pkg = JSON.parse(files['package.json']) as { scripts: Record<string, string> };
+    pkg.scripts['migration:run'] = 'drizzle-kit migrate';
+    expect(doc({ ...files, 'package.json': JSON.stringify(pkg) }).migrations[0]).toMatchObject({ process: 'npm run migration:run', inputs: ['src/db/migrations', 'drizzle.config.ts'] });
+  });
+
   it('a URL is left as written when the database\'s password is a variable', () => {
     const p = propose(folder({
       'docker-compose.yml': `
