@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parsePortSpec } from './ports.js';
 import type { Path, Problem } from './problems.js';
@@ -41,9 +41,20 @@ function missing(path: string): boolean {
 function expectPath(absolute: string, shown: string, kind: 'file' | 'folder', where: Path, problems: Problem[], hint?: string): boolean {
   const found = kindOf(absolute);
   if (found === kind) return true;
-  const what = found === undefined ? 'not found' : `is a ${found === 'other' ? 'special file' : found}, not a ${kind}`;
+  const cased = found === undefined ? otherCase(absolute) : undefined;
+  const what = found === undefined ? `not found${cased ? ` (there is ${JSON.stringify(cased)}: names are case-sensitive)` : ''}` : `is a ${found === 'other' ? 'special file' : found}, not a ${kind}`;
   problems.push({ path: where, message: `${kind} ${JSON.stringify(shown)} ${what} (looked for ${absolute})`, ...(hint === undefined ? {} : { hint }) });
   return false;
+}
+
+/** The name in the same folder that differs only in case (DockerFile for Dockerfile), if one does. */
+function otherCase(absolute: string): string | undefined {
+  try {
+    const name = path.basename(absolute).toLowerCase();
+    return readdirSync(path.dirname(absolute)).find((entry) => entry.toLowerCase() === name);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Lookups by name: a generated file may declare thousands of services, and each is checked against the others. */

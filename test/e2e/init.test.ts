@@ -1,10 +1,10 @@
 /** devenv init on real projects: the devenv.yml it writes brings the app up, and a Compose file imports. */
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { devenv, http } from '../helpers/cli.js';
 import { removeProject, uniqueProject } from '../helpers/engine.js';
-import { copyProject } from '../helpers/temp.js';
+import { copyProject, tempDir } from '../helpers/temp.js';
 
 const projects: string[] = [];
 afterAll(() => Promise.all(projects.map(removeProject)));
@@ -41,6 +41,22 @@ describe('devenv init', () => {
     expect(inFolder.stdout).not.toContain('What init found');
     expect(inFolder.stderr).toMatch(/^What init found:\n {2}- /);
     expect((await devenv(['validate', '-f', 'node-knex-redis/devenv.yml'], { cwd: dirname(dir) })).code).toBe(0);
+  });
+
+  it('writes a file that does not load yet all the same, naming devenv.yml and a name that differs only in case', async () => {
+    const dir = tempDir('init-case');
+    writeFileSync(join(dir, 'DockerFile'), 'FROM busybox\n');
+    writeFileSync(join(dir, 'docker-compose.yml'), 'services:\n  api:\n    build: { context: ., dockerfile: Dockerfile }\n    ports: ["5050:5050"]\n');
+    const printed = await devenv(['init', '--print'], { cwd: dir });
+    expect(printed.code).toBe(2);
+    expect(printed.stdout).toContain('dockerfile: Dockerfile');
+    const r = await devenv(['init'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`error: wrote ${join(dir, 'devenv.yml')}, which does not load yet: `);
+    expect(r.stderr).toMatch(/devenv\.yml:\d+:\d+ services\.api\.build\.dockerfile: file "Dockerfile" not found \(there is "DockerFile": names are case-sensitive\)/);
+    expect(r.stderr).not.toContain('.devenv-init-');
+    expect(readFileSync(join(dir, 'devenv.yml'), 'utf8')).toBe(printed.stdout);
+    expect(readdirSync(dir).sort()).toEqual(['DockerFile', 'devenv.yml', 'docker-compose.yml']);
   });
 
   it('imports the Compose file devenv export wrote, into a devenv.yml that loads', async () => {

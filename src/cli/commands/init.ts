@@ -1,5 +1,5 @@
 /** `devenv init`: writes a devenv.yml for the project in this folder, or the -f file's (see init/propose.ts), checked by loading it. */
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DevenvError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/devenv-dir.js';
@@ -33,28 +33,48 @@ export async function initCommand(flags: GlobalOptions & { force?: boolean; prin
   } catch (error) {
     throw new DevenvError('USAGE', `devenv init: ${(error as Error).message}`);
   }
+  // Checked as `up` will read it, beside the real one (relative paths resolve the same), before it replaces anything.
+  const problems = await problemsOf(proposal.text, dir);
+  const found = `What init found:\n${proposal.notes.map((n) => `  - ${n}`).join('\n')}\n`;
   if (flags.print) {
-    // The file alone on stdout (`init --print > devenv.yml` works); what init found on stderr.
+    // The file alone on stdout (`init --print > devenv.yml` works); what init found, and what to fix, on stderr.
     process.stdout.write(proposal.text);
-    process.stderr.write(`What init found:\n${proposal.notes.map((n) => `  - ${n}`).join('\n')}\n`);
+    process.stderr.write(found);
+    if (problems) throw notLoading('devenv init --print printed a devenv.yml that does not load yet', problems);
     return 0;
   }
-  // Checked as `up` will read it, beside the real one (relative paths resolve the same), before it replaces anything.
+  writeFileAtomic(target, proposal.text, 0o644);
+  // Written all the same: what stops it is the user's to supply (a file it names, a variable to set),
+  // and the file is the place to fix the rest.
+  if (problems) {
+    process.stdout.write(found);
+    throw notLoading(`wrote ${target}, which does not load yet`, problems);
+  }
+  process.stdout.write(`Wrote ${target}:\n${proposal.notes.map((n) => `  - ${n}`).join('\n')}\nCheck it, then \`devenv up\`.\n`);
+  return 0;
+}
+
+/** What stops the proposal from loading, as `devenv validate` would say it of devenv.yml; undefined when it loads. */
+async function problemsOf(text: string, dir: string): Promise<{ message: string; details: string[] } | undefined> {
   const draft = join(dir, `.devenv-init-${process.pid}.yml`);
-  writeFileAtomic(draft, proposal.text, 0o644);
+  writeFileAtomic(draft, text, 0o644);
+  // Messages name the draft by its path or by its name (relative to the working folder).
+  const named = (line: string) => line.replaceAll(draft, 'devenv.yml').replaceAll(basename(draft), 'devenv.yml');
   try {
     const { loadProject } = await import('../../config/load-project.js');
     await loadProject({ file: draft, cwd: dir, env: process.env, persistSecrets: false });
+    return undefined;
   } catch (error) {
+    const details = error instanceof DevenvError ? error.details : [];
+    return { message: named((error as Error).message), details: details.map(named) };
+  } finally {
     rmSync(draft, { force: true });
-    // The problems (file:line:column field: what is wrong), then what init found, which often says why.
-    const problems = error instanceof DevenvError ? error.details.map((line) => line.replaceAll(draft, 'devenv.yml')) : [];
-    throw new DevenvError('INTERNAL', `devenv init wrote a devenv.yml that does not load: ${(error as Error).message.replaceAll(draft, 'devenv.yml')}`, {
-      details: [...problems, 'What init found:', ...proposal.notes.map((n) => `  - ${n}`)],
-      hint: '`devenv init --print` shows the file. A value from a variable that is not set yet (see above): set it, then run init again; otherwise please report this with the folder\'s Compose file or package.json.',
-    });
   }
-  renameSync(draft, target);
-  process.stdout.write(`Wrote ${target}:\n${proposal.notes.map((n) => `  - ${n}`).join('\n')}\nCheck it, then \`devenv up\`.\n`);
-  return 0;
+}
+
+function notLoading(what: string, problems: { message: string; details: string[] }): DevenvError {
+  return new DevenvError('CONFIG_INVALID', `${what}: ${problems.message}`, {
+    details: problems.details,
+    hint: 'Fix what is listed in devenv.yml (or create the file it names, or set the variable), then `devenv validate`.',
+  });
 }
