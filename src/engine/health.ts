@@ -23,6 +23,16 @@ const STEADY_MS = 5000;
 
 type Probe = { done: true; value: string } | { done: false; reason: string; status?: number; body?: string };
 
+/**
+ * An app in a container that could not reach 127.0.0.1/localhost: inside a container that is the
+ * container itself (a setting written for the host, often from an env file). Says where to point it.
+ */
+export function loopbackHint(lines: string[], service: string): string | undefined {
+  const found = lines.map((l) => /(?:ECONNREFUSED|connect(?:ion)? refused|could not connect)[^\n]*?(127\.0\.0\.1|localhost|::1):(\d+)/i.exec(l)).find(Boolean);
+  if (!found) return undefined;
+  return `${service} tried ${found[1]}:${found[2]}, which inside its container is the container itself: point it at the service by name (\`\${db.host}\` and \`\${db.port}\` in its env, or \`\${db.url}\`), not at localhost, in devenv.yml or the env file it reads.`;
+}
+
 export async function waitHealthy(
   runtime: Runtime,
   containerId: string,
@@ -43,11 +53,12 @@ export async function waitHealthy(
         : now.exitCode;
       const what = now.state === 'exited' || now.state === 'dead' ? `exited with code ${now.exitCode}` : `restarted (${code === undefined ? 'it exited' : `exit code ${code}`})`;
       const completed = now.state === 'exited' && now.exitCode === 0 && now.restartCount === first.restartCount;
+      const lines = await lastLogLines(runtime, containerId, 30);
       throw new DevenvError('SERVICE_EXITED', `${service.name} ${what}${now.oomKilled ? ' (out of memory)' : ''} while devenv waited for it to ${health.type === 'none' ? 'stay up' : 'become healthy'}`, {
-        details: await lastLogLines(runtime, containerId, 30),
+        details: lines,
         hint: completed
           ? `${service.name} ran to completion. If that is its job (a worker's batch, an asset build), mark it \`oneshot: true\` in devenv.yml; a long-running service must keep running.`
-          : `Its last log lines are above (\`devenv logs ${service.name}\` shows them all). Check \`command\` and \`env\` of ${service.name} in devenv.yml.`,
+          : `Its last log lines are above (\`devenv logs ${service.name}\` shows them all). ${loopbackHint(lines, service.name) ?? `Check \`command\` and \`env\` of ${service.name} in devenv.yml.`}`,
       });
     }
     return now;
@@ -105,6 +116,8 @@ export async function waitHealthy(
     if (error instanceof DevenvError && (error.code === 'HEALTH_TIMEOUT' || error.code === 'HEALTH_CHECK_FAILED')) {
       const lines = await lastLogLines(runtime, containerId, 30);
       error.details.push(lines.length > 0 ? `last log lines of ${service.name}:` : `${service.name} has written no log lines`, ...lines.map((l) => `  ${l}`));
+      const loopback = loopbackHint(lines, service.name);
+      if (loopback) throw new DevenvError(error.code, error.message, { details: error.details, hint: loopback, cause: error.cause });
     }
     throw error;
   });

@@ -81,6 +81,33 @@ function databaseEnv(example: Map<string, string>): Record<string, string> {
   return env;
 }
 
+/**
+ * An env file written for the host (DB_HOST=localhost) read by a container: inside it, localhost is
+ * the container itself. With one database in the file, its settings in the env file are set in `env`
+ * (which wins over env_file) from the database's references.
+ */
+function pointEnvFilesAtDatabase(folder: FolderFacts, doc: Doc, notes: string[]): void {
+  const databases = Object.keys(doc.services).filter((n) => doc.services[n]!.postgres !== undefined);
+  if (databases.length !== 1) return;
+  const [db] = databases as [string];
+  for (const [name, service] of Object.entries(doc.services)) {
+    if (service.postgres !== undefined || service.env_file === undefined) continue;
+    const files = [service.env_file].flat() as string[];
+    const values = new Map<string, string>();
+    for (const file of files) {
+      for (const line of (folder.read(file.replace(/^\.\//, '')) ?? '').split('\n')) {
+        const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+        if (m) values.set(m[1]!, m[2]!.trim().replace(/^(['"])(.*)\1$/, '$2'));
+      }
+    }
+    if (![...values.values()].some((v) => /(^|@|\/\/)(localhost|127\.0\.0\.1)([:/]|$)/.test(v))) continue;
+    const set = Object.fromEntries(Object.entries(databaseEnv(values)).filter(([key]) => values.has(key)).map(([key, value]) => [key, value.replace('${db.', `\${${db}.`)]));
+    if (Object.keys(set).length === 0) continue;
+    service.env = { ...(service.env as Record<string, unknown> | undefined), ...set };
+    notes.push(`${name}: ${files.join(', ')} points at localhost, which inside a container is the container itself: ${Object.keys(set).join(', ')} set in env from ${db} (env wins over env_file)`);
+  }
+}
+
 /** Where apps commonly read their database settings (Sequelize's config, a knexfile, a TypeORM data source). */
 function databaseConfigFiles(folder: FolderFacts): string[] {
   const configured = /config['"]?\s*:\s*path\.resolve\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([^'"]+)['"]\s*)?\)/.exec(folder.read('.sequelizerc') ?? '');
@@ -339,6 +366,7 @@ function fromCompose(folder: FolderFacts, file: string, notes: string[]): Doc {
     Object.assign(out, deps(s.depends_on));
     doc.services[name] = out;
   }
+  pointEnvFilesAtDatabase(folder, doc, notes);
   let steps = migrationSteps(compose.services ?? {}, doc, notes);
   // Migrations run by hand beside Compose (`npx sequelize-cli db:migrate`): the package's tool, in the
   // image of the service built from this folder, when it serves a database.

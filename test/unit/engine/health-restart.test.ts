@@ -1,7 +1,7 @@
 /** What the readiness wait says of a container its restart policy restarted while devenv waited. */
 import { describe, expect, it } from 'vitest';
 import type { ContainerService } from '../../../src/config/project.js';
-import { waitHealthy } from '../../../src/engine/health.js';
+import { loopbackHint, waitHealthy } from '../../../src/engine/health.js';
 import type { ContainerDetails, Runtime } from '../../../src/runtime/runtime.js';
 import { demoProject } from './fixtures.js';
 
@@ -31,5 +31,13 @@ describe('waitHealthy on a container that restarted', () => {
     await expect(waitHealthy(restartedOnce(undefined), 'c1', app(), { signal: new AbortController().signal })).rejects.toMatchObject({
       message: 'app restarted (it exited) while devenv waited for it to stay up',
     });
+  });
+});
+
+describe('loopbackHint', () => {
+  it('an app in a container that could not reach localhost is told that is the container itself', () => {
+    expect(loopbackHint(['Failed to connect to the database connect ECONNREFUSED 127.0.0.1:5432'], 'app')).toContain('app tried 127.0.0.1:5432, which inside its container is the container itself');
+    expect(loopbackHint(['Error: connect ECONNREFUSED ::1:6379'], 'api')).toContain('api tried ::1:6379');
+    expect(loopbackHint(['Error: connect ECONNREFUSED 172.18.0.2:5432', 'listening on 127.0.0.1:3000'], 'app')).toBeUndefined();
   });
 });

@@ -226,6 +226,26 @@ services:
     expect(d.migrations).toEqual([{ name: 'migrate', run: 'npm run db:migrate', service: 'backend' }]);
   });
 
+  it('an env file written for the host (localhost) read by a container: its database settings set in env from the database', () => {
+    const p = propose(folder({
+      'docker-compose.yml': `
+services:
+  database:
+    image: postgres:15
+    environment: { POSTGRES_PASSWORD: secret }
+  api:
+    build: .
+    env_file: ./.env
+    depends_on: [database]
+`,
+      '.env': 'DATABASE_HOST=localhost\nDATABASE_PORT=5432\nDATABASE_USER=postgres\nDATABASE_PASSWORD="secret"\nDATABASE_NAME=app\nJWT_SECRET=dev\n',
+    }));
+    const d = parse(p.text) as Record<string, any>;
+    expect(d.services.api.env).toEqual({ DATABASE_HOST: '${database.host}', DATABASE_PORT: '${database.port}', DATABASE_USER: '${database.user}', DATABASE_PASSWORD: '${database.password}', DATABASE_NAME: '${database.database}' });
+    expect(d.services.api.env_file).toBe('./.env');
+    expect(p.notes).toContain('api: ./.env points at localhost, which inside a container is the container itself: DATABASE_HOST, DATABASE_PORT, DATABASE_USER, DATABASE_PASSWORD, DATABASE_NAME set in env from database (env wins over env_file)');
+  });
+
   it('drizzle-kit: its migrate command, or the script that runs it, with the out folder it writes as inputs on the host', () => {
     const files = {
       'package.json': JSON.stringify({ scripts: { dev: 'tsx watch src/index.ts' }, dependencies: { 'drizzle-orm': '0.40', pg: '8' }, devDependencies: { 'drizzle-kit': '0.30' } }),
