@@ -1,7 +1,8 @@
 /**
  * Whether a migration step can be skipped: a `run:` step whose image, command, env and mounts, a
- * `sql:` step whose files, or a step with `inputs:` whose files too, are what they were at its last
- * success against the same database volumes, has nothing new to apply. (Compose v5 does the same for
+ * `sql:` step whose files, or a step with `inputs:` whose files (in place of a `run:` step's image ID:
+ * a rebuild for a code edit does not count), are what they were at its last success against the same
+ * database volumes, has nothing new to apply. (Compose v5 does the same for
  * pre_start hooks.) Without `inputs:`, a host `process:` step, or a `run:` step whose service
  * bind-mounts host files, always runs: devenv cannot know what it reads.
  */
@@ -51,12 +52,19 @@ export function migrationInputs(project: Project, m: Migration, facts: Migration
     parts = { command: hash(m.command), cwd: hash(m.cwd), env: hash(m.env), files: hash(files), when: hash(m.when) };
   } else {
     const service = project.services.find((s) => s.name === m.service);
-    const imageId = service?.kind === 'container' ? facts.imageId(service.name) : undefined;
-    if (service?.kind !== 'container' || !imageId) return undefined;
+    if (service?.kind !== 'container') return undefined;
     const { spec } = desiredContainer(project, service);
-    // Files and the working folder join the hash only when set, so older records still match.
-    inputs = hash([imageId, m.command, spec.env, spec.mounts, m.when, ...(m.inputs ? [files] : []), ...(spec.workingDir ? [spec.workingDir] : [])]);
-    parts = { image: hash(imageId), command: hash(m.command), env: hash(spec.env), mounts: hash(spec.mounts), when: hash(m.when ?? null), ...(m.inputs ? { files: hash(files) } : {}), ...(spec.workingDir ? { working_dir: hash(spec.workingDir) } : {}) };
+    if (m.inputs) {
+      // What it reads is named: an image rebuilt for a code edit does not run it again (its reference does).
+      inputs = hash(['inputs', spec.image, m.command, spec.env, spec.mounts, m.when, files, spec.workingDir ?? null]);
+      parts = { image: hash(spec.image), command: hash(m.command), env: hash(spec.env), mounts: hash(spec.mounts), when: hash(m.when ?? null), files: hash(files), working_dir: hash(spec.workingDir ?? null) };
+      return { inputs, volumes: identities.join(','), parts };
+    }
+    const imageId = facts.imageId(service.name);
+    if (!imageId) return undefined;
+    // The working folder joins the hash only when set, so older records still match.
+    inputs = hash([imageId, m.command, spec.env, spec.mounts, m.when, ...(spec.workingDir ? [spec.workingDir] : [])]);
+    parts = { image: hash(imageId), command: hash(m.command), env: hash(spec.env), mounts: hash(spec.mounts), when: hash(m.when ?? null), ...(spec.workingDir ? { working_dir: hash(spec.workingDir) } : {}) };
   }
   return inputs === undefined ? undefined : { inputs, volumes: identities.join(','), ...(parts ? { parts } : {}) };
 }

@@ -176,13 +176,10 @@ function fromFiles(folder: FolderFacts, notes: string[]): Doc {
   }
   const steps: Record<string, unknown>[] = [];
   const step = (name: string, command: string, extra: Record<string, unknown> = {}) => {
-    // In a container the image holds what the step reads; on the host, only its inputs can say.
-    const { inputs, ...rest } = extra;
-    if (app === 'app') steps.push({ name, run: command, service: 'app', ...rest });
-    else {
-      steps.push({ name, process: command, ...(wantsDb ? { env: dbEnv } : {}), ...rest, ...(inputs ? { inputs } : {}) });
-      if (inputs) notes.push(`migration ${name}: up skips it while ${(inputs as string[]).join(', ')} and its command and env are as at its last success (inputs)`);
-    }
+    if (app === 'app') steps.push({ name, run: command, service: 'app', ...extra });
+    else steps.push({ name, process: command, ...(wantsDb ? { env: dbEnv } : {}), ...extra });
+    // What its tool reads: unchanged, up skips it (in a container, even when a code edit rebuilt the image).
+    if (extra.inputs) notes.push(`migration ${name}: up skips it while ${(extra.inputs as string[]).join(', ')} and its command and env are as at its last success (inputs)`);
   };
   // Scripts that call another package manager fail where only npm is installed: say so now.
   const used = [...MIGRATE_SCRIPTS, ...SEED_SCRIPTS].map((name) => scripts[name]).concat(app === 'web' ? scripts[DEV_SCRIPTS.find((s) => scripts[s])!] : undefined);
@@ -215,11 +212,14 @@ function packageSteps(folder: FolderFacts, pkg: Record<string, any> | undefined,
   const deps = { ...(pkg?.dependencies ?? {}), ...(pkg?.devDependencies ?? {}) } as Record<string, string>;
   const scripts = (pkg?.scripts ?? {}) as Record<string, string>;
   const sequelize = 'sequelize-cli' in deps || folder.has('.sequelizerc');
-  // What a tool's migrate command reads, of what exists: its files, its config, the lock file (its version).
-  const inputs = (...paths: (string | undefined)[]) => {
-    const found = [...new Set(paths)].filter((p): p is string => p !== undefined && folder.has(p));
+  // What a tool's migrate command reads: its migrations folder, then of its config and the lock file (its
+  // version) those that exist. Without the folder found, none: a step skipped while new migrations
+  // wait would be worse than one that runs every time.
+  const inputs = (migrations: string, ...config: (string | undefined)[]) => {
+    if (!folder.has(migrations)) return {};
+    const found = [...new Set(config)].filter((p): p is string => p !== undefined && p !== migrations && folder.has(p));
     const lock = ['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml'].find((f) => folder.has(f));
-    return found.length > 0 ? { inputs: [...found, ...(lock ? [lock] : [])] } : {};
+    return { inputs: [migrations, ...found, ...(lock ? [lock] : [])] };
   };
   const knexfile = ['knexfile.js', 'knexfile.cjs', 'knexfile.mjs', 'knexfile.ts'].find((f) => folder.has(f));
   const configured = (file: string | undefined, pattern: RegExp) => {
@@ -373,9 +373,7 @@ function fromCompose(folder: FolderFacts, file: string, notes: string[]): Doc {
   const built = Object.entries(compose.services ?? {}).find(([name, c]) => doc.services[name]?.build !== undefined && [c.build].flat().some((b) => (typeof b === 'string' ? b : b?.context ?? '.').replace(/\/$/, '') === '.'))?.[0];
   if (steps === 0 && built && Object.values(doc.services).some((x) => x.postgres !== undefined)) {
     const found: Record<string, unknown>[] = [];
-    // Its image holds what the step reads, unless the folder is bind-mounted over it: then only inputs say.
-    const mountsHost = ((doc.services[built]!.volumes ?? []) as string[]).some((v) => /^[.~/]/.test(v));
-    packageSteps(folder, readJson(folder.read('package.json')), (name, command, { inputs, ...extra } = {}) => found.push({ name, run: command, service: built, ...extra, ...(mountsHost && inputs ? { inputs } : {}) }), notes);
+    packageSteps(folder, readJson(folder.read('package.json')), (name, command, extra = {}) => found.push({ name, run: command, service: built, ...extra }), notes);
     if (found.length > 0) doc.migrations = [...(doc.migrations ?? []), ...found];
     steps = found.length;
   }

@@ -80,6 +80,23 @@ describe.sequential('examples/node-knex-redis', { shuffle: false }, () => {
     expect(nowhere.stderr).toContain(`cannot write ${join(dirname(file), 'missing/dump.sql')}: the folder ${join(dirname(file), 'missing')} does not exist`);
   });
 
+  it('with inputs, a code edit rebuilds the image without running the migration again; a new migration file runs it', async () => {
+    const up = () => devenv(['up', '-d', '-f', file, '-p', project], { env: { APP_PORT: String(port) } });
+    appendFileSync(file, '    inputs: [migrations, knexfile.cjs, package-lock.json]\n');
+    // The record now holds the inputs in place of the image ID: once more, then settled.
+    expect((await up()).code).toBe(0);
+    appendFileSync(join(dirname(file), 'server.js'), '// a code edit\n');
+    const edit = await up();
+    expect(edit.code, edit.stderr).toBe(0);
+    expect(edit.stdout).toContain('image:app build (build context changed: server.js)');
+    expect(edit.stdout).toContain('migration:schema run (unchanged since its last success on this database; skipped (up --migrate runs it))');
+    writeFileSync(join(dirname(file), 'migrations/20250104000000_add_agent.cjs'), "exports.up = (knex) => knex.schema.alterTable('visits', (t) => { t.text('agent'); });\nexports.down = (knex) => knex.schema.alterTable('visits', (t) => { t.dropColumn('agent'); });\n");
+    const migration = await up();
+    expect(migration.code, migration.stderr).toBe(0);
+    expect(migration.stdout).toContain('migration:schema run (applies what is new (its files changed since its last success))');
+    expect(migration.stdout).toMatch(/Batch \d+ run: 1 migrations/);
+  });
+
   it('down --volumes --images leaves nothing of the project', async () => {
     const r = await devenv(['down', '--volumes', '--images', '-p', project]);
     expect(r.code).toBe(0);

@@ -168,6 +168,19 @@ describe('planUp', () => {
       expect(printPlan(planUp(project, { ...state, fileHashes: { schema: 'sql1' } }))).toContain('migration:seed run (applies what is new)');
     });
 
+    it('skips a run: step that names its inputs even when its image is rebuilt (a code edit), and runs it when they change', () => {
+      const withInputs = () => {
+        const project = demoProject();
+        const seed = project.migrations.find((m) => m.name === 'seed')!;
+        if (seed.kind !== 'run') throw new Error('fixture');
+        seed.inputs = ['/src/demo/migrations'];
+        return project;
+      };
+      const state = migrated(withInputs());
+      expect(printPlan(planUp(withInputs(), state, { build: true, services: ['app'] }))).toContain('migration:seed run (unchanged since its last success on this database; skipped (up --migrate runs it))');
+      expect(printPlan(planUp(withInputs(), { ...state, fileHashes: { ...state.fileHashes, seed: 'files2' } }, { build: true, services: ['app'] }))).toMatch(/migration:seed run \(applies what is new \(its files changed since its last success\)\)$/m);
+    });
+
     it('skips a host process: step with inputs while its files, command and env are unchanged, and says which changed', () => {
       const hostSeed = (changes: Partial<ProcessMigration> = {}): Project => {
         const project = demoProject();

@@ -222,8 +222,8 @@ services:
     expect(d.services.backend).toMatchObject({ working_dir: '/app', depends_on: ['db'] });
     expect(p.notes).toContain('db_test: left out: Compose starts it only with --profile test; add it to devenv.yml if everyday work needs it');
     expect(p.notes.find((n) => n.startsWith('backend: Compose keeps it open'))).toContain('`devenv exec backend sh` opens a shell');
-    // The db:migrate script runs drizzle-kit: in the image, so no inputs (the image is what it reads).
-    expect(d.migrations).toEqual([{ name: 'migrate', run: 'npm run db:migrate', service: 'backend' }]);
+    // The db:migrate script runs drizzle-kit: what it reads are its inputs, so a code edit that rebuilds the image skips it.
+    expect(d.migrations).toEqual([{ name: 'migrate', run: 'npm run db:migrate', service: 'backend', inputs: ['src/db/migrations', 'drizzle.config.ts'] }]);
   });
 
   it('an env file written for the host (localhost) read by a container: its database settings set in env from the database', () => {
