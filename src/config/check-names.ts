@@ -2,6 +2,7 @@
  * Checks of the names devenv.yml uses for its services: references (`${db.url}`), dependencies and
  * migrations' targets, on the whole project and, when the file's shape is wrong, on the names as written.
  */
+import { DevenvError } from '../errors.js';
 import type { Path, Problem } from './problems.js';
 import { REF_FIELDS, type Project, type Service, type Template } from './project.js';
 import type { ServiceConfig, ValidConfig } from './validate.js';
@@ -18,6 +19,14 @@ function listNames(names: readonly string[]): string {
 export function unknownService(target: string, names: string[]): string {
   const guess = suggest(target, names);
   return `unknown service "${target}"${guess ? ` — did you mean "${guess}"?` : `; the services are ${listNames(names)}`}`;
+}
+
+/** Services named on the command line that devenv.yml lacks: named, with the likeliest meant and the list. */
+export function noSuchServices(unknown: string[], names: string[], file: string): DevenvError {
+  const guesses = unknown.map((n) => suggest(n, names)).filter((g): g is string => g !== undefined);
+  return new DevenvError('USAGE', `no service ${unknown.map((n) => `"${n}"`).join(', ')} in ${file}${guesses.length === unknown.length ? ` — did you mean ${guesses.map((g) => `"${g}"`).join(', ')}?` : ''}`, {
+    hint: `The services are ${listNames(names)}.`,
+  });
 }
 
 /**

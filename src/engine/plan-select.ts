@@ -3,6 +3,7 @@
  * migrations app waits for, with what they need), `restart app` only app, `run app …` prepares
  * app's image and starts its dependencies. Pure.
  */
+import { noSuchServices } from '../config/check-names.js';
 import { dependencyNames, migrationDatabases, type Project, type Service } from '../config/project.js';
 import { DevenvError } from '../errors.js';
 
@@ -35,9 +36,7 @@ export function selectServices(project: Project, options: SelectOptions): Select
   const requested = [...(options.services ?? []), ...(options.prepare ?? [])];
   const unknown = requested.filter((name) => !byName.has(name));
   if (unknown.length > 0) {
-    throw new DevenvError('USAGE', `no service ${unknown.map((n) => `"${n}"`).join(', ')} in ${project.file}`, {
-      hint: `The services are ${project.services.map((s) => s.name).join(', ')}.`,
-    });
+    throw noSuchServices(unknown, project.services.map((s) => s.name), project.file);
   }
   const mode = options.mode ?? 'up';
   const all = !options.services?.length && !options.prepare?.length;

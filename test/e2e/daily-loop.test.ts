@@ -187,7 +187,7 @@ describe.sequential('the daily loop', { shuffle: false }, () => {
   it('a name devenv.yml lacks is named as a typo; a folder without devenv.yml says whose name it used', async () => {
     const typo = await cli('logs', 'wbe');
     expect(typo.code).toBe(2);
-    expect(typo.stderr).toContain('no service "wbe" in devenv.yml');
+    expect(typo.stderr).toContain('no service "wbe" in devenv.yml — did you mean "web"?');
     expect(typo.stderr).toMatch(/The services are .*web/);
     const elsewhere = await devenv(['ps'], { cwd: '/' });
     expect(elsewhere.stdout).toContain('(no devenv.yml in this folder or above it, so the project is named after the folder; -f or -p names another)');

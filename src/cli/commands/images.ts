@@ -1,4 +1,5 @@
 /** `build` and `pull`: the image steps of `up` alone, for the named services (all when none is named). */
+import { noSuchServices } from '../../config/check-names.js';
 import type { Project, Service } from '../../config/project.js';
 import { DevenvError } from '../../errors.js';
 import { executePlan } from '../../engine/execute.js';
@@ -83,9 +84,7 @@ export async function pushCommand(services: string[], flags: GlobalOptions & { r
 function choose(project: Project, services: string[]): Service[] {
   const unknown = services.filter((name) => !project.services.some((s) => s.name === name));
   if (unknown.length > 0) {
-    throw new DevenvError('USAGE', `no service ${unknown.map((n) => `"${n}"`).join(', ')} in ${project.file}`, {
-      hint: `The services are ${project.services.map((s) => s.name).join(', ')}.`,
-    });
+    throw noSuchServices(unknown, project.services.map((s) => s.name), project.file);
   }
   return services.length === 0 ? project.services : project.services.filter((s) => services.includes(s.name));
 }

@@ -1,3 +1,4 @@
+import { noSuchServices } from '../../config/check-names.js';
 import { existsSync } from 'node:fs';
 import { DevenvError } from '../../errors.js';
 import { logFile } from '../../supervisor/protocol.js';
@@ -38,7 +39,7 @@ export async function logsCommand(services: string[], flags: LogsFlags): Promise
     const declared = dir && unknown.length > 0 ? await serviceNames(flags) : undefined;
     const strangers = declared ? unknown.filter((s) => !declared.includes(s)) : [];
     if (declared && strangers.length > 0) {
-      throw new DevenvError('USAGE', `no service ${strangers.map((s) => `"${s}"`).join(', ')} in devenv.yml`, { hint: `The services are ${declared.join(', ')}.` });
+      throw noSuchServices(strangers, declared, 'devenv.yml');
     }
     const what = unknown.length > 0 ? `no container or host process for service ${unknown.map((s) => `"${s}"`).join(', ')}` : 'no containers or host processes';
     throw new DevenvError('USAGE', `${what} in project "${project}"${guessedName(target)}`, { hint: 'Run `devenv up` first, or `devenv ps` to see what runs.' });

@@ -5,6 +5,7 @@
  * For a host process service, and for `run -- CMD…` (no service), the command runs on the host with
  * the project's environment resolved for the host (DATABASE_URL, PG*, …).
  */
+import { noSuchServices } from '../../config/check-names.js';
 import { randomBytes } from 'node:crypto';
 import type { Project } from '../../config/project.js';
 import { resolveEnv } from '../../config/references.js';
@@ -37,7 +38,7 @@ export async function runCommand(service: string | undefined, command: string[] 
   const project = await loadFor(flags, true);
   const target = service === undefined ? undefined : project.services.find((s) => s.name === service);
   if (service !== undefined && !target) {
-    throw new DevenvError('USAGE', `no service "${service}" in ${project.file}`, { hint: `The services are ${project.services.map((s) => s.name).join(', ')}.` });
+    throw noSuchServices([service], project.services.map((s) => s.name), project.file);
   }
   const log = await loggerFor(project, flags);
   const { runtime, engine } = await connect(log);

@@ -72,6 +72,12 @@ describe('planUp', () => {
     expect(printPlan(planUp(demoProject(), back))).toMatch(/^\[\] -> #\d+ process:app remove \(now runs in a container\)$/m);
   });
 
+  it('a service name devenv.yml lacks is refused with the likeliest one meant and the list', () => {
+    expect(() => planUp(demoProject(), upObserved(demoProject()), { services: ['ap'] })).toThrow(expect.objectContaining({
+      code: 'USAGE', message: 'no service "ap" in /src/demo/devenv.yml — did you mean "app"?', hint: 'The services are db, cache, app.',
+    }));
+  });
+
   describe('migrations whose inputs are unchanged', () => {
     /** The state after an up whose migrations succeeded on the volume created at `created`. */
     function migrated(project = demoProject(), volumeId = 'v1') {
