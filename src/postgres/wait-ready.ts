@@ -63,7 +63,7 @@ export async function waitForPostgres(
       }
       if (code === WRONG_PASSWORD) {
         throw new DevenvError('DATABASE_NOT_READY', `Postgres at ${address} refused the configured credentials: ${reason}`, {
-          hint: 'The data volume was initialised with another user, password or database. Restore the old values in devenv.yml (or .devenv/secrets.json), or reset the data with `devenv down --volumes`.',
+          hint: 'The data volume was initialised with another user, password or database. Restore the old values where they come from (devenv.yml, a variable it reads from the environment or .env, or .devenv/secrets.json for a generated password), or reset the data with `devenv down --volumes`.',
         });
       }
       // An inspect per attempt would cost more than the attempt: ask at most twice a second.
