@@ -7,6 +7,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Runtime } from '../runtime/runtime.js';
 import { sinceLastStart } from '../supervisor/protocol.js';
+import { withoutControl } from '../util/ansi.js';
 
 const COLOURS = [36, 33, 32, 35, 34, 91, 92, 93];
 /** How often a stopped container (or a log file) is looked at again. */
@@ -106,8 +107,9 @@ export class LogFollower {
 
   private write(service: string, line: string): void {
     const name = service.padEnd(this.width);
+    // On a terminal, the app's own colours; in a file or a pipe, its lines without terminal codes.
     const prefix = this.colour ? `\u001b[${this.colours.get(service)}m${name} |\u001b[39m ` : `${name} | `;
-    process.stdout.write(`${prefix}${line}\n`);
+    process.stdout.write(`${prefix}${this.colour ? line : withoutControl(line)}\n`);
   }
 
   private async stream(service: string, first: string, tail: number | undefined, since: number | undefined): Promise<void> {

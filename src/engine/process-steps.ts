@@ -11,6 +11,7 @@ import type { HostProcess, HostProcesses } from '../supervisor/client.js';
 import { describeExit } from '../supervisor/managed-process.js';
 import { realClock, retryUntil, type Clock } from '../util/retry.js';
 import { probeHttp, probeTcp } from './health.js';
+import { withoutControl } from '../util/ansi.js';
 
 /** A process with no health check is ready once it has run this long without a restart. */
 export const MIN_UPTIME_MS = 1000;
@@ -107,7 +108,7 @@ export async function waitProcessReady(
 export function watcherCrash(lines: string[]): string | undefined {
   const last = [...lines].reverse().find((line) => line.trim() !== '')?.trim();
   // nodemon colours its lines; node --watch writes "Failed running 'server.js'".
-  const plain = last?.replace(/\u001b\[[0-9;]*m/g, '');
+  const plain = last === undefined ? undefined : withoutControl(last);
   return plain && (/^\[nodemon\] app crashed\b/.test(plain) || /^Failed running '.+'$/.test(plain)) ? plain : undefined;
 }
 

@@ -2,6 +2,7 @@
 import { DevenvError } from '../../errors.js';
 import type { EngineEvent, EventSink } from '../../engine/events.js';
 import { describeStep } from '../../engine/plan.js';
+import { withoutControl } from '../../util/ansi.js';
 
 const stamp = () => new Date().toISOString().slice(11, 23);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
@@ -25,7 +26,8 @@ export function plainRenderer(write: (line: string) => void = (l) => process.std
           lastWaiting.set(event.step.id, event.message);
         }
         lastProgress.set(event.step.id, now);
-        write(`${stamp()}   ${describeStep(event.step)} | ${event.message}`);
+        // A tool's output (a migration's spinner) reaches a log or a pipe without its terminal codes.
+        write(`${stamp()}   ${describeStep(event.step)} | ${withoutControl(event.message)}`);
         break;
       }
       case 'step-done':
