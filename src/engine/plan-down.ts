@@ -67,7 +67,7 @@ export function planDown(project: string, observed: ObservedProject, options: Do
   if (volumes) {
     for (const v of observed.volumes) {
       if (volumes === true) plan.add({ kind: 'volume.remove', name: v.name }, '--volumes', containerSteps);
-      else if (volumes.has(v.name)) plan.add({ kind: 'volume.remove', name: v.name }, 'created by this run, database never initialised', containerSteps);
+      else if (volumes.has(v.name)) plan.add({ kind: 'volume.remove', name: v.name }, 'created by this run, holds no data yet', containerSteps);
     }
   }
   if (options.images) {

@@ -77,7 +77,7 @@ export async function up(request: UpRequest): Promise<UpResult> {
     // What this run started goes; containers an earlier `up -d` left running stay, and so do volumes.
     const onEvent = request.onTeardownEvent ?? request.onEvent;
     const keeping = state.failed.size > 0 ? ` (a failed service's is kept, stopped, for its logs)` : '';
-    onEvent?.({ type: 'teardown', message: `removing the containers this run created${keeping}; data volumes stay unless their database never initialised` });
+    onEvent?.({ type: 'teardown', message: `removing the containers this run created${keeping}; data volumes stay unless their database never initialised (or no container used them)` });
     await teardown(runtime, project.name, failureTeardown(project, state), { force: request.force, onEvent, ...(request.host ? { host: request.host } : {}) }).catch(() => undefined);
     updateLocalState(project.dir, (local) => {
       for (const [service, kept] of state.failed) local.failed[stateKey(project.name, service)] = kept;
@@ -115,6 +115,11 @@ function failureTeardown(project: Project, state: RunState): DownOptions {
       .map((s) => dataVolumeName(project.name, s.name))
       .filter((name) => state.createdVolumes.has(name)),
   );
+  // A named volume this run made that no container got to use (a pull or build failed first) holds nothing.
+  for (const name of state.createdVolumes) {
+    const users = project.services.filter((s) => s.kind === 'container' && s.volumes.some((v) => v.type === 'volume' && v.source === name));
+    if (users.length > 0 && users.every((s) => !state.containers.has(s.name))) volumes.add(name);
+  }
   // Host processes this run started go too, the failed one included: its output stays in .devenv/logs.
   return { onlyContainers: state.created, onlyProcesses: state.startedProcesses, kill, volumes, keep };
 }

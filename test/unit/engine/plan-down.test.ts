@@ -67,6 +67,6 @@ describe('planDown', () => {
 [] -> #1 container:db remove (never became ready; killed)
 [] -> #2 container:app stop (started by this run)
 [2] -> #3 container:app remove (started by this run)
-[1,3] -> #4 volume:demo-db-data remove (created by this run, database never initialised)`);
+[1,3] -> #4 volume:demo-db-data remove (created by this run, holds no data yet)`);
   });
 });

@@ -111,6 +111,22 @@ describe('up, on a fake engine', () => {
     expect(fake.names()).toEqual(before);
   });
 
+  it('a first up whose build fails removes the named volume it made for the service, which no container used', async () => {
+    const fake = new FakeRuntime();
+    const p = project();
+    const app = p.services.find((s) => s.name === 'app') as ContainerService;
+    app.volumes = [{ type: 'volume', source: 'fx-node_modules', target: '/app/node_modules', readOnly: false }];
+    fake.failingBuilds.set('app', 'step 2 failed');
+    expect(await run(fake, p).catch((e: unknown) => e)).toMatchObject({ code: 'IMAGE_BUILD_FAILED' });
+    expect([...fake.volumes.keys()]).toEqual([]);
+    // Once a container has used it, it stays through a later failure, as data does.
+    fake.failingBuilds.delete('app');
+    await run(fake, p);
+    fake.failingBuilds.set('app', 'step 3 failed');
+    expect(await run(fake, p, { build: true }).catch((e: unknown) => e)).toMatchObject({ code: 'IMAGE_BUILD_FAILED' });
+    expect([...fake.volumes.keys()]).toEqual(['fx-node_modules']);
+  });
+
   it('a rebuild that gives the same image keeps the containers that run it; a new image replaces them', async () => {
     const fake = new FakeRuntime();
     const p = project();
