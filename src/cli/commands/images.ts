@@ -1,5 +1,4 @@
 /** `build` and `pull`: the image steps of `up` alone, for the named services (all when none is named). */
-import { noSuchServices } from '../../config/check-names.js';
 import type { Project, Service } from '../../config/project.js';
 import { DevenvError } from '../../errors.js';
 import { executePlan } from '../../engine/execute.js';
@@ -10,6 +9,7 @@ import { connect, loadFor, loggerFor } from '../context.js';
 import type { CommandResult, GlobalOptions } from '../options.js';
 import { createProgress } from '../progress.js';
 import { listenForInterrupts } from '../signals.js';
+import { noSuchServices } from '../../config/check-names.js';
 
 export async function buildCommand(services: string[], flags: GlobalOptions): Promise<CommandResult> {
   const project = await loadFor(flags, false);

@@ -1,4 +1,3 @@
-import { noSuchServices } from '../../config/check-names.js';
 import { existsSync } from 'node:fs';
 import { DevenvError } from '../../errors.js';
 import { logFile } from '../../supervisor/protocol.js';
@@ -8,6 +7,7 @@ import { guessedName, hostProcessesFor, loadFor, projectTarget, runtimeOnly } fr
 import type { CommandResult, GlobalOptions } from '../options.js';
 import { listenForInterrupts } from '../signals.js';
 import { LogFollower } from '../stream-logs.js';
+import { noSuchServices } from '../../config/check-names.js';
 
 interface LogsFlags extends GlobalOptions {
   follow?: boolean;

@@ -5,8 +5,8 @@
  * For a host process service, and for `run -- CMD…` (no service), the command runs on the host with
  * the project's environment resolved for the host (DATABASE_URL, PG*, …).
  */
-import { noSuchServices } from '../../config/check-names.js';
 import { randomBytes } from 'node:crypto';
+import { noSuchServices } from '../../config/check-names.js';
 import type { Project } from '../../config/project.js';
 import { resolveEnv } from '../../config/references.js';
 import { DevenvError } from '../../errors.js';
