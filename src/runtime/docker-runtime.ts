@@ -171,7 +171,7 @@ export class DockerRuntime implements Runtime {
       const port = statusCodeOf(error) === undefined ? undefined : portInUseAddress(engineMessage(error));
       if (port !== undefined) {
         // Taken between the plan's check and this start: say by whom, when this machine can tell.
-        const holder = await portHolder(Number(/(\d+)$/.exec(port)?.[1]));
+        const holder = await this.holderOf(Number(/(\d+)$/.exec(port)?.[1]));
         throw new DevenvError('PORT_IN_USE', `port ${port} is already in use${holder ? ` by ${holder}` : ''}`, {
           hint: 'Stop what uses it, or change `port:` in devenv.yml (0 picks a free port).',
           cause: error,
@@ -179,6 +179,14 @@ export class DockerRuntime implements Runtime {
       }
       throw this.error(error, `starting container ${containerId}`);
     }
+  }
+
+  /** A container publishing the host port, else the program listening on it; for a container the engine's docker-proxy holds it, which says nothing. */
+  private async holderOf(port: number): Promise<string | undefined> {
+    const container = (await this.listContainers({}).catch(() => [])).find((c) => c.state === 'running' && c.ports.some((p) => p.hostPort === port));
+    if (container) return `container ${container.name}`;
+    const program = await portHolder(port);
+    return program?.startsWith('docker-proxy ') ? undefined : program;
   }
 
   async stopContainer(containerId: string, timeoutSeconds?: number): Promise<void> {
