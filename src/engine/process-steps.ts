@@ -73,7 +73,7 @@ export async function waitProcessReady(
     if (!probe.done && options.kept && Date.now() - seen.startedAt > KEPT_GRACE_MS && clock.now() - failingSince! >= KEPT_FAILING_MS) {
       throw new DevenvError('HEALTH_CHECK_FAILED', `${service.name} is running (pid ${seen.pid ?? '?'}, since ${new Date(seen.startedAt).toISOString().slice(11, 19)}) but not answering: ${probe.reason}${seen.lastLines.length > 0 ? '; its last output:' : ''}`, {
         details: seen.lastLines.slice(-20),
-        hint: `\`devenv restart ${service.name}\` starts it again; its output above (\`devenv logs ${service.name}\`) says why it stopped answering.`,
+        hint: `Its output above (\`devenv logs ${service.name}\`) says why it stopped answering: fix that and save (a watcher reloads it), or \`devenv restart ${service.name}\` starts it again.`,
       });
     }
     // A watcher that says its app crashed waits for a file change: no wait of devenv's will see it healthy.

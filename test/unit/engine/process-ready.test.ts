@@ -60,7 +60,7 @@ describe('waitProcessReady', () => {
     const clock = { now: () => (now += 1000), sleep: async () => undefined };
     const error = await waitProcessReady(host, service, { signal: new AbortController().signal, kept: true, clock }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'HEALTH_CHECK_FAILED', message: expect.stringMatching(/^api is running \(pid 4242, since \d\d:\d\d:\d\d\) but not answering: .*; its last output:$/) });
-    expect((error as { hint: string }).hint).toContain('`devenv restart api` starts it again');
+    expect((error as { hint: string }).hint).toContain('fix that and save (a watcher reloads it), or `devenv restart api` starts it again');
     // Just started (a restart a moment ago): it is waited for as usual.
     running.startedAt = Date.now();
     now = 0;
