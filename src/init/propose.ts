@@ -151,13 +151,33 @@ function fromFiles(folder: FolderFacts, notes: string[]): Doc {
   const dbEnv = databaseEnv(example);
   const env = wantsDb ? dbEnv : undefined;
   if (wantsDb && (exampleFile || configFile) && !('DATABASE_URL' in dbEnv)) notes.push(`the database's settings go in as ${Object.keys(dbEnv).join(', ')}, the names ${exampleFile ?? configFile} uses`);
+  // The app's other settings, as its example file gives them: without them it often refuses to start.
+  const settings = (inContainer: boolean, service: string): Record<string, string> => {
+    if (!exampleFile) return {};
+    const handled = new Set([...Object.keys(dbEnv), 'PORT', 'APP_PORT', 'HTTP_PORT', 'SERVER_PORT', 'REDIS_URL']);
+    const databaseish = /^(DB|DATABASE|POSTGRES|PG|TYPEORM)_/;
+    const out: Record<string, string> = {};
+    const empty: string[] = [];
+    const local: string[] = [];
+    for (const [key, value] of example) {
+      if (handled.has(key) || databaseish.test(key)) continue;
+      if (value === '') empty.push(key);
+      else if (inContainer && /(^|@|\/\/)(localhost|127\.0\.0\.1)([:/]|$)/.test(value)) local.push(key);
+      else out[key] = value;
+    }
+    if (Object.keys(out).length > 0) notes.push(`${service}: ${Object.keys(out).join(', ')} as ${exampleFile} gives them (example values: change them in env)`);
+    if (empty.length > 0 || local.length > 0) {
+      notes.push(`${service}: left out of ${exampleFile}: ${[...empty.map((k) => `${k} (empty there)`), ...local.map((k) => `${k} (points at localhost, the container itself)`)].join(', ')}; set them in env if the app needs them`);
+    }
+    return out;
+  };
   let app: string | undefined;
   if (dockerfile) {
     app = 'app';
     doc.services.app = {
       build: '.',
       ports: [`\${APP_PORT:-${port}}:${port}`],
-      env: { ...(env ?? {}), ...(doc.services.redis ? { REDIS_URL: 'redis://redis:6379' } : {}), PORT: String(port) },
+      env: { ...settings(true, 'app'), ...(env ?? {}), ...(doc.services.redis ? { REDIS_URL: 'redis://redis:6379' } : {}), PORT: String(port) },
       ...(wantsDb || doc.services.redis ? { depends_on: [...(wantsDb ? ['db'] : []), ...(doc.services.redis ? ['redis'] : [])] } : {}),
     };
     if (!folder.has('.dockerignore')) notes.push('app: no .dockerignore: every build sends the whole folder to the engine, node_modules/ and .git/ included; a .dockerignore with `node_modules` and `.git` keeps builds fast');
@@ -169,7 +189,7 @@ function fromFiles(folder: FolderFacts, notes: string[]): Doc {
     doc.services.web = {
       process: `npm run ${script}`,
       port,
-      env: { ...(env ?? {}), [portKey ?? 'PORT']: String(port) },
+      env: { ...settings(false, 'web'), ...(env ?? {}), [portKey ?? 'PORT']: String(port) },
       ...(wantsDb ? { depends_on: ['db'] } : {}),
     };
     notes.push(`web: \`npm run ${script}\` on this machine under devenv's supervisor (no Dockerfile), expected on 127.0.0.1:${port}${portKey ? ` (${portKey} in ${exampleFile})` : ''}`);

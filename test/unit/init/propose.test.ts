@@ -70,6 +70,24 @@ describe('devenv init', () => {
     ]);
   });
 
+  it('the app\'s other settings from its example env file: their example values, those empty or on localhost (in a container) named', () => {
+    const files = {
+      'package.json': JSON.stringify({ scripts: { dev: 'nodemon src/index.js' }, dependencies: { pg: '8' } }),
+      '.env.example': 'NODE_ENV=development\nPORT=8080\nJWT_SECRET=change-me\nFRONTEND_URL=http://localhost:5173\nSTRIPE_KEY=\nDB_HOST=localhost\nDB_USER=postgres\nDB_PASSWORD=postgres\nDB_NAME=app\n',
+    };
+    const onHost = propose(folder(files));
+    expect((parse(onHost.text) as Record<string, any>).services.web.env).toEqual({
+      NODE_ENV: 'development', JWT_SECRET: 'change-me', FRONTEND_URL: 'http://localhost:5173',
+      DB_HOST: '${db.host}', DB_USER: '${db.user}', DB_PASSWORD: '${db.password}', DB_NAME: '${db.database}', PORT: '8080',
+    });
+    expect(onHost.notes).toContain('web: NODE_ENV, JWT_SECRET, FRONTEND_URL as .env.example gives them (example values: change them in env)');
+    expect(onHost.notes).toContain('web: left out of .env.example: STRIPE_KEY (empty there); set them in env if the app needs them');
+    const inContainer = propose(folder({ ...files, Dockerfile: 'FROM node:20\nEXPOSE 8080\n' }));
+    expect((parse(inContainer.text) as Record<string, any>).services.app.env).toMatchObject({ NODE_ENV: 'development', JWT_SECRET: 'change-me' });
+    expect((parse(inContainer.text) as Record<string, any>).services.app.env).not.toHaveProperty('FRONTEND_URL');
+    expect(inContainer.notes).toContain('app: left out of .env.example: STRIPE_KEY (empty there), FRONTEND_URL (points at localhost, the container itself); set them in env if the app needs them');
+  });
+
   it('a host migration step names the files its tool reads, of those that exist, so a second up skips it', () => {
     const knex = propose(folder({
       'package.json': JSON.stringify({ scripts: { dev: 'nodemon app.js' }, dependencies: { knex: '3', pg: '8' } }),
