@@ -1,12 +1,13 @@
 /**
  * `up --watch`: after the stack is up, watch each started service's build context (what its
- * .dockerignore lets through) and the folders of the `sql:` migrations. A burst of changes becomes
+ * .dockerignore lets through), the folders of the `sql:` migrations and the input folders of host
+ * migration steps. A burst of changes becomes
  * one `up` of the services concerned: the plan rebuilds what changed, recreates only those
  * services (and dependants whose config changed), applies new migrations and checks health again.
  * A failed rebuild leaves the running container alone; watching goes on. A changed devenv.yml is
  * loaded again and applied (a broken one is reported, and the stack left as it is).
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import type { Project } from '../config/project.js';
 import { DevenvError } from '../errors.js';
@@ -177,7 +178,20 @@ function watchTargets(project: Project, started: Set<string>): Watched[] {
   }
   const waiting = [...started];
   for (const m of project.migrations) if (m.kind === 'sql') targets.push({ dir: m.dir, services: waiting });
+  // A host step's input folders (its migrations): a new file there runs it, as for a sql: folder.
+  for (const m of project.migrations) {
+    if (m.kind !== 'process' || !m.inputs) continue;
+    for (const input of m.inputs) if (isFolder(input)) targets.push({ dir: input, services: waiting });
+  }
   return targets;
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Every folder to watch: the build contexts' included folders (honouring .dockerignore) and the migration folders. */
