@@ -154,17 +154,6 @@ function checkMigrations(project: Project, config: ValidConfig, problems: Proble
     }
     if (step.sql !== undefined) expectPath(path.resolve(project.dir, step.sql), step.sql, 'folder', [...base, 'sql'], problems);
     if (step.cwd !== undefined) expectPath(path.resolve(project.dir, step.cwd), step.cwd, 'folder', [...base, 'cwd'], problems);
-    step.inputs?.forEach((input, i) => {
-      const absolute = path.resolve(project.dir, input);
-      const found = kindOf(absolute);
-      if (found !== 'file' && found !== 'folder') {
-        problems.push({
-          path: [...base, 'inputs', i],
-          message: `${JSON.stringify(input)} ${found === undefined ? 'not found' : `is a ${found === 'other' ? 'special file' : found}`} (looked for ${absolute})`,
-          hint: 'inputs are the files and folders the step reads, relative to devenv.yml; fix the path or remove it.',
-        });
-      }
-    });
   });
 }
 

@@ -47,9 +47,10 @@ export async function waitHealthy(
     // 'restarting' is the engine's pause between a crash and the next start: startedAt is then the
     // crashed run's, so it must not pass for time spent up.
     if (now.state === 'exited' || now.state === 'dead' || now.state === 'restarting' || now.restartCount > first.restartCount) {
-      // Running again, inspect shows the new run (exit code 0): the engine's die event has the crash's.
+      // Running again, inspect shows the new run (exit code 0): the engine's die event, before the new
+      // run's start (both by the engine's clock), has the crash's.
       const code = now.state === 'running'
-        ? await runtime.lastExitCode(containerId, { since: first.startedAt || Date.now() - 3_600_000, until: Date.now() }, AbortSignal.any([options.signal, AbortSignal.timeout(2000)])).catch(() => undefined)
+        ? await runtime.lastExitCode(containerId, { since: first.startedAt || Date.now() - 3_600_000, until: now.startedAt || Date.now() }, AbortSignal.any([options.signal, AbortSignal.timeout(2000)])).catch(() => undefined)
         : now.exitCode;
       const what = now.state === 'exited' || now.state === 'dead' ? `exited with code ${now.exitCode}` : `restarted (${code === undefined ? 'it exited' : `exit code ${code}`})`;
       const completed = now.state === 'exited' && now.exitCode === 0 && now.restartCount === first.restartCount;

@@ -92,10 +92,16 @@ export async function stepFilesHash(m: Migration): Promise<string | undefined> {
   }
   if (!m.inputs) return undefined;
   const digest = createHash('sha256');
+  const budget = { files: MAX_INPUT_FILES, bytes: MAX_INPUT_BYTES };
   try {
     for (const [index, input] of m.inputs.entries()) {
       // Named from their input, not absolutely: the same files in a moved checkout hash the same.
-      for (const file of await filesUnder(input)) digest.update(`${index}:${path.relative(input, file)}\0`).update(await readFile(file)).update('\0');
+      for (const file of await filesUnder(input, budget)) {
+        const content = await readFile(file);
+        budget.bytes -= content.length;
+        if (budget.bytes < 0) return undefined;
+        digest.update(`${index}:${path.relative(input, file)}\0`).update(content).update('\0');
+      }
     }
   } catch {
     return undefined;
@@ -104,13 +110,26 @@ export async function stepFilesHash(m: Migration): Promise<string | undefined> {
 }
 
 const NOT_INPUTS = new Set(['node_modules', '.git', '.devenv']);
+/** Past these, inputs are not what a migration reads: the step runs (hashing them every up would cost more). */
+const MAX_INPUT_FILES = 10_000;
+const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 
-/** A file, or the files under a folder in a stable order (what a user would not call an input left out). */
-async function filesUnder(input: string): Promise<string[]> {
+/**
+ * A file, or the files under a folder in a stable order (what a user would not call an input left
+ * out). A link to a folder is not followed (it could lead back up); a link to a file counts as that file.
+ */
+async function filesUnder(input: string, budget: { files: number }): Promise<string[]> {
   if (!(await stat(input)).isDirectory()) return [input];
   const entries = (await readdir(input, { withFileTypes: true })).filter((e) => !NOT_INPUTS.has(e.name)).sort((a, b) => (a.name < b.name ? -1 : 1));
-  const nested = await Promise.all(entries.map((e) => (e.isDirectory() || e.isSymbolicLink() ? filesUnder(path.join(input, e.name)) : e.isFile() ? [path.join(input, e.name)] : [])));
-  return nested.flat();
+  budget.files -= entries.length;
+  if (budget.files < 0) throw new Error('too many files');
+  const out: string[] = [];
+  for (const e of entries) {
+    const full = path.join(input, e.name);
+    if (e.isDirectory()) out.push(...(await filesUnder(full, budget)));
+    else if (e.isFile() || (e.isSymbolicLink() && (await stat(full).catch(() => undefined))?.isFile())) out.push(full);
+  }
+  return out;
 }
 
 function hash(value: unknown): string {

@@ -233,7 +233,9 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
         : [];
       deps.push(...migrationDatabases(m).map((db) => readySteps.get(db)));
       const changed = inputsChange(now, last);
-      const cause = options.migrate ? '--migrate' : m.when === 'fresh' ? 'once per database (when: fresh)' : mode === 'restart' && m.kind === 'run' ? `runs in ${m.service}'s image, rebuilt: applies what is new` : alwaysRuns(project, m) ?? `applies what is new${changed ? ` (${changed})` : ''}`;
+      // An input that is gone (a lock file of another package manager) makes the step run, not devenv.yml fail.
+      const unreadable = m.kind !== 'sql' && m.inputs && !observed.fileHashes[m.name] ? 'an input it names is missing or unreadable: runs on every up' : undefined;
+      const cause = options.migrate ? '--migrate' : m.when === 'fresh' ? 'once per database (when: fresh)' : mode === 'restart' && m.kind === 'run' ? `runs in ${m.service}'s image, rebuilt: applies what is new` : alwaysRuns(project, m) ?? unreadable ?? `applies what is new${changed ? ` (${changed})` : ''}`;
       // Its inputs are known once the image it runs is built: the same image as last time skips it then.
       const unlessUnchanged = !options.migrate && !now && last && m.kind === 'run' && imageStepOf(m.service) !== undefined && !alwaysRuns(project, m) ? last : undefined;
       const why = unlessUnchanged ? `${cause}; skipped if the image it runs comes out as it was at its last success` : cause;

@@ -238,8 +238,9 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
         }
         // A step that fails runs again next time, whatever it last succeeded with.
         forgetMigrations(project().dir, project().name, [step.migration.name]);
+        const before = await migrationRecord(ctx, project(), step.migration);
         const detail = await runMigration(ctx, step.migration, signal, progress);
-        await recordMigration(ctx, project(), step.migration);
+        await recordMigration(ctx, project(), step.migration, before);
         return detail;
       }
       case 'network.remove':
@@ -412,8 +413,10 @@ async function imageOf(runtime: Runtime, project: Project, service: string): Pro
 }
 
 /** Remembers what a migration step just succeeded with, read from the engine now (the image it ran, the volumes it ran against). */
-async function recordMigration(ctx: HandlerContext, project: Project, m: Migration): Promise<void> {
+async function recordMigration(ctx: HandlerContext, project: Project, m: Migration, before: MigrationRecord | undefined): Promise<void> {
   const record = await migrationRecord(ctx, project, m);
+  // A file saved while it ran (under up --watch) may not have been read: the next up runs it again.
+  if (record && before && record.inputs !== before.inputs) return;
   if (record) updateLocalState(project.dir, (local) => { local.migrations[migrationKey(project.name, m.name)] = record; });
 }
 

@@ -170,8 +170,8 @@ describe('planUp', () => {
       const project = withInputs();
       const state = migrated(project);
       expect(printPlan(planUp(project, state))).toContain('migration:seed run (unchanged since its last success on this database; skipped');
-      // No hash of its files (they could not be read): it runs.
-      expect(printPlan(planUp(project, { ...state, fileHashes: { schema: 'sql1' } }))).toContain('migration:seed run (applies what is new)');
+      // No hash of its files (one is missing, or unreadable): it runs, and says why.
+      expect(printPlan(planUp(project, { ...state, fileHashes: { schema: 'sql1' } }))).toContain('migration:seed run (an input it names is missing or unreadable: runs on every up)');
     });
 
     it('skips a run: step that names its inputs even when its image is rebuilt (a code edit), and runs it when they change', () => {

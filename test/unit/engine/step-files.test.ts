@@ -54,3 +54,25 @@ describe('stepFilesHash', () => {
     expect(await stepFilesHash(step(['migrations', 'gone.js']))).toBeUndefined();
   });
 });
+
+describe('stepFilesHash and links', () => {
+  it('does not follow a link to a folder (it could lead back up), and counts a link to a file as that file', async () => {
+    const { symlinkSync } = await import('node:fs');
+    const dir = mkdtempSync(join(tmpdir(), 'step-links-'));
+    try {
+      mkdirSync(join(dir, 'migrations'));
+      writeFileSync(join(dir, 'migrations', '001.sql'), 'select 1;\n');
+      symlinkSync('.', join(dir, 'migrations', 'a'));
+      symlinkSync('.', join(dir, 'migrations', 'b'));
+      writeFileSync(join(dir, 'shared.sql'), 'select 2;\n');
+      symlinkSync(join(dir, 'shared.sql'), join(dir, 'migrations', '002.sql'));
+      const m: ProcessMigration = { kind: 'process', name: 's', when: 'always', command: ['x'], cwd: dir, env: {}, inputs: [join(dir, 'migrations')] };
+      const first = await stepFilesHash(m);
+      expect(first).toMatch(/^[0-9a-f]{64}$/);
+      writeFileSync(join(dir, 'shared.sql'), 'select 3;\n');
+      expect(await stepFilesHash(m)).not.toBe(first);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
