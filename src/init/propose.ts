@@ -163,7 +163,7 @@ function fromFiles(folder: FolderFacts, notes: string[]): Doc {
       if (handled.has(key) || databaseish.test(key)) continue;
       if (value === '') empty.push(key);
       else if (inContainer && /(^|@|\/\/)(localhost|127\.0\.0\.1)([:/]|$)/.test(value)) local.push(key);
-      else out[key] = value;
+      else out[key] = value.replaceAll('$', '$$$$'); // Written literally: devenv.yml would interpolate a $.
     }
     if (Object.keys(out).length > 0) notes.push(`${service}: ${Object.keys(out).join(', ')} as ${exampleFile} gives them (example values: change them in env)`);
     if (empty.length > 0 || local.length > 0) {
@@ -251,7 +251,7 @@ function packageSteps(folder: FolderFacts, pkg: Record<string, any> | undefined,
   const tools = {
     drizzle: { command: 'npx drizzle-kit migrate', note: '`drizzle-kit migrate` (the migrations drizzle-kit generate wrote)', inputs: () => inputs(configured(drizzleConfig, /out\s*:\s*['"]([^'"]+)['"]/) ?? 'drizzle', drizzleConfig) },
     prisma: { command: 'npx prisma migrate deploy', note: '`prisma migrate deploy`', inputs: () => inputs('prisma') },
-    knex: { command: 'npx knex migrate:latest', note: '`knex migrate:latest`', inputs: () => inputs(configured(knexfile, /directory\s*:\s*['"]([^'"]+)['"]/) ?? 'migrations', knexfile) },
+    knex: { command: 'npx knex migrate:latest', note: '`knex migrate:latest`', inputs: () => inputs(configured(knexfile, /migrations\s*:\s*\{[^}]*?directory\s*:\s*['"]([^'"]+)['"]/) ?? 'migrations', knexfile) },
     sequelize: {
       command: 'npx sequelize-cli db:migrate',
       note: `\`sequelize-cli db:migrate\`${'sequelize-cli' in deps ? '' : ' (add sequelize-cli to devDependencies, or npx fetches it each time)'}`,
@@ -261,12 +261,19 @@ function packageSteps(folder: FolderFacts, pkg: Record<string, any> | undefined,
   };
   // The script a project names its migrations by (the first of the usual names it has), else its tool.
   const script = MIGRATE_SCRIPTS.find((name) => scripts[name]);
-  const toolIn = (text: string) => (/drizzle-kit/.test(text) ? tools.drizzle : /prisma\s+migrate/.test(text) ? tools.prisma : /knex\b/.test(text) ? tools.knex : /sequelize/.test(text) ? tools.sequelize : /node-pg-migrate/.test(text) ? tools.pgMigrate : undefined);
+  // A script that is its tool's migrate command and nothing else reads what the tool reads, and package.json.
+  const toolIn = (text: string) => {
+    const only = text.trim().replace(/^npx\s+/, '');
+    const tool = /^drizzle-kit\s+migrate$/.test(only) ? tools.drizzle : /^prisma\s+migrate\s+deploy$/.test(only) ? tools.prisma : /^knex\s+migrate:latest$/.test(only) ? tools.knex
+      : /^sequelize(-cli)?\s+db:migrate$/.test(only) ? tools.sequelize : /^node-pg-migrate\s+up$/.test(only) ? tools.pgMigrate : undefined;
+    const found = tool?.inputs();
+    return found?.inputs ? { inputs: [...found.inputs, 'package.json'] } : undefined;
+  };
   const tool = 'drizzle-kit' in deps ? tools.drizzle : 'prisma' in deps || folder.has('prisma/schema.prisma') ? tools.prisma : 'knex' in deps ? tools.knex : sequelize ? tools.sequelize : 'node-pg-migrate' in deps ? tools.pgMigrate : undefined;
   if (script) {
     notes.push(`migration migrate: package.json's \`${script}\` script`);
     // What it reads is its tool's, when the script names one.
-    step('migrate', `npm run ${script}`, toolIn(scripts[script]!)?.inputs() ?? {});
+    step('migrate', `npm run ${script}`, toolIn(scripts[script]!) ?? {});
   } else if (tool) {
     notes.push(`migration migrate: ${tool.note}`);
     step('migrate', tool.command, tool.inputs());
@@ -291,7 +298,7 @@ type ComposeService = {
   stdin_open?: boolean;
   tty?: boolean;
   environment?: Record<string, string | number | boolean | null> | string[];
-  env_file?: string | string[];
+  env_file?: string | (string | { path: string; required?: boolean })[];
   ports?: (string | number | { target: number; published?: number | string })[];
   volumes?: (string | { type?: string; source?: string; target: string; read_only?: boolean })[];
   healthcheck?: { test?: string | string[]; interval?: string; timeout?: string; disable?: boolean };
@@ -310,7 +317,8 @@ function fromCompose(folder: FolderFacts, file: string, notes: string[]): Doc {
   const doc: Doc = { name: projectName(folder), services: {} };
   // Compose starts these only when asked (`--profile test`): not part of the everyday stack.
   for (const [name, s] of Object.entries(compose.services ?? {})) {
-    if (!s.profiles?.length) continue;
+    // A migrate or seed one-off kept under a profile (`--profile tools`) is still the project's migration.
+    if (!s.profiles?.length || /migrat|seed/i.test(`${name} ${[s.command ?? ''].flat().join(' ')}`)) continue;
     notes.push(`${name}: left out: Compose starts it only with --profile ${s.profiles.join('/')}; add it to devenv.yml if everyday work needs it`);
     delete compose.services![name];
     for (const other of Object.values(compose.services ?? {})) {
@@ -364,7 +372,8 @@ function fromCompose(folder: FolderFacts, file: string, notes: string[]): Doc {
     } else if (s.command !== undefined) out.command = s.command;
     if (s.working_dir !== undefined) out.working_dir = s.working_dir;
     if (Object.keys(env).length > 0) out.env = env;
-    if (s.env_file !== undefined) out.env_file = s.env_file;
+    // Compose's long form ({ path, required }) as paths: devenv.yml takes a path or a list of them.
+    if (s.env_file !== undefined) out.env_file = typeof s.env_file === 'string' ? s.env_file : s.env_file.map((f) => (typeof f === 'string' ? f : f.path));
     const ports = (s.ports ?? []).map((p) => port(p, folder)).filter((p): p is NonNullable<typeof p> => p !== undefined);
     if (ports.length > 0) out.ports = ports.map((p) => (p.host === undefined ? `0:${p.container}` : `${p.host}:${p.container}`));
     const chosen = ports.filter((p) => p.host === undefined || (typeof p.host === 'string' && p.host.endsWith(':-0}')));
@@ -512,7 +521,7 @@ function covers(host: ComposeService, m: ComposeService, name: string, dependsOn
   const env = environment(host.environment);
   const volume = (v: NonNullable<ComposeService['volumes']>[number]) => JSON.stringify(v);
   return Object.entries(environment(m.environment)).every(([k, v]) => env[k] === v)
-    && [m.env_file ?? []].flat().every((f) => [host.env_file ?? []].flat().includes(f))
+    && [m.env_file ?? []].flat().every((f) => [host.env_file ?? []].flat().some((g) => JSON.stringify(g) === JSON.stringify(f)))
     && (m.volumes ?? []).every((v) => (host.volumes ?? []).map(volume).includes(volume(v)))
     && (dependsOn(host).includes(name) || dependsOn(m).every((d) => dependsOn(host).includes(d)));
 }

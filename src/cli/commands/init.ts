@@ -43,6 +43,11 @@ export async function initCommand(flags: GlobalOptions & { force?: boolean; prin
     if (problems) throw notLoading('devenv init --print printed a devenv.yml that does not load yet', problems);
     return 0;
   }
+  // A working devenv.yml (--force) is not replaced by one that does not load.
+  if (problems && existsSync(target)) {
+    process.stdout.write(found);
+    throw notLoading(`kept ${target}: the proposal does not load yet (\`devenv init --print\` shows it)`, problems);
+  }
   writeFileAtomic(target, proposal.text, 0o644);
   // Written all the same: what stops it is the user's to supply (a file it names, a variable to set),
   // and the file is the place to fix the rest.
@@ -57,7 +62,11 @@ export async function initCommand(flags: GlobalOptions & { force?: boolean; prin
 /** What stops the proposal from loading, as `devenv validate` would say it of devenv.yml; undefined when it loads. */
 async function problemsOf(text: string, dir: string): Promise<{ message: string; details: string[] } | undefined> {
   const draft = join(dir, `.devenv-init-${process.pid}.yml`);
-  writeFileAtomic(draft, text, 0o644);
+  try {
+    writeFileAtomic(draft, text, 0o644);
+  } catch {
+    return undefined; // A folder that cannot be written to (init --print in a read-only checkout): unchecked.
+  }
   // Messages name the draft by its path or by its name (relative to the working folder).
   const named = (line: string) => line.replaceAll(draft, 'devenv.yml').replaceAll(basename(draft), 'devenv.yml');
   try {

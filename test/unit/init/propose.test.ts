@@ -73,14 +73,15 @@ describe('devenv init', () => {
   it('the app\'s other settings from its example env file: their example values, those empty or on localhost (in a container) named', () => {
     const files = {
       'package.json': JSON.stringify({ scripts: { dev: 'nodemon src/index.js' }, dependencies: { pg: '8' } }),
-      '.env.example': 'NODE_ENV=development\nPORT=8080\nJWT_SECRET=change-me\nFRONTEND_URL=http://localhost:5173\nSTRIPE_KEY=\nDB_HOST=localhost\nDB_USER=postgres\nDB_PASSWORD=postgres\nDB_NAME=app\n',
+      '.env.example': 'NODE_ENV=development\nPORT=8080\nADMIN_HASH=\'$2b$10$abc\'\nJWT_SECRET=change-me\nFRONTEND_URL=http://localhost:5173\nSTRIPE_KEY=\nDB_HOST=localhost\nDB_USER=postgres\nDB_PASSWORD=postgres\nDB_NAME=app\n',
     };
     const onHost = propose(folder(files));
     expect((parse(onHost.text) as Record<string, any>).services.web.env).toEqual({
-      NODE_ENV: 'development', JWT_SECRET: 'change-me', FRONTEND_URL: 'http://localhost:5173',
+      // A $ is written $$: devenv.yml would interpolate it.
+      NODE_ENV: 'development', ADMIN_HASH: '$$2b$$10$$abc', JWT_SECRET: 'change-me', FRONTEND_URL: 'http://localhost:5173',
       DB_HOST: '${db.host}', DB_USER: '${db.user}', DB_PASSWORD: '${db.password}', DB_NAME: '${db.database}', PORT: '8080',
     });
-    expect(onHost.notes).toContain('web: NODE_ENV, JWT_SECRET, FRONTEND_URL as .env.example gives them (example values: change them in env)');
+    expect(onHost.notes).toContain('web: NODE_ENV, ADMIN_HASH, JWT_SECRET, FRONTEND_URL as .env.example gives them (example values: change them in env)');
     expect(onHost.notes).toContain('web: left out of .env.example: STRIPE_KEY (empty there); set them in env if the app needs them');
     const inContainer = propose(folder({ ...files, Dockerfile: 'FROM node:20\nEXPOSE 8080\n' }));
     expect((parse(inContainer.text) as Record<string, any>).services.app.env).toMatchObject({ NODE_ENV: 'development', JWT_SECRET: 'change-me' });
@@ -92,7 +93,8 @@ describe('devenv init', () => {
     const knex = propose(folder({
       'package.json': JSON.stringify({ scripts: { dev: 'nodemon app.js' }, dependencies: { knex: '3', pg: '8' } }),
       'package-lock.json': '{}',
-      'knexfile.js': "module.exports = { client: 'pg', connection: process.env.DATABASE_URL, migrations: { directory: './db/migrations' } };",
+      'knexfile.js': "module.exports = { client: 'pg', connection: process.env.DATABASE_URL, seeds: { directory: './seeds' }, migrations: { directory: './db/migrations' } };",
+      'seeds/01.js': '',
       'db/migrations/20240101_init.js': '',
     }));
     expect((parse(knex.text) as Record<string, any>).migrations).toEqual([
@@ -241,7 +243,7 @@ services:
     expect(p.notes).toContain('db_test: left out: Compose starts it only with --profile test; add it to devenv.yml if everyday work needs it');
     expect(p.notes.find((n) => n.startsWith('backend: Compose keeps it open'))).toContain('`devenv exec backend sh` opens a shell');
     // The db:migrate script runs drizzle-kit: what it reads are its inputs, so a code edit that rebuilds the image skips it.
-    expect(d.migrations).toEqual([{ name: 'migrate', run: 'npm run db:migrate', service: 'backend', inputs: ['src/db/migrations', 'drizzle.config.ts'] }]);
+    expect(d.migrations).toEqual([{ name: 'migrate', run: 'npm run db:migrate', service: 'backend', inputs: ['src/db/migrations', 'drizzle.config.ts', 'package.json'] }]);
   });
 
   it('an env file written for the host (localhost) read by a container: its database settings set in env from the database', () => {
@@ -253,15 +255,36 @@ services:
     environment: { POSTGRES_PASSWORD: secret }
   api:
     build: .
-    env_file: ./.env
+    env_file: [{ path: ./.env, required: true }]
     depends_on: [database]
 `,
       '.env': 'DATABASE_HOST=localhost\nDATABASE_PORT=5432\nDATABASE_USER=postgres\nDATABASE_PASSWORD="secret"\nDATABASE_NAME=app\nJWT_SECRET=dev\n',
     }));
     const d = parse(p.text) as Record<string, any>;
     expect(d.services.api.env).toEqual({ DATABASE_HOST: '${database.host}', DATABASE_PORT: '${database.port}', DATABASE_USER: '${database.user}', DATABASE_PASSWORD: '${database.password}', DATABASE_NAME: '${database.database}' });
-    expect(d.services.api.env_file).toBe('./.env');
+    // Compose's long form of env_file becomes the paths devenv.yml takes.
+    expect(d.services.api.env_file).toEqual(['./.env']);
     expect(p.notes).toContain('api: ./.env points at localhost, which inside a container is the container itself: DATABASE_HOST, DATABASE_PORT, DATABASE_USER, DATABASE_PASSWORD, DATABASE_NAME set in env from database (env wins over env_file)');
+  });
+
+  it('a migrate one-off kept under a Compose profile is still the migration step', () => {
+    const d = parse(propose(folder({
+      'docker-compose.yml': `
+services:
+  db:
+    image: postgres:15
+    environment: { POSTGRES_PASSWORD: secret }
+  app:
+    build: .
+    depends_on: [db]
+  migrate:
+    build: .
+    command: npm run migrate
+    profiles: [tools]
+    depends_on: [db]
+`,
+    })).text) as Record<string, any>;
+    expect(d.migrations).toEqual([expect.objectContaining({ run: 'npm run migrate' })]);
   });
 
   it('drizzle-kit: its migrate command, or the script that runs it, with the out folder it writes as inputs on the host', () => {
@@ -273,7 +296,11 @@ services:
     expect(doc(files).migrations).toEqual([{ name: 'migrate', process: 'npx drizzle-kit migrate', env: { DATABASE_URL: '${db.url}' }, inputs: ['src/db/migrations', 'drizzle.config.ts'] }]);
     const pkg = JSON.parse(files['package.json']) as { scripts: Record<string, string> };
     pkg.scripts['migration:run'] = 'drizzle-kit migrate';
-    expect(doc({ ...files, 'package.json': JSON.stringify(pkg) }).migrations[0]).toMatchObject({ process: 'npm run migration:run', inputs: ['src/db/migrations', 'drizzle.config.ts'] });
+    // A script that is the tool's command reads what the tool reads, and package.json (the script itself).
+    expect(doc({ ...files, 'package.json': JSON.stringify(pkg) }).migrations[0]).toMatchObject({ process: 'npm run migration:run', inputs: ['src/db/migrations', 'drizzle.config.ts', 'package.json'] });
+    // One that does more (generates, then migrates) could read anything: no inputs.
+    pkg.scripts['migration:run'] = 'drizzle-kit generate && drizzle-kit migrate';
+    expect(doc({ ...files, 'package.json': JSON.stringify(pkg) }).migrations[0]).not.toHaveProperty('inputs');
   });
 
   it('a URL is left as written when the database\'s password is a variable', () => {
