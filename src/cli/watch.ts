@@ -7,7 +7,7 @@
  * A failed rebuild leaves the running container alone; watching goes on. A changed devenv.yml is
  * loaded again and applied (a broken one is reported, and the stack left as it is).
  */
-import { statSync, watch, type FSWatcher } from 'node:fs';
+import { readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import type { Project } from '../config/project.js';
 import { DevenvError } from '../errors.js';
@@ -181,16 +181,19 @@ function watchTargets(project: Project, started: Set<string>): Watched[] {
   // A host step's input folders (its migrations): a new file there runs it, as for a sql: folder.
   for (const m of project.migrations) {
     if (m.kind !== 'process' || !m.inputs) continue;
-    for (const input of m.inputs) if (isFolder(input)) targets.push({ dir: input, services: waiting });
+    for (const input of m.inputs) for (const dir of foldersUnder(input)) targets.push({ dir, services: waiting });
   }
   return targets;
 }
 
-function isFolder(path: string): boolean {
+/** A folder and those under it (Prisma keeps each migration in its own), without node_modules and .git; none for a file. */
+function foldersUnder(path: string, depth = 0): string[] {
   try {
-    return statSync(path).isDirectory();
+    if (!statSync(path).isDirectory()) return [];
+    const inner = readdirSync(path, { withFileTypes: true }).filter((e) => e.isDirectory() && !['node_modules', '.git', '.devenv'].includes(e.name));
+    return [path, ...(depth < 4 ? inner.flatMap((e) => foldersUnder(join(path, e.name), depth + 1)) : [])];
   } catch {
-    return false;
+    return [];
   }
 }
 

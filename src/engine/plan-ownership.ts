@@ -3,7 +3,7 @@
  * observe looks up each name `up` would create that no resource of the project holds; the plan
  * refuses, before anything starts, when something else has it.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import type { Project } from '../config/project.js';
 import { DevenvError } from '../errors.js';
 import type { ObservedProject } from './observe-project.js';
@@ -65,14 +65,24 @@ export interface OtherCheckout {
  * `app` get the same project name; without this, each `up` would remove or recreate the other's
  * containers as services "no longer in devenv.yml". A file that is gone is this checkout, moved.
  */
-export function otherCheckoutsOf(project: Project, containers: ObservedProject['containers'], exists: (file: string) => boolean = existsSync): OtherCheckout[] {
+export function otherCheckoutsOf(project: Project, containers: ObservedProject['containers'], exists: (file: string) => boolean = existsSync, real: (file: string) => string = realPath): OtherCheckout[] {
   const byFile = new Map<string, string[]>();
   for (const c of containers) {
     const file = c.labels[LABELS.configFile];
     if (!file || file === project.file) continue;
     byFile.set(file, [...(byFile.get(file) ?? []), c.name]);
   }
-  return [...byFile].filter(([file]) => exists(file)).map(([file, names]) => ({ file, containers: names.sort() }));
+  // The same file by another path (a link to the folder, `-f` through it) is this checkout.
+  const own = real(project.file);
+  return [...byFile].filter(([file]) => exists(file) && real(file) !== own).map(([file, names]) => ({ file, containers: names.sort() }));
+}
+
+function realPath(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
+  }
 }
 
 export function refuseOtherCheckouts(project: Project, others: OtherCheckout[] | undefined): void {

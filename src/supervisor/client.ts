@@ -11,7 +11,7 @@ import { DevenvError } from '../errors.js';
 import { readJsonFile } from '../util/devenv-dir.js';
 import type { ProcessSpec, ProcessStatus } from './managed-process.js';
 import { groupGone, isAlive } from './pids.js';
-import { logFile, readRecords, socketPath, supervisorFile, type SupervisorRequest, type SupervisorResponse } from './protocol.js';
+import { logFile, processRecordsFile, readRecords, socketPath, supervisorFile, writeRecords, type SupervisorRequest, type SupervisorResponse } from './protocol.js';
 
 /** A host process as a command sees it: live from the daemon, or as recorded when no daemon runs. */
 export interface HostProcess extends ProcessStatus {
@@ -75,7 +75,12 @@ export class DaemonHostProcesses implements HostProcesses {
 
   async remove(service?: string): Promise<void> {
     const done = await this.ask(service ? { op: 'remove', service } : { op: 'remove-all' }, false);
-    if (done === undefined) await this.stopOrphans();
+    if (done !== undefined) return;
+    await this.stopOrphans();
+    // No daemon to forget them: the records go here, or every later plan would meet them again.
+    const records = readRecords(this.dir, this.project);
+    const kept = Object.values(records.processes).filter((r) => service !== undefined && r.spec.service !== service);
+    writeRecords(processRecordsFile(this.dir), this.project, kept);
   }
 
   async stopOrphans(): Promise<string[]> {

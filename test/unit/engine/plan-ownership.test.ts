@@ -61,5 +61,7 @@ describe('ownership of names', () => {
     expect(refusals.map((e) => [e.code, e.message])).toEqual([['NAME_CONFLICT', 'project "demo" is up from another devenv.yml: /src/other/devenv.yml (demo-app, demo-db); nothing was changed']]);
     expect(refusals[0]!.hint).toContain('set `name:` in /src/demo/devenv.yml or pass -p NAME');
     expect(() => planUp(project, state)).not.toThrow();
+    // The same file through a link to its folder is this checkout.
+    expect(otherCheckoutsOf(project, [made('demo-db', '/link/demo/devenv.yml')], () => true, (f) => f.replace('/link/', '/src/'))).toEqual([]);
   });
 });
