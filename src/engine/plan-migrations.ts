@@ -54,17 +54,13 @@ export function migrationInputs(project: Project, m: Migration, facts: Migration
     const service = project.services.find((s) => s.name === m.service);
     if (service?.kind !== 'container') return undefined;
     const { spec } = desiredContainer(project, service);
-    if (m.inputs) {
-      // What it reads is named: an image rebuilt for a code edit does not run it again (its reference does).
-      inputs = hash(['inputs', spec.image, m.command, spec.env, spec.mounts, m.when, files, spec.workingDir ?? null]);
-      parts = { image: hash(spec.image), command: hash(m.command), env: hash(spec.env), mounts: hash(spec.mounts), when: hash(m.when ?? null), files: hash(files), working_dir: hash(spec.workingDir ?? null) };
-      return { inputs, volumes: identities.join(','), parts };
-    }
-    const imageId = facts.imageId(service.name);
-    if (!imageId) return undefined;
-    // The working folder joins the hash only when set, so older records still match.
-    inputs = hash([imageId, m.command, spec.env, spec.mounts, m.when, ...(spec.workingDir ? [spec.workingDir] : [])]);
-    parts = { image: hash(imageId), command: hash(m.command), env: hash(spec.env), mounts: hash(spec.mounts), when: hash(m.when ?? null), ...(spec.workingDir ? { working_dir: hash(spec.workingDir) } : {}) };
+    // What it reads is named: an image rebuilt for a code edit does not run it again (its reference does).
+    const image = m.inputs ? spec.image : facts.imageId(service.name);
+    if (!image) return undefined;
+    // Files and the working folder join only when set, so records of steps without them still match.
+    const more: Record<string, unknown> = m.inputs ? { files, working_dir: spec.workingDir ?? null } : spec.workingDir ? { working_dir: spec.workingDir } : {};
+    inputs = hash([...(m.inputs ? ['inputs'] : []), image, m.command, spec.env, spec.mounts, m.when, ...Object.values(more)]);
+    parts = { image: hash(image), command: hash(m.command), env: hash(spec.env), mounts: hash(spec.mounts), when: hash(m.when ?? null), ...Object.fromEntries(Object.entries(more).map(([k, v]) => [k, hash(v)])) };
   }
   return inputs === undefined ? undefined : { inputs, volumes: identities.join(','), ...(parts ? { parts } : {}) };
 }

@@ -232,13 +232,11 @@ export function stepHandler(ctx: HandlerContext): StepHandler {
         return containerHealthy(ctx, step.service, signal, progress);
       case 'migration': {
         if (step.skip) return 'skipped';
-        if (step.unlessUnchanged) {
-          const now = await migrationRecord(ctx, project(), step.migration);
-          if (now?.inputs === step.unlessUnchanged.inputs && now.volumes === step.unlessUnchanged.volumes) return 'skipped: its image came out as it was at its last success';
-        }
+        // What it runs with now: the same as at its last success skips it; else, kept to compare after the run.
+        const before = await migrationRecord(ctx, project(), step.migration);
+        if (step.unlessUnchanged && before?.inputs === step.unlessUnchanged.inputs && before.volumes === step.unlessUnchanged.volumes) return 'skipped: its image came out as it was at its last success';
         // A step that fails runs again next time, whatever it last succeeded with.
         forgetMigrations(project().dir, project().name, [step.migration.name]);
-        const before = await migrationRecord(ctx, project(), step.migration);
         const detail = await runMigration(ctx, step.migration, signal, progress);
         await recordMigration(ctx, project(), step.migration, before);
         return detail;
