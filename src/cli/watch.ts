@@ -11,6 +11,7 @@ import { readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import type { Project } from '../config/project.js';
 import { DevenvError } from '../errors.js';
+import { NOT_INPUTS } from '../engine/plan-migrations.js';
 import { selectServices } from '../engine/plan-select.js';
 import type { UpOptions } from '../engine/plan-up.js';
 import type { Endpoint } from '../engine/up.js';
@@ -186,11 +187,11 @@ function watchTargets(project: Project, started: Set<string>): Watched[] {
   return targets;
 }
 
-/** A folder and those under it (Prisma keeps each migration in its own), without node_modules and .git; none for a file. */
+/** A folder and those under it (Prisma keeps each migration in its own), but those no input counts; none for a file. */
 function foldersUnder(path: string, depth = 0): string[] {
   try {
     if (!statSync(path).isDirectory()) return [];
-    const inner = readdirSync(path, { withFileTypes: true }).filter((e) => e.isDirectory() && !['node_modules', '.git', '.devenv'].includes(e.name));
+    const inner = readdirSync(path, { withFileTypes: true }).filter((e) => e.isDirectory() && !NOT_INPUTS.has(e.name));
     return [path, ...(depth < 4 ? inner.flatMap((e) => foldersUnder(join(path, e.name), depth + 1)) : [])];
   } catch {
     return [];

@@ -105,7 +105,8 @@ export async function stepFilesHash(m: Migration): Promise<string | undefined> {
   return digest.digest('hex');
 }
 
-const NOT_INPUTS = new Set(['node_modules', '.git', '.devenv']);
+/** Folders under an input that are not what a migration reads (`up --watch` leaves them out too). */
+export const NOT_INPUTS = new Set(['node_modules', '.git', '.devenv']);
 /** Past these, inputs are not what a migration reads: the step runs (hashing them every up would cost more). */
 const MAX_INPUT_FILES = 10_000;
 const MAX_INPUT_BYTES = 64 * 1024 * 1024;

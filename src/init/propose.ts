@@ -81,6 +81,9 @@ function databaseEnv(example: Map<string, string>): Record<string, string> {
   return env;
 }
 
+/** A value that points at this machine (a URL's or a setting's host): inside a container, the container itself. */
+const pointsAtLocalhost = (value: string) => /(^|@|\/\/)(localhost|127\.0\.0\.1)([:/]|$)/.test(value);
+
 /**
  * An env file written for the host (DB_HOST=localhost) read by a container: inside it, localhost is
  * the container itself. With one database in the file, its settings in the env file are set in `env`
@@ -93,14 +96,8 @@ function pointEnvFilesAtDatabase(folder: FolderFacts, doc: Doc, notes: string[])
   for (const [name, service] of Object.entries(doc.services)) {
     if (service.postgres !== undefined || service.env_file === undefined) continue;
     const files = [service.env_file].flat() as string[];
-    const values = new Map<string, string>();
-    for (const file of files) {
-      for (const line of (folder.read(file.replace(/^\.\//, '')) ?? '').split('\n')) {
-        const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
-        if (m) values.set(m[1]!, m[2]!.trim().replace(/^(['"])(.*)\1$/, '$2'));
-      }
-    }
-    if (![...values.values()].some((v) => /(^|@|\/\/)(localhost|127\.0\.0\.1)([:/]|$)/.test(v))) continue;
+    const values = new Map(files.flatMap((file) => parseDotenv(folder.read(file.replace(/^\.\//, '')) ?? '').entries.map((e) => [e.key, e.value] as const)));
+    if (![...values.values()].some(pointsAtLocalhost)) continue;
     const set = Object.fromEntries(Object.entries(databaseEnv(values)).filter(([key]) => values.has(key)).map(([key, value]) => [key, value.replace('${db.', `\${${db}.`)]));
     if (Object.keys(set).length === 0) continue;
     service.env = { ...(service.env as Record<string, unknown> | undefined), ...set };
@@ -162,7 +159,7 @@ function fromFiles(folder: FolderFacts, notes: string[]): Doc {
     for (const [key, value] of example) {
       if (handled.has(key) || databaseish.test(key)) continue;
       if (value === '') empty.push(key);
-      else if (inContainer && /(^|@|\/\/)(localhost|127\.0\.0\.1)([:/]|$)/.test(value)) local.push(key);
+      else if (inContainer && pointsAtLocalhost(value)) local.push(key);
       else out[key] = value.replaceAll('$', '$$$$'); // Written literally: devenv.yml would interpolate a $.
     }
     if (Object.keys(out).length > 0) notes.push(`${service}: ${Object.keys(out).join(', ')} as ${exampleFile} gives them (example values: change them in env)`);
@@ -247,26 +244,25 @@ function packageSteps(folder: FolderFacts, pkg: Record<string, any> | undefined,
     return found ? found.slice(1).filter(Boolean).join('/').replace(/^\.\//, '') : undefined;
   };
   const drizzleConfig = ['drizzle.config.ts', 'drizzle.config.js', 'drizzle.config.mjs', 'drizzle.config.json'].find((f) => folder.has(f));
-  // Each tool: its command, and what it reads.
+  // Each tool: its command, a package.json script that is that command and nothing else, and what it reads.
   const tools = {
-    drizzle: { command: 'npx drizzle-kit migrate', note: '`drizzle-kit migrate` (the migrations drizzle-kit generate wrote)', inputs: () => inputs(configured(drizzleConfig, /out\s*:\s*['"]([^'"]+)['"]/) ?? 'drizzle', drizzleConfig) },
-    prisma: { command: 'npx prisma migrate deploy', note: '`prisma migrate deploy`', inputs: () => inputs('prisma') },
-    knex: { command: 'npx knex migrate:latest', note: '`knex migrate:latest`', inputs: () => inputs(configured(knexfile, /migrations\s*:\s*\{[^}]*?directory\s*:\s*['"]([^'"]+)['"]/) ?? 'migrations', knexfile) },
+    drizzle: { command: 'npx drizzle-kit migrate', script: /^drizzle-kit\s+migrate$/, note: '`drizzle-kit migrate` (the migrations drizzle-kit generate wrote)', inputs: () => inputs(configured(drizzleConfig, /out\s*:\s*['"]([^'"]+)['"]/) ?? 'drizzle', drizzleConfig) },
+    prisma: { command: 'npx prisma migrate deploy', script: /^prisma\s+migrate\s+deploy$/, note: '`prisma migrate deploy`', inputs: () => inputs('prisma') },
+    knex: { command: 'npx knex migrate:latest', script: /^knex\s+migrate:latest$/, note: '`knex migrate:latest`', inputs: () => inputs(configured(knexfile, /migrations\s*:\s*\{[^}]*?directory\s*:\s*['"]([^'"]+)['"]/) ?? 'migrations', knexfile) },
     sequelize: {
       command: 'npx sequelize-cli db:migrate',
+      script: /^sequelize(-cli)?\s+db:migrate$/,
       note: `\`sequelize-cli db:migrate\`${'sequelize-cli' in deps ? '' : ' (add sequelize-cli to devDependencies, or npx fetches it each time)'}`,
       inputs: () => inputs(configured('.sequelizerc', /['"]migrations-path['"]\s*:\s*path\.resolve\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([^'"]+)['"]\s*)?\)/) ?? 'migrations', '.sequelizerc', 'config/config.js', 'config/config.json'),
     },
-    pgMigrate: { command: 'npx node-pg-migrate up', note: '`node-pg-migrate up` (it reads DATABASE_URL)', inputs: () => inputs('migrations') },
+    pgMigrate: { command: 'npx node-pg-migrate up', script: /^node-pg-migrate\s+up$/, note: '`node-pg-migrate up` (it reads DATABASE_URL)', inputs: () => inputs('migrations') },
   };
   // The script a project names its migrations by (the first of the usual names it has), else its tool.
   const script = MIGRATE_SCRIPTS.find((name) => scripts[name]);
   // A script that is its tool's migrate command and nothing else reads what the tool reads, and package.json.
   const toolIn = (text: string) => {
     const only = text.trim().replace(/^npx\s+/, '');
-    const tool = /^drizzle-kit\s+migrate$/.test(only) ? tools.drizzle : /^prisma\s+migrate\s+deploy$/.test(only) ? tools.prisma : /^knex\s+migrate:latest$/.test(only) ? tools.knex
-      : /^sequelize(-cli)?\s+db:migrate$/.test(only) ? tools.sequelize : /^node-pg-migrate\s+up$/.test(only) ? tools.pgMigrate : undefined;
-    const found = tool?.inputs();
+    const found = Object.values(tools).find((t) => t.script.test(only))?.inputs();
     return found?.inputs ? { inputs: [...found.inputs, 'package.json'] } : undefined;
   };
   const tool = 'drizzle-kit' in deps ? tools.drizzle : 'prisma' in deps || folder.has('prisma/schema.prisma') ? tools.prisma : 'knex' in deps ? tools.knex : sequelize ? tools.sequelize : 'node-pg-migrate' in deps ? tools.pgMigrate : undefined;

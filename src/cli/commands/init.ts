@@ -35,7 +35,8 @@ export async function initCommand(flags: GlobalOptions & { force?: boolean; prin
   }
   // Checked as `up` will read it, beside the real one (relative paths resolve the same), before it replaces anything.
   const problems = await problemsOf(proposal.text, dir);
-  const found = `What init found:\n${proposal.notes.map((n) => `  - ${n}`).join('\n')}\n`;
+  const listed = proposal.notes.map((n) => `  - ${n}`).join('\n');
+  const found = `What init found:\n${listed}\n`;
   if (flags.print) {
     // The file alone on stdout (`init --print > devenv.yml` works); what init found, and what to fix, on stderr.
     process.stdout.write(proposal.text);
@@ -55,7 +56,7 @@ export async function initCommand(flags: GlobalOptions & { force?: boolean; prin
     process.stdout.write(found);
     throw notLoading(`wrote ${target}, which does not load yet`, problems);
   }
-  process.stdout.write(`Wrote ${target}:\n${proposal.notes.map((n) => `  - ${n}`).join('\n')}\nCheck it, then \`devenv up\`.\n`);
+  process.stdout.write(`Wrote ${target}:\n${listed}\nCheck it, then \`devenv up\`.\n`);
   return 0;
 }
 
